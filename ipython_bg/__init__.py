@@ -1,0 +1,59 @@
+"""Shell-style job control for asyncio and threads in IPython and Jupyter.
+
+Load it with ``%load_ext ipython_bg`` (or ``ipython --ext ipython_bg``).  In
+the terminal the prompt then runs inside IPython's asyncio loop, so
+background jobs advance while you type; a Jupyter kernel's loop already
+runs between cells.
+
+Magics (line and cell)::
+
+    %bg EXPR            start a job: a coroutine or awaitable runs on the loop,
+                        a plain call f(a, b) runs in a worker thread
+    %bg NAME = EXPR     ... and assign its result to NAME when it succeeds
+    %%bg [--name L]     the cell is the job (await inside: coroutine; else thread)
+    %fg EXPR            run in the foreground and return the result
+    %fg [SPEC ...]      wait for jobs (default: the current one), return results
+    %%fg                run the cell with top-level await
+    %jobs [-l]          the job table;  -k SPEC... cancel, -c forget finished,
+                        -t SPEC traceback of a failed job
+
+Job specs are bash's: ``N``, ``%N``, ``%+`` / ``%%`` (current), ``%-``
+(previous), ``%name`` (text starts with), ``%?text`` (text contains).
+Ctrl-C during ``%fg`` or an ``await`` cell cancels that job only.
+
+Configuration, in ``ipython_config.py`` or with ``%config``::
+
+    c.BackgroundJobs.notify = "immediate"    # or "prompt", "off"
+    c.BackgroundJobs.result_name = "_bg{id}" # "" to switch off
+    c.BackgroundJobs.history = 1000          # finished jobs kept
+    c.BackgroundJobs.worker_threads = 32
+    c.BackgroundJobs.exit_timeout = 2.0      # seconds for finally blocks
+
+Without IPython, :func:`run_in_background` and :func:`run_in_foreground`
+do the same on an event loop of their own.
+"""
+
+__version__ = "0.1.0"
+
+__all__ = ["load_ipython_extension", "unload_ipython_extension", "run_in_background", "run_in_foreground"]
+
+
+def load_ipython_extension(ipython):
+    # Imported here, not at the top: importing the package must cost nothing.
+    from .magics import load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython):
+    from .magics import unload
+
+    unload(ipython)
+
+
+def __getattr__(name):
+    if name in ("run_in_background", "run_in_foreground", "Job", "JobState", "JobKind"):
+        from . import api, jobs
+
+        return getattr(api, name, None) or getattr(jobs, name)
+    raise AttributeError(f"module 'ipython_bg' has no attribute {name!r}")

@@ -1,0 +1,390 @@
+"""Starting jobs and waiting for them: the engine behind the magics.
+
+This is Nick Coghlan's proposal as a library: :func:`run_in_background` is
+the shell's ``&`` and :func:`run_in_foreground` is ``fg``.  It needs no
+IPython; the extension gives its :class:`JobControl` IPython's loop and
+listens for finished jobs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextvars
+import functools
+import signal
+import sys
+import threading
+import time
+from typing import Any, Callable, Iterable
+
+from .jobs import Job, JobKind, JobTable, ThreadCall, _is_awaitable
+from .workers import DaemonThreadPool
+
+__all__ = [
+    "ForegroundInterrupt",
+    "ForegroundTimeout",
+    "JobControl",
+    "LoopBusy",
+    "current_control",
+    "run_in_background",
+    "run_in_foreground",
+]
+
+
+class ForegroundInterrupt(KeyboardInterrupt):
+    """Ctrl-C cancelled the foreground job; background jobs were left alone."""
+
+
+class ForegroundTimeout(TimeoutError):
+    """``timeout`` ran out before the foreground job ended; it keeps running."""
+
+    def __init__(self, job: Job, timeout: float):
+        super().__init__(f"gave up after {timeout:g} s")
+        self.job = job
+        self.timeout = timeout
+
+
+class LoopBusy(RuntimeError):
+    """The loop is already running here, so nothing can block on it."""
+
+
+def describe(target: Any) -> str:
+    """Short source-like text for a target given without its source."""
+    if asyncio.iscoroutine(target):
+        code = getattr(target, "cr_code", None)
+        name = getattr(code, "co_qualname", None) or getattr(target, "__qualname__", None)
+        return f"{name or type(target).__name__}()"
+    if isinstance(target, functools.partial):
+        return repr(target)
+    name = getattr(target, "__qualname__", None) or getattr(target, "__name__", None)
+    if callable(target) and name:
+        return name
+    return repr(target)
+
+
+async def _await(awaitable):
+    return await awaitable
+
+
+async def _finish_call(call: ThreadCall, loop: asyncio.AbstractEventLoop):
+    result = await asyncio.wrap_future(call.future, loop=loop)
+    if _is_awaitable(result):
+        # A call made in a thread gave back an awaitable (aiohttp's
+        # session.get does): the job goes on by awaiting it on the loop.
+        call.continued = True
+        result = await result
+    return result
+
+
+def _default_loop() -> asyncio.AbstractEventLoop:
+    """The running loop, else one loop for this process made on first use."""
+    global _plain_loop
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    if _plain_loop is None or _plain_loop.is_closed():
+        _plain_loop = asyncio.new_event_loop()
+    return _plain_loop
+
+
+_plain_loop: asyncio.AbstractEventLoop | None = None
+
+
+class JobControl:
+    """Jobs on one event loop: start them, wait for them, hear when they end.
+
+    ``get_loop`` returns the loop jobs run on (IPython's, in IPython).
+    Callables run on a pool of ``worker_threads`` daemon threads unless an
+    executor is given.  Every finished job is passed to each function in
+    ``listeners``, on the loop's thread.
+    """
+
+    def __init__(
+        self,
+        get_loop: Callable[[], asyncio.AbstractEventLoop] | None = None,
+        *,
+        history: int = 1000,
+        worker_threads: int = 32,
+    ):
+        self.get_loop = get_loop or _default_loop
+        self.table = JobTable(history)
+        self.worker_threads = worker_threads
+        self.listeners: list[Callable[[Job], None]] = []
+        self.runner = ForegroundRunner(self.get_loop)
+        self._threads: DaemonThreadPool | None = None
+
+    @property
+    def threads(self) -> DaemonThreadPool:
+        if self._threads is None:
+            self._threads = DaemonThreadPool(self.worker_threads)
+        return self._threads
+
+    # -- starting jobs -----------------------------------------------------
+
+    def background(
+        self,
+        target: Any,
+        *,
+        source: str | None = None,
+        executor: concurrent.futures.Executor | None = None,
+        **details,
+    ) -> Job:
+        """Start ``target`` as a job and return it.
+
+        A coroutine, future or other awaitable is scheduled on the loop; a
+        callable is called with no arguments in a worker thread (or on
+        ``executor``).  ``details`` (``assign_to``, ``origin``) go to the Job.
+        """
+        job = self.create(target, source=source, executor=executor, **details)
+        return self.adopt(job)
+
+    def create(
+        self,
+        target: Any,
+        *,
+        source: str | None = None,
+        executor: concurrent.futures.Executor | None = None,
+        **details,
+    ) -> Job:
+        """A started job that is not (yet) in the table."""
+        if isinstance(target, Job):
+            return target
+        if source is None:
+            source = describe(target)
+        if asyncio.iscoroutine(target):
+            return Job(target, loop=self.get_loop(), source=source, **details)
+        if _is_awaitable(target):
+            return Job(_await(target), loop=self.get_loop(), source=source, **details)
+        if callable(target):
+            return self.create_call(target, (), {}, source=source, executor=executor, **details)
+        raise TypeError(
+            f"cannot run {type(target).__name__} in the background: "
+            "give a coroutine, an awaitable or a callable"
+        )
+
+    def create_call(
+        self,
+        func: Callable,
+        args: tuple,
+        kwargs: dict,
+        *,
+        source: str,
+        executor: concurrent.futures.Executor | None = None,
+        **details,
+    ) -> Job:
+        """A job for ``func(*args, **kwargs)``, which starts on a worker now.
+
+        The call is submitted before this returns, so it runs even while the
+        loop does not (during a synchronous cell).  Worker threads get a
+        copy of the caller's context variables, which they do not inherit.
+        """
+        loop = self.get_loop()
+        if executor is None or isinstance(executor, (DaemonThreadPool, concurrent.futures.ThreadPoolExecutor)):
+            call = ThreadCall(func, args, kwargs, contextvars.copy_context())
+            call.future = (executor or self.threads).submit(call)
+            kind = JobKind.THREAD
+        else:
+            # Another process or machine: the context cannot travel, and the
+            # worker cannot stamp its start, so the job counts as started now.
+            call = ThreadCall(func, args, kwargs)
+            call.started = time.monotonic()
+            call.future = executor.submit(func, *args, **kwargs)
+            kind = (
+                JobKind.PROCESS
+                if isinstance(executor, concurrent.futures.ProcessPoolExecutor)
+                else JobKind.EXECUTOR
+            )
+        return Job(_finish_call(call, loop), loop=loop, source=source, kind=kind, call=call, **details)
+
+    def adopt(self, job: Job) -> Job:
+        """Put ``job`` in the table and watch for its end (once)."""
+        if job in self.table:
+            return job
+        self.table.add(job)
+        job.add_done_callback(self._job_done)
+        return job
+
+    def _job_done(self, job: Job) -> None:
+        call = job.call
+        if call is not None and call.ended is not None and not call.continued:
+            job.ended = call.ended
+        else:
+            job.ended = time.monotonic()
+        if not job.cancelled():
+            # Retrieving the exception is what keeps asyncio from logging
+            # "Task exception was never retrieved": our listeners report it.
+            job.exception()
+        self.table.mark_finished(job)
+        for listener in list(self.listeners):
+            try:
+                listener(job)
+            except Exception as exc:  # one failing listener never stops the rest
+                print(
+                    f"ipython_bg: reporting job {job.id} failed: {type(exc).__name__}: {exc}",
+                    file=sys.stderr,
+                )
+
+    # -- waiting -------------------------------------------------------------
+
+    def foreground(self, target: Any, *, timeout: float | None = None, source: str | None = None):
+        """Run ``target`` until it ends and return its result.
+
+        An awaitable or job is awaited; a callable runs in a worker thread
+        while the loop keeps serving the background jobs.  On ``timeout`` a
+        :class:`ForegroundTimeout` is raised and the job goes on in the
+        background, in the table.
+        """
+        job = target if isinstance(target, Job) else self.create(target, source=source)
+        job.waited = True
+        try:
+            return self.runner.run(job, timeout=timeout)
+        except ForegroundTimeout:
+            job.waited = False
+            self.adopt(job)
+            raise
+
+    def wait(self, jobs: Iterable[Job], *, timeout: float | None = None) -> list:
+        """Wait for every job and return their results in order.
+
+        The first failure is raised once all have ended.  Ctrl-C cancels
+        the jobs waited for, as ``fg`` then Ctrl-C would in a shell.
+        """
+        jobs = list(jobs)
+        for job in jobs:
+            job.waited = True
+        try:
+            if len(jobs) == 1:
+                return [self.runner.run(jobs[0], timeout=timeout)]
+            gathered = asyncio.gather(*jobs, return_exceptions=True)
+            try:
+                self.runner.run(gathered, timeout=timeout, interrupt=lambda: [job.cancel() for job in jobs])
+            except ForegroundInterrupt:
+                gathered.cancel()
+                raise
+        except ForegroundTimeout:
+            for job in jobs:
+                job.waited = False
+            raise
+        return [job.result() for job in jobs]
+
+    # -- ending --------------------------------------------------------------
+
+    def cancel_all(self, timeout: float = 2.0) -> list[Job]:
+        """Cancel every unfinished job and, where the loop is free, give
+        their ``finally`` blocks up to ``timeout`` seconds to run."""
+        running = self.table.running()
+        for job in running:
+            job.cancel()
+        loop = self.get_loop()
+        if running and not loop.is_running() and not loop.is_closed():
+            loop.run_until_complete(asyncio.wait(running, timeout=timeout))
+        return running
+
+    def close(self) -> None:
+        """Stop the worker pool; its threads are daemons and never hold exit."""
+        if self._threads is not None:
+            self._threads.shutdown(wait=False, cancel_futures=True)
+            self._threads = None
+
+
+class ForegroundRunner:
+    """Runs one awaitable on the loop until it ends, owning Ctrl-C meanwhile.
+
+    A plain ``loop.run_until_complete`` lets SIGINT raise KeyboardInterrupt
+    in whichever task happens to be running, often a busy background job.
+    Here the first Ctrl-C only cancels the foreground awaitable (its
+    ``finally`` blocks run, the background jobs never see it); a second one
+    raises KeyboardInterrupt at once, for code that never yields.
+
+    An instance is also a valid ``InteractiveShell.loop_runner``.
+    """
+
+    def __init__(self, get_loop: Callable[[], asyncio.AbstractEventLoop]):
+        self.get_loop = get_loop
+        self.interrupted = False
+
+    def __call__(self, coro):
+        return self.run(coro)
+
+    def __str__(self) -> str:
+        return "asyncio (ipython_bg)"
+
+    def run(self, awaitable, *, timeout: float | None = None, interrupt: Callable[[], Any] | None = None):
+        __tracebackhide__ = True
+        loop = self.get_loop()
+        if loop.is_running():
+            raise LoopBusy("the event loop is already running here: use `await` instead")
+        future = asyncio.ensure_future(awaitable, loop=loop)
+        waiter = future
+        if timeout is not None:
+            waiter = loop.create_task(asyncio.wait_for(asyncio.shield(future), timeout))
+        cancel = interrupt or future.cancel
+        self.interrupted = False
+
+        def on_sigint(signum, frame):
+            if self.interrupted:
+                raise KeyboardInterrupt
+            self.interrupted = True
+            # Wakes the loop if it sleeps in select(); safe in a handler.
+            loop.call_soon_threadsafe(cancel)
+
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGINT, on_sigint)
+        try:
+            return loop.run_until_complete(waiter)
+        except asyncio.CancelledError:
+            if self.interrupted:
+                raise ForegroundInterrupt() from None
+            raise
+        except asyncio.TimeoutError:
+            if waiter is not future and not future.done():
+                raise ForegroundTimeout(future, timeout) from None
+            raise
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+
+
+_control: JobControl | None = None
+
+
+def current_control() -> JobControl:
+    """The JobControl the module-level functions use (the extension's, once
+    loaded; else one made on first use with its own loop)."""
+    global _control
+    if _control is None:
+        _control = JobControl()
+        _control.listeners.append(_report_failure)
+    return _control
+
+
+def set_control(control: JobControl | None) -> None:
+    global _control
+    _control = control
+
+
+def _report_failure(job: Job) -> None:
+    # Plain Python has no prompt to show notices at: say only what went wrong.
+    if not job.cancelled() and job.exception() is not None:
+        exc = job.exception()
+        print(f"[{job.id}] failed  {job.source}  {type(exc).__name__}: {exc}", file=sys.stderr)
+
+
+def run_in_background(target: Any, *, executor: concurrent.futures.Executor | None = None) -> Job:
+    """Start ``target`` in the background and return its :class:`Job`.
+
+    A coroutine, future or awaitable is scheduled on the event loop; a
+    callable is called with no arguments in a worker thread, or on
+    ``executor``.  The job runs whenever the loop runs.
+    """
+    return current_control().background(target, executor=executor)
+
+
+def run_in_foreground(target: Any, *, timeout: float | None = None):
+    """Run the loop until ``target`` (a job, awaitable or callable) ends;
+    return its result or raise its exception.  Background jobs progress
+    meanwhile; Ctrl-C cancels ``target`` only."""
+    return current_control().foreground(target, timeout=timeout)

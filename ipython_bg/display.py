@@ -1,0 +1,185 @@
+"""Turning jobs into text and HTML: the job table and the one-line notices.
+
+Rows are plain data made from a job once (:func:`job_row`); rendering is a
+pure function of the rows, so the terminal's text and the notebook's HTML
+always show the same thing.
+"""
+
+from __future__ import annotations
+
+import html
+import reprlib
+from dataclasses import dataclass
+
+from .jobs import Job, JobState
+
+__all__ = ["JobRow", "JobsTable", "TextBlock", "job_row", "notice"]
+
+_short = reprlib.Repr()
+_short.maxstring = 40
+_short.maxother = 40
+_short.maxlist = _short.maxtuple = _short.maxset = _short.maxdict = 4
+
+SOURCE_WIDTH = 48
+RESULT_WIDTH = 48
+
+
+def short_repr(value) -> str:
+    try:
+        text = _short.repr(value)
+    except Exception as exc:  # a broken __repr__ must not break the table
+        text = f"<unprintable {type(value).__name__}: {type(exc).__name__}>"
+    return clip(text, RESULT_WIDTH)
+
+
+def clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def describe_exception(exc: BaseException) -> str:
+    message = str(exc)
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def format_elapsed(seconds: float) -> str:
+    if seconds < 10:
+        return f"{seconds:.1f}s"
+    if seconds < 60:
+        return f"{seconds:.0f}s"
+    minutes, seconds = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+@dataclass(frozen=True)
+class JobRow:
+    id: int
+    marker: str
+    state: JobState
+    kind: str
+    elapsed: float
+    source: str
+    summary: str  # short result, or "ExcType: message"
+    details: str = ""  # traceback, stack, origin (for -l)
+
+
+def job_row(job: Job, marker: str = "", *, long: bool = False) -> JobRow:
+    state, result, exc = job.outcome
+    if state is JobState.DONE:
+        summary = "" if result is None else short_repr(result)
+    elif state is JobState.FAILED:
+        summary = clip(describe_exception(exc), RESULT_WIDTH)
+    else:
+        summary = ""
+    details = _details(job, state) if long else ""
+    return JobRow(job.id, marker, state, job.kind.value, job.elapsed, job.source, summary, details)
+
+
+def _details(job: Job, state: JobState) -> str:
+    lines = []
+    if job.origin:
+        lines.append(f"started in {job.origin}")
+    if state is JobState.FAILED:
+        lines.append(job.format_traceback() or "")
+    elif state is JobState.RUNNING and not job.done() and job.call is None:
+        frames = job.get_stack()
+        if frames:
+            lines.append("waiting in:")
+            for frame in frames:
+                code = frame.f_code
+                lines.append(f"  {code.co_filename}:{frame.f_lineno} in {code.co_name}")
+    return "\n".join(line.rstrip("\n") for line in lines)
+
+
+class JobsTable:
+    """What ``%jobs`` returns: the rows, shown as text or as HTML."""
+
+    columns = ("id", "state", "kind", "elapsed", "source", "result")
+
+    def __init__(self, rows: list[JobRow], footer: str = ""):
+        self.rows = rows
+        self.footer = footer
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def _cells(self, row: JobRow) -> tuple[str, ...]:
+        return (
+            f"[{row.id}]{row.marker}",
+            row.state.value,
+            row.kind,
+            format_elapsed(row.elapsed),
+            clip(row.source, SOURCE_WIDTH),
+            row.summary,
+        )
+
+    def text(self) -> str:
+        if not self.rows:
+            lines = ["No jobs."]
+        else:
+            cells = [self._cells(row) for row in self.rows]
+            widths = [max(len(cell[i]) for cell in cells) for i in range(len(self.columns) - 1)]
+            lines = []
+            for row, cell in zip(self.rows, cells):
+                line = "  ".join(value.ljust(width) for value, width in zip(cell, widths))
+                lines.append((line + "  " + cell[-1]).rstrip())
+                if row.details:
+                    lines.extend("    " + detail for detail in row.details.splitlines())
+        if self.footer:
+            lines.append(self.footer)
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_pretty_(self, printer, cycle):
+        printer.text(self.text())
+
+    def _repr_html_(self) -> str:
+        escape = html.escape
+        head = "".join(f"<th>{escape(name)}</th>" for name in self.columns)
+        body = []
+        for row in self.rows:
+            cells = "".join(f"<td>{escape(cell)}</td>" for cell in self._cells(row))
+            body.append(f'<tr class="ipython-bg-{row.state.value}">{cells}</tr>')
+            if row.details:
+                body.append(
+                    f'<tr><td></td><td colspan="{len(self.columns) - 1}">'
+                    f"<pre>{escape(row.details)}</pre></td></tr>"
+                )
+        if not self.rows:
+            body.append(f'<tr><td colspan="{len(self.columns)}">No jobs.</td></tr>')
+        footer = f"<p>{escape(self.footer)}</p>" if self.footer else ""
+        return (
+            '<table class="ipython-bg-jobs">'
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{footer}"
+        )
+
+
+class TextBlock(str):
+    """Text that IPython shows as it is (no quotes), e.g. a traceback."""
+
+    def _repr_pretty_(self, printer, cycle):
+        printer.text(str(self))
+
+
+def notice(job: Job, marker: str = "", result_name: str | None = None) -> str:
+    """The one line said when a job ends: ``[1]+ done  thread  f(x) -> _bg1``."""
+    state, result, exc = job.outcome
+    head = f"[{job.id}]{marker} {state.value}  {job.kind.value}  {clip(job.source, SOURCE_WIDTH)}"
+    if state is JobState.FAILED:
+        line = f"{head}  {describe_exception(exc)}"
+    elif state is JobState.DONE:
+        names = [name for name in (job.assign_to, result_name) if name]
+        line = f"{head} -> {', '.join(names)}" if names else head
+    else:
+        line = head
+    if job.assign_error is not None:
+        line += f"  (not assigned to {job.assign_to}: {describe_exception(job.assign_error)})"
+    return line

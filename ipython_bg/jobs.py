@@ -1,0 +1,334 @@
+"""The job model: what a background job is, and the table that holds them.
+
+Nothing here knows about IPython.  A :class:`Job` *is* an
+:class:`asyncio.Task` (a subclass, not a wrapper), so asyncio treats it as
+the future it is: ``await job``, ``asyncio.wait([j1, j2])``,
+``asyncio.gather``, ``job.result()``, ``job.cancel()`` all work, and a job
+costs no more than the task it runs in.  A second future chained to the
+task by a callback would double the per-job work for no gain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import enum
+import itertools
+import re
+import time
+import traceback
+from concurrent.futures import Future as ConcurrentFuture
+from typing import Any, Callable, Iterable, Iterator
+
+__all__ = [
+    "Job",
+    "JobKind",
+    "JobState",
+    "JobTable",
+    "NoSuchJob",
+    "ThreadCall",
+]
+
+
+class JobState(enum.Enum):
+    PENDING = "pending"      # waiting for a worker (thread, process, executor)
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
+
+
+class JobKind(enum.Enum):
+    COROUTINE = "coroutine"
+    THREAD = "thread"
+    PROCESS = "process"
+    EXECUTOR = "executor"
+
+
+class NoSuchJob(LookupError):
+    """A job spec matched no job (or matched several, for ``%name``)."""
+
+
+class ThreadCall:
+    """A call handed to a worker: stamps when the worker really starts and ends.
+
+    The job's own task learns the outcome only when the event loop next runs
+    (the executor's future is chained to the loop by ``call_soon_threadsafe``);
+    during a synchronous cell that can be long after the call ended, so the
+    job reads its true state from here.
+    """
+
+    __slots__ = ("func", "args", "kwargs", "context", "started", "ended", "future", "continued")
+
+    def __init__(self, func: Callable, args: tuple, kwargs: dict, context=None):
+        self.func = func
+        self.args = args
+        self.kwargs = kwargs
+        self.context = context
+        self.started: float | None = None
+        self.ended: float | None = None
+        self.future: ConcurrentFuture | None = None
+        # The call returned an awaitable, which the job then awaits.
+        self.continued = False
+
+    def __call__(self):
+        self.started = time.monotonic()
+        try:
+            if self.context is None:
+                return self.func(*self.args, **self.kwargs)
+            return self.context.run(self.func, *self.args, **self.kwargs)
+        finally:
+            self.ended = time.monotonic()
+
+
+class Job(asyncio.Task):
+    """A background job: an asyncio Task with a shell-style identity.
+
+    ``id`` is ``None`` until the job enters a :class:`JobTable`.
+    """
+
+    __slots__ = (
+        "id",
+        "source",
+        "kind",
+        "origin",
+        "assign_to",
+        "call",
+        "started",
+        "ended",
+        "assign_error",
+        "waited",
+    )
+
+    def __init__(
+        self,
+        coro,
+        *,
+        loop: asyncio.AbstractEventLoop,
+        source: str,
+        kind: JobKind = JobKind.COROUTINE,
+        call: ThreadCall | None = None,
+        assign_to: str | None = None,
+        origin: str | None = None,
+    ):
+        super().__init__(coro, loop=loop)
+        self.id: int | None = None
+        self.source = source
+        self.kind = kind
+        self.call = call
+        self.assign_to = assign_to
+        self.origin = origin
+        self.started = time.monotonic()
+        self.ended: float | None = None
+        self.assign_error: BaseException | None = None
+        # Someone waited for it in the foreground and got its outcome there.
+        self.waited = False
+
+    # -- state -----------------------------------------------------------
+
+    @property
+    def state(self) -> JobState:
+        if self.done():
+            if self.cancelled():
+                return JobState.CANCELLED
+            return JobState.FAILED if self.exception() is not None else JobState.DONE
+        call = self.call
+        if call is not None:
+            if call.started is None:
+                return JobState.PENDING
+            # The worker may have finished while the loop was not running.
+            if call.future is not None and call.future.done():
+                if call.future.cancelled():
+                    return JobState.CANCELLED
+                if call.future.exception() is not None:
+                    return JobState.FAILED
+                if not _is_awaitable(call.future.result()):
+                    return JobState.DONE
+        return JobState.RUNNING
+
+    @property
+    def outcome(self) -> tuple[JobState, Any, BaseException | None]:
+        """``(state, result, exception)``, seen through an unfinished task
+        to the worker's outcome where that is already known."""
+        state = self.state
+        if self.done():
+            if state is JobState.DONE:
+                return state, self.result(), None
+            if state is JobState.FAILED:
+                return state, None, self.exception()
+            return state, None, None
+        future = self.call.future if self.call is not None else None
+        if state is JobState.DONE:
+            return state, future.result(), None
+        if state is JobState.FAILED:
+            return state, None, future.exception()
+        return state, None, None
+
+    @property
+    def elapsed(self) -> float:
+        started = self.started
+        ended = self.ended
+        call = self.call
+        if call is not None:
+            if call.started is None:
+                return 0.0
+            started = call.started
+            if ended is None and call.ended is not None and self.state.finished:
+                ended = call.ended
+        return (ended if ended is not None else time.monotonic()) - started
+
+    def format_traceback(self) -> str | None:
+        """The failure's traceback as text, or ``None`` if the job did not fail."""
+        state, _, exc = self.outcome
+        if state is not JobState.FAILED or exc is None:
+            return None
+        return "".join(traceback.format_exception(exc))
+
+    def __repr__(self) -> str:
+        ident = "?" if self.id is None else self.id
+        return f"<Job {ident} {self.state.value} {self.kind.value}: {self.source}>"
+
+    def _repr_pretty_(self, printer, cycle):
+        ident = "?" if self.id is None else self.id
+        printer.text(f"[{ident}] {self.kind.value}  {self.source}")
+
+
+def _is_awaitable(value) -> bool:
+    return hasattr(type(value), "__await__") or asyncio.iscoroutine(value)
+
+
+# Job specs, as bash has them: N, %N, %+ or %% (current), %- (previous),
+# %name (description starts with name), %?text (description contains text).
+_SPEC = re.compile(r"%?(?P<number>\d+)|%(?P<mark>[+%-])|%\?(?P<contains>.+)|%(?P<prefix>.+)")
+
+
+def is_job_spec(word: str) -> bool:
+    return _SPEC.fullmatch(word) is not None
+
+
+class JobTable:
+    """Jobs by id: every unfinished job (a strong reference, since the
+    loop keeps only weak ones) and the ``history`` most recent finished ones.
+    """
+
+    def __init__(self, history: int = 1000):
+        self.history = history
+        self._jobs: dict[int, Job] = {}      # all, in id order
+        self._running: dict[int, Job] = {}   # not yet marked finished, in id order
+        self._finished: collections.deque[int] = collections.deque()  # in finish order
+        self._ids = itertools.count(1)
+
+    def __len__(self) -> int:
+        return len(self._jobs)
+
+    def __iter__(self) -> Iterator[Job]:
+        return iter(list(self._jobs.values()))
+
+    def __contains__(self, job) -> bool:
+        return getattr(job, "id", None) is not None and self._jobs.get(job.id) is job
+
+    def __getitem__(self, job_id: int) -> Job:
+        try:
+            return self._jobs[job_id]
+        except KeyError:
+            raise NoSuchJob(f"no job {job_id}") from None
+
+    def add(self, job: Job) -> Job:
+        """Give ``job`` the next id and keep it; a finished job goes to history."""
+        if job.id is None:
+            job.id = next(self._ids)
+        self._jobs[job.id] = job
+        self._running[job.id] = job
+        if job.done():
+            self.mark_finished(job)
+        return job
+
+    def mark_finished(self, job: Job) -> None:
+        """Move a finished job into the bounded history."""
+        if self._running.pop(job.id, None) is None:
+            return
+        self._finished.append(job.id)
+        self._trim()
+
+    def set_history(self, history: int) -> None:
+        self.history = max(0, history)
+        self._trim()
+
+    def _trim(self) -> None:
+        while len(self._finished) > self.history:
+            self._jobs.pop(self._finished.popleft(), None)
+
+    def forget(self, job: Job) -> None:
+        """Drop a finished job from the table."""
+        if job.id in self._running:
+            raise ValueError(f"job {job.id} has not finished")
+        if self._jobs.pop(job.id, None) is not None:
+            self._finished.remove(job.id)
+
+    def forget_finished(self) -> list[Job]:
+        """Drop every finished job; returns them."""
+        forgotten = [self._jobs.pop(job_id) for job_id in self._finished if job_id in self._jobs]
+        self._finished.clear()
+        return forgotten
+
+    def running(self) -> list[Job]:
+        return list(self._running.values())
+
+    def _ranked(self) -> Iterator[Job]:
+        # Unfinished jobs newest first, then finished ones newest first: the
+        # order in which bash picks its current (%+) and previous (%-) job.
+        yield from reversed(self._running.values())
+        for job in reversed(self._jobs.values()):
+            if job.id not in self._running:
+                yield job
+
+    def ordered(self) -> list[Job]:
+        return list(self._ranked())
+
+    def markers(self) -> dict[int, str]:
+        """``{id: '+' or '-'}`` for the current and previous job."""
+        return {job.id: mark for job, mark in zip(self._ranked(), "+-")}
+
+    def current(self) -> Job:
+        for job in self._ranked():
+            return job
+        raise NoSuchJob("no current job")
+
+    def resolve(self, spec: str) -> Job:
+        """The job a bash-style spec names; :class:`NoSuchJob` if none."""
+        spec = spec.strip()
+        match = _SPEC.fullmatch(spec)
+        if match is None:
+            raise NoSuchJob(f"{spec!r} is not a job spec (N, %N, %+, %-, %name, %?text)")
+        if match["number"] is not None:
+            job = self._jobs.get(int(match["number"]))
+            if job is None:
+                raise NoSuchJob(f"no job {match['number']}")
+            return job
+        if match["mark"] is not None:
+            index = 1 if match["mark"] == "-" else 0
+            for position, job in enumerate(self._ranked()):
+                if position == index:
+                    return job
+            raise NoSuchJob("no previous job" if index else "no current job")
+        if match["contains"] is not None:
+            return self._unique(spec, lambda job: match["contains"] in job.source)
+        return self._unique(spec, lambda job: job.source.startswith(match["prefix"]))
+
+    def _unique(self, spec: str, predicate: Callable[[Job], bool]) -> Job:
+        found = [job for job in self._ranked() if predicate(job)]
+        if not found:
+            raise NoSuchJob(f"no job matches {spec}")
+        unfinished = [job for job in found if job.id in self._running]
+        candidates = unfinished or found
+        if len(candidates) > 1:
+            ids = ", ".join(str(job.id) for job in candidates)
+            raise NoSuchJob(f"{spec} is ambiguous: jobs {ids}")
+        return candidates[0]
+
+    def resolve_all(self, specs: Iterable[str]) -> list[Job]:
+        return [self.resolve(spec) for spec in specs]

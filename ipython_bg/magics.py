@@ -1,0 +1,380 @@
+"""``%bg``, ``%fg`` and ``%jobs``: parse the line, call the engine, return.
+
+The engine is :class:`ipython_bg.api.JobControl`; the loop integration is in
+:mod:`ipython_bg.hosts`; rendering in :mod:`ipython_bg.display`.  User
+mistakes become :class:`UsageError` (one line, no traceback); nothing a
+user types here can lose a job or the namespace.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import inspect
+import re
+import shlex
+
+from IPython.core.async_helpers import get_asyncio_loop
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, no_var_expand
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from traitlets import CaselessStrEnum, Float, Integer, Unicode, observe, validate, TraitError
+
+from . import api, display
+from .api import ForegroundTimeout, JobControl, LoopBusy
+from .hosts import host_for
+from .jobs import Job, JobKind, JobState, NoSuchJob, is_job_spec
+from .statements import StatementError, Work, evaluate, parse_statement
+
+__all__ = ["BackgroundJobs", "load", "unload"]
+
+_WORD = re.compile(r"""\s*("[^"]*"|'[^']*'|\S+)""")
+
+
+def split_options(magic, line: str):
+    """``(options, rest)``: the leading ``-x``/``--xx`` options of ``line``,
+    parsed by the magic's argument parser, and the untouched rest.
+
+    IPython's ``parse_argstring`` splits the whole line shell-style, which
+    would mangle the Python expression that follows (``f('a  b')``).
+    """
+    parser = magic.parser
+    words: list[str] = []
+    position = 0
+    while True:
+        match = _WORD.match(line, position)
+        if match is None:
+            break
+        word = match.group(1)
+        if word == "--":
+            position = match.end()
+            break
+        if not word.startswith("-") or len(word) == 1 or word[1].isdigit():
+            break
+        words.append(word)
+        position = match.end()
+        # argparse offers no public lookup of an option's arity.
+        action = parser._option_string_actions.get(word.split("=", 1)[0])
+        if action is not None and action.nargs != 0 and "=" not in word:
+            value = _WORD.match(line, position)
+            if value is not None:
+                words.append(value.group(1))
+                position = value.end()
+    words = [shlex.split(word)[0] if word[:1] in "\"'" else word for word in words]
+    return parser.parse_args(words), line[position:].strip()
+
+
+@magics_class
+class BackgroundJobs(Magics):
+    """Shell-style job control for asyncio and threads: %bg, %fg, %jobs."""
+
+    notify = CaselessStrEnum(
+        ("immediate", "prompt", "off"),
+        default_value="immediate",
+        help="""When a job's end is announced: 'immediate' (above an idle
+        prompt at once; during a cell, before the next prompt), 'prompt'
+        (always before the next prompt) or 'off'.""",
+    ).tag(config=True)
+
+    result_name = Unicode(
+        "_bg{id}",
+        help="""Name under which each successful job's result is stored in
+        the user namespace ('{id}' is the job id); empty to switch off.""",
+    ).tag(config=True)
+
+    history = Integer(
+        1000,
+        help="How many finished jobs %jobs keeps; unfinished jobs are always kept.",
+    ).tag(config=True)
+
+    worker_threads = Integer(
+        32,
+        help="""At most this many thread jobs run at once; more wait for a
+        free worker (state 'pending').""",
+    ).tag(config=True)
+
+    exit_timeout = Float(
+        2.0,
+        help="""Seconds that cancelled jobs get to run their finally blocks
+        when the extension is unloaded or IPython exits.""",
+    ).tag(config=True)
+
+    def __init__(self, shell, **kwargs):
+        super().__init__(shell=shell, **kwargs)
+        self.control = JobControl(
+            get_asyncio_loop, history=self.history, worker_threads=self.worker_threads
+        )
+        self.host = host_for(shell, self.control, self)
+        self._assigners: dict[int, object] = {}
+        self.control.listeners.append(self._job_finished)
+
+    @validate("result_name")
+    def _check_result_name(self, proposal):
+        name = proposal.value
+        if name:
+            try:
+                formatted = name.format(id=1)
+            except (KeyError, IndexError, ValueError) as exc:
+                raise TraitError(f"result_name {name!r} does not format with {{id}}: {exc}")
+            if not formatted.isidentifier():
+                raise TraitError(f"result_name {name!r} does not make a Python name")
+        return name
+
+    @validate("history", "worker_threads")
+    def _check_positive(self, proposal):
+        if proposal.value < (0 if proposal.trait.name == "history" else 1):
+            raise TraitError(f"{proposal.trait.name} is too small: {proposal.value}")
+        return proposal.value
+
+    @observe("history")
+    def _history_changed(self, change):
+        self.control.table.set_history(change.new)
+
+    @observe("worker_threads")
+    def _workers_changed(self, change):
+        self.control.worker_threads = change.new
+        if self.control._threads is not None:
+            self.control._threads.max_workers = change.new
+
+    # -- %bg -----------------------------------------------------------------------
+
+    @magic_arguments()
+    @argument("--thread", action="store_true", help="run the call in a worker thread, whatever it is")
+    @argument(
+        "--no-thread",
+        dest="no_thread",
+        action="store_true",
+        help="evaluate the whole expression here and schedule the awaitable it gives",
+    )
+    @argument("--name", metavar="LABEL", help="%%%%bg only: what %%jobs shows for the cell")
+    @no_var_expand
+    @line_cell_magic
+    def bg(self, line, cell=None):
+        """Start a background job and return it.
+
+        %bg EXPR            a coroutine, task or other awaitable: scheduled on the loop
+        %bg f(a, b)         a plain call: a and b are evaluated here, the call runs in
+                            a worker thread; async functions and asyncio's own calls
+                            run on the loop
+        %bg f               a bare callable, called with no arguments in a thread
+        %bg NAME = EXPR     also assign the result to NAME (any target) on success
+        %%bg [--name L]     the cell is the job: with top-level await a coroutine
+                            (globals are the user namespace), else a thread
+
+        Each successful result is also stored as _bgN (BackgroundJobs.result_name).
+        """
+        options, rest = split_options(self.bg, line)
+        if options.thread and options.no_thread:
+            raise UsageError("%bg: --thread and --no-thread exclude each other")
+        if cell is not None:
+            if rest:
+                raise UsageError(f"%%bg takes options only on its first line, not {rest!r}")
+            job = self.control.adopt(self._cell_job(cell, options.name))
+        else:
+            if options.name:
+                raise UsageError("%bg: --name is for %%bg cells; a line job is named by its text")
+            mode = "thread" if options.thread else "loop" if options.no_thread else "auto"
+            statement, work = self._evaluate("bg", rest, mode)
+            job = self.control.adopt(self._job(work, statement.source, assign_to=statement.target))
+            if statement.assign is not None:
+                self._assigners[job.id] = statement.assign
+        if self.host.limitation:
+            self.host.warn_once("limitation", self.host.limitation)
+        return job
+
+    # -- %fg -----------------------------------------------------------------------
+
+    @magic_arguments()
+    @argument("--timeout", type=float, metavar="SECONDS", help="stop waiting after SECONDS; the job goes on")
+    @no_var_expand
+    @line_cell_magic
+    def fg(self, line, cell=None):
+        """Run something in the foreground, or wait for jobs; return the result.
+
+        %fg EXPR             run an awaitable (or a call, in a thread) to its end
+        %fg                  wait for the current job (%+)
+        %fg SPEC [SPEC ...]  wait for jobs: N, %N, %+, %-, %name, %?text
+        %%fg                 run the cell with top-level await, even without autoawait
+
+        A failed job's exception is raised here.  Ctrl-C cancels the
+        foreground job only; other jobs keep running.
+        """
+        options, rest = split_options(self.fg, line)
+        timeout = options.timeout
+        if timeout is not None and timeout < 0:
+            raise UsageError("%fg: --timeout must not be negative")
+        try:
+            if cell is not None:
+                if rest:
+                    raise UsageError(f"%%fg takes options only on its first line, not {rest!r}")
+                job = self._cell_job(cell, None)
+                return self.control.foreground(job, timeout=timeout)
+            words = rest.split()
+            if not words or all(is_job_spec(word) for word in words):
+                jobs = self._resolve(words or ["%+"], "fg")
+                results = self.control.wait(jobs, timeout=timeout)
+                return results[0] if len(results) == 1 else results
+            statement, work = self._evaluate("fg", rest, "auto")
+            result = self.control.foreground(self._job(work, statement.source), timeout=timeout)
+            if statement.assign is not None:
+                statement.assign(result)
+            return result
+        except LoopBusy:
+            raise UsageError(
+                "%fg cannot wait here: the event loop is already running this cell "
+                "(use `await` on the job or awaitable instead)"
+            ) from None
+        except ForegroundTimeout as exc:
+            waited = exc.job if isinstance(exc.job, Job) else None
+            what = f"[{waited.id}] {waited.source} keeps" if waited is not None else "the jobs keep"
+            raise UsageError(f"%fg: gave up after {exc.timeout:g} s; {what} running in the background") from None
+
+    # -- %jobs ---------------------------------------------------------------------
+
+    @magic_arguments()
+    @argument("-l", "--long", action="store_true", help="add tracebacks of failed jobs and where running coroutines wait")
+    @argument("-k", "--kill", nargs="+", metavar="SPEC", help="cancel these jobs")
+    @argument("-c", "--clear", action="store_true", help="forget finished jobs")
+    @argument("-t", "--traceback", metavar="SPEC", help="show the full traceback of a failed job")
+    @argument("specs", nargs="*", metavar="SPEC", help="show only these jobs")
+    @no_var_expand
+    @line_magic
+    def jobs(self, line):
+        """List jobs (id, state, kind, elapsed, source, result), or act on them."""
+        args = parse_argstring(self.jobs, line)
+        table = self.control.table
+        if args.kill:
+            targets = self._resolve(args.kill, "jobs -k")
+            for job in targets:
+                if job.kind is JobKind.THREAD and job.state is JobState.RUNNING:
+                    self.host.warn_once(
+                        "thread-cancel",
+                        "a cancelled thread job stops waiting at once, but Python cannot stop "
+                        "its thread: the call runs on until it returns, and its result is dropped",
+                    )
+                job.cancel()
+            return targets
+        if args.clear:
+            return table.forget_finished()
+        if args.traceback:
+            (job,) = self._resolve([args.traceback], "jobs -t")
+            text = job.format_traceback()
+            if text is None:
+                raise UsageError(f"%jobs -t: job {job.id} has not failed (it is {job.state.value})")
+            return display.TextBlock(text.rstrip("\n"))
+        jobs = self._resolve(args.specs, "jobs") if args.specs else list(table)
+        markers = table.markers()
+        rows = [display.job_row(job, markers.get(job.id, ""), long=args.long) for job in jobs]
+        return display.JobsTable(rows, footer=f"Note: {self.host.limitation}." if self.host.limitation else "")
+
+    # -- helpers -------------------------------------------------------------------
+
+    def _evaluate(self, magic: str, text: str, mode: str):
+        __tracebackhide__ = True
+        if not text:
+            raise UsageError(f"%{magic}: give an expression to run, e.g. %{magic} asyncio.sleep(1)")
+        shell = self.shell
+        try:
+            statement = parse_statement(text, shell.user_ns)
+            return statement, evaluate(statement, shell.user_global_ns, shell.user_ns, mode=mode)
+        except StatementError as exc:
+            raise UsageError(f"%{magic}: {exc}") from None
+        except Exception as exc:
+            raise UsageError(f"%{magic}: {text}: {display.describe_exception(exc)}") from None
+
+    def _job(self, work: Work, source: str, assign_to: str | None = None) -> Job:
+        origin = f"In [{self.shell.execution_count}]"
+        if work.awaitable is not None:
+            return self.control.create(work.awaitable, source=source, assign_to=assign_to, origin=origin)
+        return self.control.create_call(
+            work.func, work.args, work.kwargs, source=source, assign_to=assign_to, origin=origin
+        )
+
+    def _cell_job(self, cell: str, label: str | None) -> Job:
+        """A job for a cell body: a coroutine if it awaits, else a thread."""
+        shell = self.shell
+        if not cell.strip():
+            raise UsageError("the cell is empty: nothing to run")
+        transformed = shell.transform_cell(cell)
+        filename = shell.compile.cache(transformed, shell.execution_count, raw_code=cell)
+        flags = shell.compile.flags | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+        code = compile(transformed, filename, "exec", flags=flags, dont_inherit=True)
+        source = label or next(line.strip() for line in cell.splitlines() if line.strip())
+        origin = f"In [{shell.execution_count}]"
+        if code.co_flags & inspect.CO_COROUTINE:
+            coro = eval(code, shell.user_global_ns, shell.user_ns)
+            return self.control.create(coro, source=source, origin=origin)
+        run = functools.partial(exec, code, shell.user_global_ns, shell.user_ns)
+        return self.control.create_call(run, (), {}, source=source, origin=origin)
+
+    def _resolve(self, specs: list[str], magic: str) -> list[Job]:
+        try:
+            return self.control.table.resolve_all(specs)
+        except NoSuchJob as exc:
+            raise UsageError(f"%{magic}: {exc}") from None
+
+    def _job_finished(self, job: Job) -> None:
+        assign = self._assigners.pop(job.id, None)
+        name = None
+        if not job.cancelled() and job.exception() is None:
+            result = job.result()
+            if assign is not None:
+                try:
+                    assign(result)
+                except Exception as exc:
+                    job.assign_error = exc
+            if self.result_name and result is not None:
+                name = self.result_name.format(id=job.id)
+                self.shell.user_ns[name] = result
+        if not job.waited:
+            marker = self.control.table.markers().get(job.id, "")
+            self.host.notify(display.notice(job, marker, name))
+
+
+# Loaded extensions, by shell.  Not in the user namespace: %reset clears that.
+_loaded: dict[int, BackgroundJobs] = {}
+
+
+def load(shell) -> BackgroundJobs:
+    if id(shell) in _loaded:
+        return _loaded[id(shell)]
+    magics = BackgroundJobs(shell)
+    magics.host.install()
+    shell.register_magics(magics)
+    shell.configurables.append(magics)
+    api.set_control(magics.control)
+    _loaded[id(shell)] = magics
+    return magics
+
+
+def unload(shell) -> None:
+    magics = _loaded.pop(id(shell), None)
+    if magics is None:
+        return
+    control = magics.control
+    cancelled = control.cancel_all(timeout=magics.exit_timeout)
+    if cancelled:
+        names = ", ".join(f"[{job.id}] {job.source}" for job in cancelled)
+        print(f"ipython_bg: cancelled {len(cancelled)} running job(s): {names}")
+    control.listeners.remove(magics._job_finished)
+    magics.host.uninstall()
+    control.close()
+    _unregister_magics(shell, magics)
+    if magics in shell.configurables:
+        shell.configurables.remove(magics)
+    if api._control is control:
+        api.set_control(None)
+
+
+def _unregister_magics(shell, magics: BackgroundJobs) -> None:
+    # IPython has register_magics but no unregister: remove our entries
+    # from the manager's tables, and only while they are still ours.
+    manager = shell.magics_manager
+    for kind, names in magics.magics.items():
+        table = manager.magics[kind]
+        for name in names:
+            bound = table.get(name)
+            if getattr(bound, "__self__", None) is magics:
+                del table[name]
+    if manager.registry.get(type(magics).__name__) is magics:
+        del manager.registry[type(magics).__name__]

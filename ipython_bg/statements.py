@@ -1,0 +1,191 @@
+"""What a ``%bg`` / ``%fg`` line asks for, and where each part runs.
+
+The rule users expect is not "calls go to threads": ``asyncio.gather(a(),
+b())`` or ``loop.run_in_executor(...)`` must run on the loop's thread, and
+an ``async def`` must be called here so its coroutine can be scheduled.
+Everything here works on plain namespaces, without IPython.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import inspect
+import types
+from dataclasses import dataclass
+from typing import Any
+
+from .jobs import Job, _is_awaitable
+
+__all__ = ["Statement", "Work", "parse_statement", "evaluate", "StatementError"]
+
+_CAPTURE = "__ipython_bg_capture__"
+_VALUE = "__ipython_bg_value__"
+
+
+class StatementError(ValueError):
+    """The line cannot become a job; the message is meant for the user."""
+
+
+@dataclass
+class Statement:
+    source: str            # the expression's text, as typed
+    expression: ast.expr
+    target: str | None     # the assignment target's text, if any
+    assign: Any = None     # function(value) doing ``target = value`` in the namespace
+
+
+@dataclass
+class Work:
+    """The outcome of evaluating a statement in the cell."""
+
+    awaitable: Any = None  # scheduled on the loop
+    func: Any = None       # or called on a worker ...
+    args: tuple = ()
+    kwargs: dict | None = None  # ... with these
+
+
+def parse_statement(text: str, namespace: dict | None = None) -> Statement:
+    """Split ``[TARGET =] EXPR`` (any Python assignment target)."""
+    text = text.strip()
+    if not text:
+        raise StatementError("nothing to run")
+    try:
+        tree = ast.parse(text, mode="exec")
+    except SyntaxError as exc:
+        raise StatementError(f"invalid syntax: {exc.msg}: {text}") from None
+    if len(tree.body) != 1:
+        raise StatementError(f"give one expression, not {len(tree.body)} statements: {text}")
+    node = tree.body[0]
+    if isinstance(node, ast.Expr):
+        return Statement(text, node.value, None)
+    if isinstance(node, ast.Assign):
+        value = node.value
+        target_text = text[: _offset(text, value)].rstrip().rstrip("=").rstrip()
+        statement = Statement(ast.get_source_segment(text, value) or text, value, target_text)
+        if namespace is not None:
+            statement.assign = _assigner(node.targets, namespace)
+        return statement
+    kind = type(node).__name__
+    raise StatementError(f"expected an expression or NAME = EXPRESSION, not {kind}: {text}")
+
+
+def _offset(text: str, node: ast.AST) -> int:
+    lines = text.splitlines(keepends=True)
+    return sum(len(line) for line in lines[: node.lineno - 1]) + len(
+        lines[node.lineno - 1].encode()[: node.col_offset].decode()
+    )
+
+
+def _assigner(targets: list[ast.expr], namespace: dict):
+    """A function that does ``targets = value`` with ``namespace`` as globals.
+
+    It is a real function, so names land in the namespace (``global``) and
+    subscripts, attributes and unpacking behave exactly as typed, without
+    putting any helper name into the user's namespace.
+    """
+    names = sorted({
+        node.id
+        for target in targets
+        for node in ast.walk(target)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+    })
+    body: list[ast.stmt] = []
+    if names:
+        body.append(ast.Global(names=names))
+    body.append(ast.Assign(targets=targets, value=ast.Name(_VALUE, ast.Load())))
+    function = ast.FunctionDef(
+        name="assign",
+        args=ast.arguments(
+            posonlyargs=[], args=[ast.arg(_VALUE)], kwonlyargs=[], kw_defaults=[], defaults=[]
+        ),
+        body=body,
+        decorator_list=[],
+        returns=None,
+    )
+    if "type_params" in ast.FunctionDef._fields:  # Python 3.12+
+        function.type_params = []
+    module = ast.fix_missing_locations(ast.Module(body=[function], type_ignores=[]))
+    scratch: dict = {}
+    exec(compile(module, "<ipython_bg assignment>", "exec"), scratch)
+    return types.FunctionType(scratch["assign"].__code__, namespace, "assign")
+
+
+def _capture(func, *args, **kwargs):
+    return func, args, kwargs
+
+
+def is_coroutine_function(func) -> bool:
+    if inspect.iscoroutinefunction(func) or asyncio.iscoroutinefunction(func):
+        return True
+    call = getattr(type(func), "__call__", None)
+    return not inspect.isroutine(func) and not isinstance(func, type) and inspect.iscoroutinefunction(call)
+
+
+def belongs_to_asyncio(func) -> bool:
+    """True for asyncio's own functions and for methods of event loops and
+    other asyncio objects: they never block, and must run on the loop's
+    thread (``asyncio.gather``, ``asyncio.shield``, ``loop.run_in_executor``)."""
+    owner = getattr(func, "__self__", None)
+    if isinstance(owner, asyncio.AbstractEventLoop):
+        return True
+    module = getattr(func, "__module__", None) or ""
+    if owner is not None and not isinstance(owner, types.ModuleType):
+        module = type(owner).__module__ or module
+    return module == "asyncio" or module.startswith("asyncio.")
+
+
+def evaluate(statement: Statement, globals_: dict, locals_: dict | None = None, *, mode: str = "auto") -> Work:
+    """Evaluate what must be evaluated in the cell, and say what runs where.
+
+    ``mode`` is ``"auto"`` (the rule above), ``"thread"`` (a call always
+    goes to a worker) or ``"loop"`` (evaluate everything here; the result
+    must be awaitable).
+    """
+    locals_ = globals_ if locals_ is None else locals_
+    expression = statement.expression
+    if mode != "loop" and isinstance(expression, ast.Call):
+        call = ast.Call(
+            func=ast.Name(_CAPTURE, ast.Load()),
+            args=[expression.func, *expression.args],
+            keywords=expression.keywords,
+        )
+        func, args, kwargs = _eval(ast.copy_location(call, expression), globals_, locals_)
+        if mode == "thread" or not (is_coroutine_function(func) or belongs_to_asyncio(func)):
+            if not callable(func):
+                raise StatementError(f"{statement.source}: {type(func).__name__} object is not callable")
+            return Work(func=func, args=args, kwargs=kwargs)
+        value = func(*args, **kwargs)
+    else:
+        value = _eval(expression, globals_, locals_)
+
+    if _is_awaitable(value) or isinstance(value, Job):
+        if mode == "thread":
+            raise StatementError(f"--thread needs a call or a callable; {statement.source} gives an awaitable")
+        return Work(awaitable=value)
+    if mode != "loop" and callable(value):
+        if is_coroutine_function(value) and mode != "thread":
+            return Work(awaitable=value())
+        return Work(func=value, args=(), kwargs={})
+    wanted = "an awaitable" if mode == "loop" else "an awaitable or a callable"
+    raise StatementError(f"{statement.source} gives {type(value).__name__}, not {wanted}")
+
+
+def _eval(node: ast.expr, globals_: dict, locals_: dict):
+    code = compile(ast.fix_missing_locations(ast.Expression(node)), "<ipython_bg>", "eval")
+    if _CAPTURE in code.co_names:
+        locals_ = _CaptureScope(locals_)
+    return eval(code, globals_, locals_)
+
+
+class _CaptureScope(dict):
+    """The cell's names plus the capture helper, without writing to the cell."""
+
+    def __init__(self, names: dict):
+        super().__init__()
+        self._names = names
+
+    def __missing__(self, key):
+        if key == _CAPTURE:
+            return _capture
+        return self._names[key]
