@@ -226,6 +226,21 @@ class JobControl:
                     file=sys.stderr,
                 )
 
+    def on_loop(self, function: Callable[[], Any]):
+        """``function()``, called where asyncio sees the job loop running.
+
+        In a kernel the loop already runs the cell; elsewhere it is run for
+        the one step this takes (ready background callbacks run too).
+        """
+        loop = self.get_loop()
+        if loop.is_running():
+            return function()
+
+        async def call():
+            return function()
+
+        return loop.run_until_complete(call())
+
     # -- waiting -------------------------------------------------------------
 
     def foreground(self, target: Any, *, timeout: float | None = None, source: str | None = None):

@@ -276,7 +276,10 @@ class BackgroundJobs(Magics):
         shell = self.shell
         try:
             statement = parse_statement(text, shell.user_ns)
-            return statement, evaluate(statement, shell.user_global_ns, shell.user_ns, mode=mode)
+            work = evaluate(
+                statement, shell.user_global_ns, shell.user_ns, mode=mode, on_loop=self.control.on_loop
+            )
+            return statement, work
         except StatementError as exc:
             raise UsageError(f"%{magic}: {exc}") from None
         except Exception as exc:

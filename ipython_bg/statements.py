@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import functools
 import inspect
 import types
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from .jobs import Job, _is_awaitable
 
@@ -135,14 +136,24 @@ def belongs_to_asyncio(func) -> bool:
     return module == "asyncio" or module.startswith("asyncio.")
 
 
-def evaluate(statement: Statement, globals_: dict, locals_: dict | None = None, *, mode: str = "auto") -> Work:
+def evaluate(
+    statement: Statement,
+    globals_: dict,
+    locals_: dict | None = None,
+    *,
+    mode: str = "auto",
+    on_loop: Callable[[Callable[[], Any]], Any] | None = None,
+) -> Work:
     """Evaluate what must be evaluated in the cell, and say what runs where.
 
     ``mode`` is ``"auto"`` (the rule above), ``"thread"`` (a call always
     goes to a worker) or ``"loop"`` (evaluate everything here; the result
-    must be awaitable).
+    must be awaitable).  ``on_loop(fn)`` calls ``fn`` with the job loop as
+    the running loop: ``asyncio.gather(...)`` called from a synchronous
+    cell would otherwise bind its future to another loop.
     """
     locals_ = globals_ if locals_ is None else locals_
+    on_loop = on_loop or (lambda fn: fn())
     expression = statement.expression
     if mode != "loop" and isinstance(expression, ast.Call):
         call = ast.Call(
@@ -155,7 +166,12 @@ def evaluate(statement: Statement, globals_: dict, locals_: dict | None = None, 
             if not callable(func):
                 raise StatementError(f"{statement.source}: {type(func).__name__} object is not callable")
             return Work(func=func, args=args, kwargs=kwargs)
-        value = func(*args, **kwargs)
+        if is_coroutine_function(func):
+            value = func(*args, **kwargs)
+        else:
+            value = on_loop(functools.partial(func, *args, **kwargs))
+    elif mode == "loop":
+        value = on_loop(functools.partial(_eval, expression, globals_, locals_))
     else:
         value = _eval(expression, globals_, locals_)
 

@@ -1,0 +1,27 @@
+import asyncio
+
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+from traitlets.config import Config
+
+
+@pytest.fixture
+def shell():
+    """A real, fresh InteractiveShell (not the global singleton) with the
+    extension loaded; unloaded again afterwards."""
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"
+    shell = InteractiveShell(config=config)
+    shell.run_line_magic("load_ext", "ipython_bg")
+    shell.run_cell("import asyncio, time, threading")
+    yield shell
+    shell.run_line_magic("unload_ext", "ipython_bg")
+    shell.history_manager.end_session()
+
+
+@pytest.fixture
+def loop():
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.close()

@@ -1,0 +1,179 @@
+"""The job model, with no shell: a Job is a Task, the table follows bash."""
+
+import asyncio
+import threading
+import time
+from concurrent.futures import Future as ConcurrentFuture
+
+import pytest
+
+from ipython_bg.jobs import Job, JobKind, JobState, JobTable, NoSuchJob, ThreadCall
+
+
+async def value(result, delay=0.0):
+    await asyncio.sleep(delay)
+    return result
+
+
+async def fail(message):
+    await asyncio.sleep(0)
+    raise ValueError(message)
+
+
+def make(loop, coro, source="job()", table=None, **kwargs):
+    job = Job(coro, loop=loop, source=source, **kwargs)
+    if table is not None:
+        table.add(job)
+    return job
+
+
+def test_job_is_an_asyncio_future(loop):
+    first = make(loop, value(1, 0.01))
+    second = make(loop, value(2))
+    seen = []
+    first.add_done_callback(lambda job: seen.append(job.result()))
+
+    async def use():
+        done, pending = await asyncio.wait([first, second])
+        return await first, await asyncio.gather(first, second), done, pending
+
+    awaited, gathered, done, pending = loop.run_until_complete(use())
+    assert awaited == 1 and gathered == [1, 2]
+    assert done == {first, second} and not pending
+    assert asyncio.isfuture(first) and first.exception() is None
+    loop.run_until_complete(asyncio.sleep(0))
+    assert seen == [1]
+
+
+def test_states_follow_the_task(loop):
+    ok = make(loop, value("x"))
+    bad = make(loop, fail("boom"))
+    slow = make(loop, value(None, 10))
+    assert ok.state is JobState.RUNNING
+    loop.run_until_complete(asyncio.wait([ok, bad]))
+    slow.cancel()
+    loop.run_until_complete(asyncio.wait([slow]))
+    assert (ok.state, bad.state, slow.state) == (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
+    assert ok.outcome == (JobState.DONE, "x", None)
+    state, result, exc = bad.outcome
+    assert state is JobState.FAILED and isinstance(exc, ValueError)
+    assert "ValueError: boom" in bad.format_traceback()
+    assert ok.format_traceback() is None
+    assert all(state.finished for state in (ok.state, bad.state, slow.state))
+
+
+def test_thread_call_state_is_seen_before_the_loop_runs(loop):
+    """A worker's outcome shows at once, though the task learns it only when
+    the loop next runs (during a synchronous cell it does not)."""
+    call = ThreadCall(lambda: 42, (), {})
+    call.future = ConcurrentFuture()
+
+    async def never():
+        await asyncio.sleep(3600)
+
+    job = make(loop, never(), kind=JobKind.THREAD, call=call)
+    assert job.state is JobState.PENDING and job.elapsed == 0.0
+    call.future.set_result(call())
+    assert job.state is JobState.DONE
+    assert job.outcome == (JobState.DONE, 42, None)
+
+    failing = ThreadCall(lambda: 1 / 0, (), {})
+    failing.future = ConcurrentFuture()
+    broken = make(loop, never(), kind=JobKind.THREAD, call=failing)
+    with pytest.raises(ZeroDivisionError) as info:
+        failing()
+    failing.future.set_exception(info.value)
+    assert broken.state is JobState.FAILED
+    assert isinstance(broken.outcome[2], ZeroDivisionError)
+    for task in (job, broken):
+        task.cancel()
+    loop.run_until_complete(asyncio.wait([job, broken]))
+
+
+def test_thread_call_runs_in_given_context_and_stamps_times():
+    import contextvars
+
+    var = contextvars.ContextVar("var", default="outside")
+    context = contextvars.copy_context()
+    context.run(var.set, "inside")
+    call = ThreadCall(var.get, (), {}, context)
+    results = []
+    thread = threading.Thread(target=lambda: results.append(call()))
+    thread.start()
+    thread.join(5)
+    assert results == ["inside"]
+    assert call.started is not None and call.ended >= call.started
+
+
+def test_table_ids_and_specs(loop):
+    table = JobTable()
+    fetch = make(loop, value(1), "fetch(url)", table)
+    parse = make(loop, value(2, 10), "parse(doc)", table)
+    serve = make(loop, value(3, 10), "serve_forever()", table)
+    assert [job.id for job in (fetch, parse, serve)] == [1, 2, 3]
+    assert table.resolve("2") is parse and table.resolve("%2") is parse
+    assert table.resolve("%+") is serve and table.resolve("%%") is serve
+    assert table.resolve("%-") is parse
+    assert table.resolve("%par") is parse
+    assert table.resolve("%?forever") is serve
+    for spec in ("9", "%9", "%nothing", "%?zzz", "bogus"):
+        with pytest.raises(NoSuchJob):
+            table.resolve(spec)
+    loop.run_until_complete(fetch)
+    table.mark_finished(fetch)
+    # Unfinished jobs rank before finished ones, newest first.
+    assert table.markers() == {3: "+", 2: "-"}
+    serve.cancel()
+    parse.cancel()
+    loop.run_until_complete(asyncio.wait([serve, parse]))
+
+
+def test_ambiguous_prefix_is_an_error(loop):
+    table = JobTable()
+    jobs = [make(loop, value(n, 10), f"fetch({n})", table) for n in range(2)]
+    with pytest.raises(NoSuchJob, match="ambiguous"):
+        table.resolve("%fetch")
+    for job in jobs:
+        job.cancel()
+    loop.run_until_complete(asyncio.wait(jobs))
+
+
+def test_history_is_bounded_but_running_jobs_are_kept(loop):
+    table = JobTable(history=3)
+    sleeper = make(loop, value(None, 10), "sleeper()", table)
+    finished = [make(loop, value(n), f"v({n})", table) for n in range(10)]
+    loop.run_until_complete(asyncio.wait(finished))
+    for job in finished:
+        table.mark_finished(job)
+    assert [job.id for job in table] == [1, 9, 10, 11]
+    assert table.current() is sleeper
+    table.set_history(1)
+    assert [job.id for job in table] == [1, 11]
+    assert [job.id for job in table.forget_finished()] == [11]
+    assert list(table) == [sleeper]
+    sleeper.cancel()
+    loop.run_until_complete(asyncio.wait([sleeper]))
+
+
+def test_no_current_job_in_empty_table():
+    with pytest.raises(NoSuchJob, match="no current job"):
+        JobTable().current()
+    with pytest.raises(NoSuchJob, match="no previous job"):
+        JobTable().resolve("%-")
+
+
+def test_repr_shows_id_state_kind_and_source(loop):
+    table = JobTable()
+    job = make(loop, value(1), "value(1)", table)
+    assert repr(job) == "<Job 1 running coroutine: value(1)>"
+    loop.run_until_complete(job)
+    assert repr(job) == "<Job 1 done coroutine: value(1)>"
+
+
+def test_elapsed_grows_then_stops(loop):
+    job = make(loop, value(None, 0.05))
+    loop.run_until_complete(job)
+    job.ended = time.monotonic()
+    first = job.elapsed
+    assert first >= 0.04
+    assert job.elapsed == first

@@ -1,0 +1,306 @@
+"""%bg, %fg and %jobs against a real InteractiveShell (no terminal: the loop
+runs only in the foreground, as under --simple-prompt)."""
+
+import asyncio
+import gc
+
+import pytest
+from IPython.core.error import UsageError
+
+from ipython_bg.jobs import Job, JobKind, JobState
+
+
+def run(shell, code):
+    """Run a cell as a user would; fail the test if it raised."""
+    result = shell.run_cell(code)
+    assert result.error_before_exec is None and result.error_in_exec is None, (
+        result.error_before_exec or result.error_in_exec
+    )
+    return result.result
+
+
+def ns(shell):
+    return shell.user_ns
+
+
+DEFINITIONS = """
+async def double(x, delay=0.0):
+    await asyncio.sleep(delay)
+    return 2 * x
+
+async def fail(message):
+    await asyncio.sleep(0)
+    raise ValueError(message)
+
+def blocking(x, gate=None):
+    if gate is not None:
+        assert gate.wait(10)
+    return x + 1
+"""
+
+
+@pytest.fixture
+def defs(shell):
+    run(shell, DEFINITIONS)
+    return shell
+
+
+def test_bg_coroutine_returns_a_job_and_fg_its_result(defs):
+    job = run(defs, "%bg double(21)")
+    assert isinstance(job, Job) and job.id == 1 and job.kind is JobKind.COROUTINE
+    assert job.source == "double(21)"
+    assert run(defs, "%fg") == 42
+    assert ns(defs)["_bg1"] == 42
+
+
+def test_bg_assignment_targets(defs):
+    run(defs, "d = {}")
+    run(defs, "x = %bg double(1)")
+    run(defs, "%bg y = double(2)")
+    run(defs, "%bg a, b = asyncio.sleep(0, result=(5, 6))")
+    run(defs, "%bg d['k'] = blocking(1)")
+    run(defs, "%fg 2 3 4")
+    assert isinstance(ns(defs)["x"], Job)
+    assert ns(defs)["y"] == 4 and (ns(defs)["a"], ns(defs)["b"]) == (5, 6)
+    assert ns(defs)["d"] == {"k": 2}
+
+
+def test_plain_call_runs_in_a_thread_and_returns_at_once(defs):
+    run(defs, "gate = threading.Event()")
+    job = run(defs, "%bg blocking(1, gate)")
+    # The call is blocked on the gate, yet %bg has returned.
+    assert job.kind is JobKind.THREAD and not job.done()
+    assert job.state in (JobState.PENDING, JobState.RUNNING)
+    run(defs, "gate.set()")
+    assert run(defs, "%fg") == 2
+
+
+def test_time_sleep_in_the_background(defs):
+    job = run(defs, "%bg time.sleep(0.2)")
+    assert job.kind is JobKind.THREAD and not job.done()
+    assert run(defs, "%fg %1") is None
+
+
+def test_bare_callable_and_async_and_asyncio_calls(defs):
+    assert run(defs, "%bg time.monotonic").kind is JobKind.THREAD
+    assert run(defs, "%bg asyncio.gather(double(1), double(2))").kind is JobKind.COROUTINE
+    assert run(defs, "%bg asyncio.shield(double(3))").kind is JobKind.COROUTINE
+    results = run(defs, "%fg 1 2 3")
+    assert isinstance(results[0], float) and results[1:] == [[2, 4], 6]
+
+
+def test_thread_and_no_thread_flags(defs):
+    forced = run(defs, "%bg --thread double(3)")
+    assert forced.kind is JobKind.THREAD
+    assert run(defs, "%fg") == 6
+    whole = run(defs, "%bg --no-thread asyncio.wait_for(double(4), 5)")
+    assert whole.kind is JobKind.COROUTINE
+    assert run(defs, "%fg") == 8
+
+
+def test_cell_with_await_is_a_coroutine_job_writing_the_namespace(defs):
+    job = run(defs, "%%bg --name counting\nsteps = []\nfor i in range(3):\n    await asyncio.sleep(0)\n    steps.append(i)\n")
+    assert job.kind is JobKind.COROUTINE and job.source == "counting"
+    run(defs, "%fg")
+    assert ns(defs)["steps"] == [0, 1, 2]
+
+
+def test_cell_without_await_runs_in_a_thread(defs):
+    job = run(defs, "%%bg\nwhere = threading.current_thread().name\n")
+    assert job.kind is JobKind.THREAD and job.source == "where = threading.current_thread().name"
+    run(defs, "%fg")
+    assert ns(defs)["where"].startswith("ipython_bg")
+
+
+def test_fg_expression_forms(defs):
+    assert run(defs, "%fg double(5)") == 10
+    run(defs, "x = %fg double(6)")
+    assert ns(defs)["x"] == 12
+    assert run(defs, "%fg blocking(1)") == 2
+    assert run(defs, "%fg x2 = double(7)") == 14 and ns(defs)["x2"] == 14
+    # Foreground work does not enter the job table.
+    assert len(defs.magics_manager.registry["BackgroundJobs"].control.table) == 0
+
+
+def test_fg_cell_awaits_even_with_autoawait_off(defs):
+    run(defs, "%autoawait False")
+    run(defs, "%%fg\nvalue = await double(8)\n")
+    assert ns(defs)["value"] == 16
+    run(defs, "%autoawait True")
+
+
+def test_fg_specs_and_several_jobs(defs):
+    run(defs, "%bg double(1)")
+    run(defs, "%bg double(2)")
+    run(defs, "%bg double(3)")
+    assert run(defs, "%fg %- %+ 1") == [4, 6, 2]
+    assert run(defs, "%fg %?(3)") == 6
+    with pytest.raises(UsageError, match="ambiguous"):
+        defs.run_line_magic("fg", "%doub")
+
+
+def test_fg_reraises_the_jobs_exception(defs):
+    run(defs, "%bg fail('bad header')")
+    result = defs.run_cell("%fg")
+    assert isinstance(result.error_in_exec, ValueError)
+    assert str(result.error_in_exec) == "bad header"
+
+
+def test_fg_timeout_leaves_the_job_in_the_background(defs):
+    result = defs.run_cell("%fg --timeout 0.05 double(1, 0.5)")
+    assert isinstance(result.error_in_exec, UsageError)
+    assert "keeps running in the background" in str(result.error_in_exec)
+    assert run(defs, "%fg") == 2
+
+
+def test_jobs_table_reports_states_kinds_and_results(defs):
+    run(defs, "%bg double(1)")
+    run(defs, "%bg fail('bad header')")
+    run(defs, "%bg double(1, 30)")
+    defs.run_cell("%fg 1 2")
+    table = run(defs, "%jobs")
+    rows = {row.id: row for row in table}
+    assert rows[1].state is JobState.DONE and rows[1].summary == "2"
+    assert rows[2].state is JobState.FAILED and rows[2].summary == "ValueError: bad header"
+    assert rows[3].state is JobState.RUNNING and rows[3].marker == "+"
+    text = table.text()
+    assert "[3]+  running  coroutine" in text and "ValueError: bad header" in text
+    assert "<table" in table._repr_html_() and "bad header" in table._repr_html_()
+    long = run(defs, "%jobs -l 2 3").text()
+    assert "Traceback" in long and "started in In [" in long and "waiting in:" in long
+    assert "raise ValueError(message)" in run(defs, "%jobs -t 2")
+
+
+def test_jobs_sees_a_thread_jobs_end_during_a_synchronous_cell(defs):
+    # One cell: the loop never runs between the start and %jobs.
+    run(defs, "j = %bg blocking(1)\nwhile not j.call.future.done(): time.sleep(0.01)\nt = %jobs")
+    row = list(ns(defs)["t"])[0]
+    assert row.state is JobState.DONE and row.summary == "2"
+    assert not ns(defs)["j"].done()
+
+
+def test_jobs_kill_and_clear(defs):
+    run(defs, "%bg double(1, 30)")
+    run(defs, "%bg double(2)")
+    run(defs, "%fg 2")
+    killed = run(defs, "%jobs -k %1")
+    assert [job.id for job in killed] == [1]
+    run(defs, "%%fg\nawait asyncio.sleep(0)\n")
+    assert ns(defs)["_bg2"] == 4
+    states = {row.id: row.state for row in run(defs, "%jobs")}
+    assert states == {1: JobState.CANCELLED, 2: JobState.DONE}
+    assert len(run(defs, "%jobs -c")) == 2
+    assert len(run(defs, "%jobs")) == 0
+
+
+def test_notices_wait_for_the_end_of_the_cell(defs, capsys):
+    run(defs, "%bg double(1)")
+    run(defs, "%bg fail('bad header')")
+    capsys.readouterr()
+    defs.run_cell("%%fg\nawait asyncio.sleep(0.05)\nprint('cell body')\n")
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "cell body"
+    assert "[1]- done  coroutine  double(1) -> _bg1" in out
+    assert "[2]+ failed  coroutine  fail('bad header')  ValueError: bad header" in out
+
+
+def test_a_job_waited_for_in_the_foreground_gets_no_notice(defs, capsys):
+    run(defs, "%bg double(1)")
+    capsys.readouterr()
+    run(defs, "%fg")
+    assert "done" not in capsys.readouterr().out
+
+
+def test_result_names_can_be_switched_off(defs):
+    run(defs, "%config BackgroundJobs.result_name = ''")
+    run(defs, "%bg double(1)")
+    run(defs, "%fg")
+    assert "_bg1" not in ns(defs)
+    defs.run_cell("%config BackgroundJobs.result_name = 'x{nope}'")
+    assert defs.magics_manager.registry["BackgroundJobs"].result_name == ""
+
+
+def test_failed_assignment_is_reported_not_lost(defs, capsys):
+    run(defs, "%bg a, b = double(1)")
+    run(defs, "%%fg\nawait asyncio.sleep(0.01)\n")
+    out = capsys.readouterr().out
+    assert "not assigned to a, b: TypeError" in out
+
+
+def test_no_asyncio_never_retrieved_message(defs, caplog):
+    run(defs, "%bg fail('x')")
+    run(defs, "%%fg\nawait asyncio.sleep(0.01)\n")
+    run(defs, "%jobs -c")
+    gc.collect()
+    assert "never retrieved" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "%bg",
+        "%bg 42",
+        "%bg undefined_name()",
+        "%bg f(",
+        "%bg 1 = double(1)",
+        "%%bg\n   \n",
+        "%fg 99",
+        "%fg %nosuch",
+        "%jobs -k 99",
+        "%jobs --bogus",
+        "%bg --bogus double(1)",
+        "%fg --timeout soon double(1)",
+        "%bg --thread --no-thread double(1)",
+        "%jobs -t 1",
+    ],
+)
+def test_bad_input_is_one_usage_error_and_loses_nothing(defs, line, capsys):
+    run(defs, "keep = 'me'\nalive = %bg double(1, 30)")
+    before = list(run(defs, "%jobs"))
+    capsys.readouterr()
+    result = defs.run_cell(line)
+    assert isinstance(result.error_in_exec, UsageError), result.error_in_exec
+    captured = capsys.readouterr()
+    printed = (captured.out + captured.err).strip().splitlines()
+    assert len(printed) == 1 and printed[0].startswith("UsageError: "), printed
+    assert "Traceback" not in captured.out + captured.err
+    assert ns(defs)["keep"] == "me"
+    after = list(run(defs, "%jobs"))
+    assert [(row.id, row.state) for row in after] == [(row.id, row.state) for row in before]
+    assert not ns(defs)["alive"].done()
+
+
+def test_fg_without_jobs(defs):
+    result = defs.run_cell("%fg")
+    assert isinstance(result.error_in_exec, UsageError)
+    assert str(result.error_in_exec) == "%fg: no current job"
+
+
+def test_reset_keeps_the_jobs_and_the_magics(defs):
+    run(defs, "%bg double(1, 0.05)")
+    run(defs, "%reset -f")
+    run(defs, "import asyncio")
+    assert run(defs, "%fg 1") == 2
+    assert len(run(defs, "%jobs")) == 1
+
+
+def test_autoawait_asyncio_gets_the_foreground_runner_back(defs):
+    runner = defs.loop_runner
+    run(defs, "%autoawait asyncio")
+    assert defs.loop_runner is runner
+
+
+def test_load_twice_is_harmless_and_unload_restores(shell):
+    from IPython.core.async_helpers import _asyncio_runner
+
+    shell.run_line_magic("load_ext", "ipython_bg")
+    assert list(shell.magics_manager.registry).count("BackgroundJobs") == 1
+    run(shell, "async def forever():\n    await asyncio.sleep(3600)\n")
+    job = run(shell, "%bg forever()")
+    shell.run_line_magic("unload_ext", "ipython_bg")
+    assert job.cancelled()
+    assert shell.loop_runner is _asyncio_runner
+    assert "bg" not in shell.magics_manager.magics["line"]
+    assert shell.custom_exceptions == ()
+    shell.run_line_magic("load_ext", "ipython_bg")
+    assert len(run(shell, "%jobs")) == 0
