@@ -1,0 +1,136 @@
+"""End to end in a real terminal ``ipython`` driven through a pty."""
+
+import re
+
+import pexpect
+import pytest
+
+from terminal import Terminal
+
+pytestmark = pytest.mark.skipif(not hasattr(pexpect, "spawn"), reason="needs a pty")
+
+
+@pytest.fixture
+def terminal(tmp_path):
+    term = Terminal(tmp_path)
+    yield term
+    transcript = term.close()
+    assert "Traceback" not in transcript or "ValueError" in transcript, transcript
+    assert "never retrieved" not in transcript and "destroyed but it is pending" not in transcript
+
+
+def test_seed_demo_verbatim(tmp_path):
+    term = Terminal(tmp_path, load=False)
+    try:
+        lines = [
+            "%load_ext ipython_bg",
+            "server = %fg asyncio.start_server(handle_tcp_echo, '127.0.0.1')",
+            "port = server.sockets[0].getsockname()[1]",
+            "server2 = %fg asyncio.start_server(handle_tcp_echo, '127.0.0.1')",
+            "port2 = server2.sockets[0].getsockname()[1]",
+            "echo1 = %bg tcp_echo_client('Hello World!', port)",
+            "echo2 = %bg tcp_echo_client('Hello World!', port2)",
+            "%fg asyncio.wait([echo1, echo2])",
+        ]
+        for line in lines:
+            term.send(line)
+        term.send("echo1.result()")
+        # Prompt styling may put escape sequences after "Out[9]: ".
+        term.expect(r"Out\[9\]: (?:\x1b\[[0-9;?]*[A-Za-z])*'Hello World!'")
+        assert term.value("echo2.result(), server.sockets[0].getsockname()[0]") == "Hello World! 127.0.0.1"
+    finally:
+        transcript = term.close()
+    assert "Error" not in transcript, transcript
+
+
+def test_a_job_advances_while_the_prompt_is_idle(terminal):
+    terminal.send("%bg ticker(5)")
+    # Nothing more is typed: the loop runs inside the prompt.
+    for i in range(5):
+        terminal.expect_exact(f"tick {i}")
+    terminal.expect_exact("done  coroutine  ticker(5) -> _bg1")
+    assert terminal.value("_bg1") == "5"
+
+
+def test_notices_appear_above_an_idle_prompt(terminal):
+    terminal.send("%bg asyncio.sleep(0.3, result='slept')")
+    terminal.expect(re.escape("[1]+ done  coroutine  asyncio.sleep(0.3, result='slept') -> _bg1"))
+    terminal.send("%bg fail('bad header')")
+    terminal.expect_exact("[2]+ failed  coroutine  fail('bad header')  ValueError: bad header")
+    assert terminal.value("_bg1") == "slept"
+
+
+def test_sleep_in_a_thread_returns_at_once(terminal):
+    terminal.send("%bg time.sleep(3)")
+    terminal.send('print("back" + "-at-prompt")')
+    # The prompt is back (and runs more code) before the thread's notice.
+    index = terminal.expect([r"back-at-prompt", r"done  thread  time\.sleep\(3\)"])
+    assert index == 0
+    terminal.expect_exact("[1]+ done  thread  time.sleep(3)")
+
+
+def test_ctrl_c_in_fg_cancels_only_the_foreground(terminal):
+    terminal.run("b = %bg busy()")
+    for attempt in range(6):
+        before = int(terminal.value("progress['busy']"))
+        terminal.send(f"%fg guarded('fg{attempt}')")
+        terminal.expect_exact(f"fg{attempt}-start")
+        terminal.interrupt()
+        terminal.expect_exact(f"fg{attempt}-finally")
+        terminal.expect_exact("KeyboardInterrupt")
+        assert terminal.value("b.done()") == "False"
+        terminal.run("await asyncio.sleep(0.1)")
+        assert int(terminal.value("progress['busy']")) > before
+    # Top-level await cells get the same runner.
+    terminal.send("await guarded('cell')")
+    terminal.expect_exact("cell-start")
+    terminal.interrupt()
+    terminal.expect_exact("cell-finally")
+    output = terminal.sync()
+    assert "KeyboardInterrupt" in output and "CancelledError" not in output
+    assert terminal.value("b.done(), len(asyncio.all_tasks(get_ipython().magics_manager.registry['BackgroundJobs'].control.get_loop()))") == "False 1"
+
+
+def test_jobs_table_in_the_terminal(terminal):
+    terminal.run("%bg asyncio.sleep(30)")
+    terminal.send("%bg fail('nope')")
+    terminal.expect_exact("ValueError: nope")
+    output = terminal.run("%jobs")
+    assert re.search(r"\[1\]\+\s+running\s+coroutine\s+\S+\s+asyncio\.sleep\(30\)", output), output
+    assert re.search(r"\[2\]-\s+failed\s+coroutine\s+\S+\s+fail\('nope'\)\s+ValueError: nope", output), output
+
+
+def test_settings_changed_by_others_are_restored(terminal):
+    terminal.run("%autoawait asyncio")
+    assert terminal.value("type(get_ipython().loop_runner).__name__") == "ForegroundRunner"
+    terminal.run("%gui")  # turns the asyncio prompt off; restored before the next prompt
+    assert terminal.value("get_ipython().active_eventloop") == "asyncio"
+    terminal.send("%bg ticker(3)")
+    terminal.expect_exact("done  coroutine  ticker(3)")
+
+
+def test_a_real_terminal_type(tmp_path):
+    term = Terminal(tmp_path, term="xterm-256color")
+    try:
+        term.send("%bg ticker(3, 0.1)")
+        term.expect_exact("tick 2")
+        term.expect_exact("done  coroutine  ticker(3, 0.1) -> _bg1")
+        assert term.value("_bg1") == "3"
+    finally:
+        transcript = term.close()
+    assert "Traceback" not in transcript
+
+
+def test_simple_prompt_says_once_on_stderr_what_cannot_work(tmp_path):
+    term = Terminal(tmp_path, args=["--simple-prompt"])
+    try:
+        term.send("%bg asyncio.sleep(0.1)")
+        term.expect_exact("advance only while %fg or an await cell runs")
+        output = term.run("%bg asyncio.sleep(0.1)")
+        assert "advance only" not in output
+        # Jobs wait for the foreground here, then run.
+        assert term.value("[j.done() for j in (_1, _2)]") == "[False, False]"
+        term.run("%fg 1 2")
+        assert term.value("[j.result() for j in (_1, _2)]") == "[None, None]"
+    finally:
+        term.close()
