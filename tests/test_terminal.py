@@ -134,3 +134,27 @@ def test_simple_prompt_says_once_on_stderr_what_cannot_work(tmp_path):
         assert term.value("[j.result() for j in (_1, _2)]") == "[None, None]"
     finally:
         term.close()
+
+
+def test_matplotlib_and_reset_keep_the_integration(terminal):
+    pytest.importorskip("matplotlib")
+    terminal.run("%matplotlib agg")
+    assert terminal.value("get_ipython().active_eventloop") == "asyncio"
+    terminal.run("%reset -f")
+    terminal.run("import asyncio")
+    terminal.send("%bg asyncio.sleep(0.1, result='after reset')")
+    terminal.expect_exact("done  coroutine  asyncio.sleep(0.1, result='after reset') -> _bg1")
+
+
+def test_exit_runs_finally_blocks_and_does_not_wait_for_threads(tmp_path):
+    term = Terminal(tmp_path)
+    term.send("%bg guarded('leaving')")
+    term.expect_exact("leaving-start")
+    term.run("%bg time.sleep(600)")
+    term.send("exit")
+    term.child.expect(pexpect.EOF, timeout=20)
+    output = term.child.before
+    term.child.close()
+    assert "leaving-finally" in output
+    for warning in ("destroyed but it is pending", "never retrieved", "Event loop is closed", "Traceback"):
+        assert warning not in output
