@@ -115,6 +115,11 @@ class JobControl:
         self.runner = ForegroundRunner(self.get_loop)
         self._threads: DaemonThreadPool | None = None
 
+    def set_worker_threads(self, count: int) -> None:
+        self.worker_threads = count
+        if self._threads is not None:
+            self._threads.max_workers = count
+
     @property
     def threads(self) -> DaemonThreadPool:
         if self._threads is None:

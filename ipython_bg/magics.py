@@ -132,9 +132,7 @@ class BackgroundJobs(Magics):
 
     @observe("worker_threads")
     def _workers_changed(self, change):
-        self.control.worker_threads = change.new
-        if self.control._threads is not None:
-            self.control._threads.max_workers = change.new
+        self.control.set_worker_threads(change.new)
 
     # -- %bg -----------------------------------------------------------------------
 
