@@ -23,6 +23,7 @@ from .workers import DaemonThreadPool
 
 __all__ = [
     "ForegroundInterrupt",
+    "ForegroundSuspended",
     "ForegroundTimeout",
     "JobControl",
     "LoopBusy",
@@ -43,6 +44,14 @@ class ForegroundTimeout(TimeoutError):
         super().__init__(f"gave up after {timeout:g} s")
         self.job = job
         self.timeout = timeout
+
+
+class ForegroundSuspended(Exception):
+    """Ctrl-Z sent the foreground job to the background, as ``bg`` would."""
+
+    def __init__(self, job):
+        super().__init__("continued in background")
+        self.job = job
 
 
 class LoopBusy(RuntimeError):
@@ -248,24 +257,32 @@ class JobControl:
 
     # -- waiting -------------------------------------------------------------
 
-    def foreground(self, target: Any, *, timeout: float | None = None, source: str | None = None):
+    def foreground(
+        self,
+        target: Any,
+        *,
+        timeout: float | None = None,
+        source: str | None = None,
+        suspendable: bool = False,
+    ):
         """Run ``target`` until it ends and return its result.
 
         An awaitable or job is awaited; a callable runs in a worker thread
-        while the loop keeps serving the background jobs.  On ``timeout`` a
-        :class:`ForegroundTimeout` is raised and the job goes on in the
-        background, in the table.
+        while the loop keeps serving the background jobs.  If the wait stops
+        first (``timeout``, or Ctrl-Z when ``suspendable``) the job goes on
+        in the background, in the table, and ForegroundTimeout or
+        ForegroundSuspended is raised.
         """
         job = target if isinstance(target, Job) else self.create(target, source=source)
         job.waited = True
         try:
-            return self.runner.run(job, timeout=timeout)
-        except ForegroundTimeout:
+            return self.runner.run(job, timeout=timeout, suspendable=suspendable)
+        except (ForegroundTimeout, ForegroundSuspended):
             job.waited = False
             self.adopt(job)
             raise
 
-    def wait(self, jobs: Iterable[Job], *, timeout: float | None = None) -> list:
+    def wait(self, jobs: Iterable[Job], *, timeout: float | None = None, suspendable: bool = False) -> list:
         """Wait for every job and return their results in order.
 
         The first failure is raised once all have ended.  Ctrl-C cancels
@@ -276,16 +293,22 @@ class JobControl:
             job.waited = True
         try:
             if len(jobs) == 1:
-                return [self.runner.run(jobs[0], timeout=timeout)]
+                return [self.runner.run(jobs[0], timeout=timeout, suspendable=suspendable)]
             gathered = asyncio.gather(*jobs, return_exceptions=True)
             try:
-                self.runner.run(gathered, timeout=timeout, interrupt=lambda: [job.cancel() for job in jobs])
+                self.runner.run(
+                    gathered,
+                    timeout=timeout,
+                    suspendable=suspendable,
+                    interrupt=lambda: [job.cancel() for job in jobs],
+                )
             except ForegroundInterrupt:
                 gathered.cancel()
                 raise
-        except ForegroundTimeout:
+        except (ForegroundTimeout, ForegroundSuspended) as stopped:
             for job in jobs:
                 job.waited = False
+            stopped.job = jobs[0] if len(jobs) == 1 else jobs
             raise
         return [job.result() for job in jobs]
 
@@ -331,16 +354,45 @@ class ForegroundRunner:
     def __str__(self) -> str:
         return "asyncio (ipython_bg)"
 
-    def run(self, awaitable, *, timeout: float | None = None, interrupt: Callable[[], Any] | None = None):
+    def run(
+        self,
+        awaitable,
+        *,
+        timeout: float | None = None,
+        interrupt: Callable[[], Any] | None = None,
+        suspendable: bool = False,
+    ):
+        """Run the loop until ``awaitable`` ends and return its result.
+
+        ``interrupt`` replaces ``future.cancel`` as what the first Ctrl-C
+        does.  After ``timeout`` seconds, or on Ctrl-Z if ``suspendable``
+        (POSIX), the wait stops while the awaitable goes on:
+        :class:`ForegroundTimeout` or :class:`ForegroundSuspended`.
+        """
         __tracebackhide__ = True
         loop = self.get_loop()
         if loop.is_running():
             raise LoopBusy("the event loop is already running here: use `await` instead")
         future = asyncio.ensure_future(awaitable, loop=loop)
-        waiter = future
-        if timeout is not None:
-            waiter = loop.create_task(asyncio.wait_for(asyncio.shield(future), timeout))
         cancel = interrupt or future.cancel
+        suspendable = suspendable and hasattr(signal, "SIGTSTP")
+        waiter = future
+        timer = None
+        if timeout is not None or suspendable:
+            # Stop waiting without touching the job: a separate future that
+            # the job's end, the timer or Ctrl-Z resolves, whichever is first.
+            waiter = loop.create_future()
+
+            def release(reason):
+                if not waiter.done():
+                    waiter.set_result(reason)
+
+            def on_done(_):
+                release("done")
+
+            future.add_done_callback(on_done)
+            if timeout is not None:
+                timer = loop.call_later(timeout, release, "timeout")
         self.interrupted = False
 
         def on_sigint(signum, frame):
@@ -350,22 +402,34 @@ class ForegroundRunner:
             # Wakes the loop if it sleeps in select(); safe in a handler.
             loop.call_soon_threadsafe(cancel)
 
-        previous = None
+        def on_sigtstp(signum, frame):
+            loop.call_soon_threadsafe(release, "suspended")
+
+        previous = {}
         if threading.current_thread() is threading.main_thread():
-            previous = signal.signal(signal.SIGINT, on_sigint)
+            previous[signal.SIGINT] = signal.signal(signal.SIGINT, on_sigint)
+            if suspendable:
+                previous[signal.SIGTSTP] = signal.signal(signal.SIGTSTP, on_sigtstp)
         try:
-            return loop.run_until_complete(waiter)
+            outcome = loop.run_until_complete(waiter)
+            if waiter is future:
+                return outcome
+            if future.done():
+                return future.result()
+            if outcome == "timeout":
+                raise ForegroundTimeout(future, timeout)
+            raise ForegroundSuspended(future)
         except asyncio.CancelledError:
             if self.interrupted:
                 raise ForegroundInterrupt() from None
             raise
-        except asyncio.TimeoutError:
-            if waiter is not future and not future.done():
-                raise ForegroundTimeout(future, timeout) from None
-            raise
         finally:
-            if previous is not None:
-                signal.signal(signal.SIGINT, previous)
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+            if timer is not None:
+                timer.cancel()
+            if waiter is not future:
+                future.remove_done_callback(on_done)
 
 
 _control: JobControl | None = None

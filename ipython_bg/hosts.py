@@ -21,7 +21,7 @@ import atexit
 import sys
 from collections import deque
 
-from .api import ForegroundInterrupt, JobControl
+from .api import ForegroundInterrupt, ForegroundSuspended, JobControl
 
 __all__ = ["Host", "KernelHost", "TerminalHost", "host_for"]
 
@@ -48,6 +48,9 @@ class Host:
         self._warned: set[str] = set()
         self._previous_runner = None
         self._owns_custom_exc = False
+        self._cells = 0
+        self._exit_warned_at: int | None = None
+        self.exiting = False
 
     # -- install / uninstall ---------------------------------------------------
 
@@ -61,8 +64,13 @@ class Host:
             # A Ctrl-C that cancels a foreground ``await`` surfaces inside
             # the cell as CancelledError; show it as the KeyboardInterrupt
             # the user pressed.  Left alone if the user has their own handler.
-            shell.set_custom_exc((asyncio.CancelledError, ForegroundInterrupt), self._show_interrupt)
+            shell.set_custom_exc(self._custom_exceptions, self._show_interrupt)
             self._owns_custom_exc = True
+        # No event fires on exit: ``exit`` and Ctrl-D both end in the
+        # shell's ask_exit, so an instance attribute there is the one place
+        # to hold an exit that would abandon running jobs.
+        if hasattr(type(shell), "ask_exit"):
+            shell.ask_exit = self._ask_exit
         atexit.register(self._at_exit)
 
     def uninstall(self) -> None:
@@ -75,14 +83,24 @@ class Host:
                 pass  # already gone, e.g. removed by the user
         if shell.loop_runner is self.control.runner:
             shell.loop_runner = self._previous_runner
-        if self._owns_custom_exc and shell.custom_exceptions == (asyncio.CancelledError, ForegroundInterrupt):
+        if self._owns_custom_exc and shell.custom_exceptions == self._custom_exceptions:
             shell.set_custom_exc((), None)
+        if shell.__dict__.get("ask_exit") == self._ask_exit:
+            del shell.ask_exit
         self.flush()
+
+    _custom_exceptions = (asyncio.CancelledError, ForegroundInterrupt, ForegroundSuspended)
+
+    @property
+    def shows_suspension(self) -> bool:
+        """Whether a Ctrl-Z'd ``%fg`` can be reported in one clean line."""
+        return self._owns_custom_exc and self.shell.custom_exceptions == self._custom_exceptions
 
     # -- cells -----------------------------------------------------------------
 
     def _pre_execute(self) -> None:
         self._depth += 1
+        self._cells += 1
         self.control.runner.interrupted = False
 
     def _post_execute(self) -> None:
@@ -117,6 +135,9 @@ class Host:
             )
 
     def _show_interrupt(self, shell, etype, value, tb, tb_offset=None):
+        if issubclass(etype, ForegroundSuspended):
+            print(value)
+            return None
         if issubclass(etype, ForegroundInterrupt) or self.control.runner.interrupted:
             print("KeyboardInterrupt")
             return None
@@ -125,11 +146,11 @@ class Host:
 
     # -- notices -----------------------------------------------------------------
 
-    def notify(self, text: str) -> None:
+    def notify(self, text: str, *, cancelled: bool = False) -> None:
         """Say ``text`` now if the user is idle at a live prompt, else before
         the next prompt."""
         mode = self.settings.notify
-        if mode == "off":
+        if mode == "off" or (cancelled and self.exiting):
             return
         if mode == "immediate" and self.loop_at_prompt and self.at_prompt:
             print(text, flush=True)
@@ -145,11 +166,34 @@ class Host:
             self._warned.add(key)
             print(f"ipython_bg: {message}", file=sys.stderr, flush=True)
 
+    def _ask_exit(self) -> None:
+        running = self.control.table.running()
+        warned = self._exit_warned_at
+        if running and self.settings.confirm_exit and (warned is None or self._cells - warned > 1):
+            # Like bash's checkjobs: say what would be lost; a second exit,
+            # right away, leaves.
+            self._exit_warned_at = self._cells
+            markers = self.control.table.markers()
+            count = len(running)
+            print(f"There {'is' if count == 1 else 'are'} {count} running job{'s' * (count != 1)}:")
+            for job in running:
+                print(f"[{job.id}]{markers.get(job.id, ' ')} {job.kind.value}  {job.source}")
+            print("Exit again to cancel them and leave.")
+            return
+        type(self.shell).ask_exit(self.shell)
+
     def _at_exit(self) -> None:
         # The loop is never closed by IPython: without this, pending jobs
         # are destroyed at interpreter exit with asyncio's warnings and
         # without running their ``finally`` blocks.
-        self.control.cancel_all(timeout=self.settings.exit_timeout)
+        self.exiting = True
+        timeout = self.settings.exit_timeout
+        cancelled = self.control.cancel_all(timeout=timeout)
+        self.flush()
+        stuck = [job for job in cancelled if not job.done() and job.call is None]
+        if stuck:
+            names = ", ".join(f"[{job.id}] {job.source}" for job in stuck)
+            print(f"ipython_bg: left without waiting longer than {timeout:g} s for: {names}", file=sys.stderr)
         self.control.close()
 
 
@@ -222,7 +266,7 @@ class KernelHost(Host):
     def check_settings(self) -> None:
         pass
 
-    def notify(self, text: str) -> None:
+    def notify(self, text: str, *, cancelled: bool = False) -> None:
         if self.settings.notify != "off":
             print(text, flush=True)
 

@@ -18,10 +18,10 @@ from IPython.core.async_helpers import get_asyncio_loop
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
-from traitlets import CaselessStrEnum, Float, Integer, Unicode, observe, validate, TraitError
+from traitlets import Bool, CaselessStrEnum, Float, Integer, Unicode, observe, validate, TraitError
 
 from . import api, display
-from .api import ForegroundTimeout, JobControl, LoopBusy
+from .api import ForegroundSuspended, ForegroundTimeout, JobControl, LoopBusy
 from .hosts import host_for
 from .jobs import Job, JobKind, JobState, NoSuchJob, is_job_spec
 from .statements import StatementError, Work, evaluate, parse_statement
@@ -91,6 +91,12 @@ class BackgroundJobs(Magics):
         32,
         help="""At most this many thread jobs run at once; more wait for a
         free worker (state 'pending').""",
+    ).tag(config=True)
+
+    confirm_exit = Bool(
+        True,
+        help="""Ask again before exiting while jobs are running (like bash's
+        checkjobs): the first exit or Ctrl-D lists them, the second exits.""",
     ).tag(config=True)
 
     exit_timeout = Float(
@@ -206,14 +212,20 @@ class BackgroundJobs(Magics):
                 if rest:
                     raise UsageError(f"%%fg takes options only on its first line, not {rest!r}")
                 job = self._cell_job(cell, None)
-                return self.control.foreground(job, timeout=timeout)
+                return self.control.foreground(job, timeout=timeout, suspendable=True)
             words = rest.split()
             if not words or all(is_job_spec(word) for word in words):
                 jobs = self._resolve(words or ["%+"], "fg")
-                results = self.control.wait(jobs, timeout=timeout)
+                results = self.control.wait(jobs, timeout=timeout, suspendable=True)
                 return results[0] if len(results) == 1 else results
             statement, work = self._evaluate("fg", rest, "auto")
-            result = self.control.foreground(self._job(work, statement.source), timeout=timeout)
+            job = self._job(work, statement.source, assign_to=statement.target)
+            try:
+                result = self.control.foreground(job, timeout=timeout, suspendable=True)
+            except (ForegroundTimeout, ForegroundSuspended):
+                if statement.assign is not None:
+                    self._assigners[job.id] = statement.assign
+                raise
             if statement.assign is not None:
                 statement.assign(result)
             return result
@@ -223,9 +235,23 @@ class BackgroundJobs(Magics):
                 "(use `await` on the job or awaitable instead)"
             ) from None
         except ForegroundTimeout as exc:
-            waited = exc.job if isinstance(exc.job, Job) else None
-            what = f"[{waited.id}] {waited.source} keeps" if waited is not None else "the jobs keep"
-            raise UsageError(f"%fg: gave up after {exc.timeout:g} s; {what} running in the background") from None
+            jobs = exc.job if isinstance(exc.job, list) else [exc.job]
+            what = ", ".join(f"[{job.id}] {job.source}" for job in jobs)
+            verb = "keeps" if len(jobs) == 1 else "keep"
+            raise UsageError(f"%fg: gave up after {exc.timeout:g} s; {what} {verb} running in the background") from None
+        except ForegroundSuspended as exc:
+            # Said in one line, like bash's "[3]+ cmd &" after Ctrl-Z and bg.
+            jobs = exc.job if isinstance(exc.job, list) else [exc.job]
+            markers = self.control.table.markers()
+            exc.args = (
+                "\n".join(
+                    f"[{job.id}]{markers.get(job.id, '')} continued in background  {job.kind.value}  {job.source}"
+                    for job in jobs
+                ),
+            )
+            if not self.host.shows_suspension:
+                raise UsageError(exc.args[0]) from None
+            raise
 
     # -- %jobs ---------------------------------------------------------------------
 
@@ -329,7 +355,7 @@ class BackgroundJobs(Magics):
                 self.shell.user_ns[name] = result
         if not job.waited:
             marker = self.control.table.markers().get(job.id, "")
-            self.host.notify(display.notice(job, marker, name))
+            self.host.notify(display.notice(job, marker, name), cancelled=job.cancelled())
 
 
 # Loaded extensions, by shell.  Not in the user namespace: %reset clears that.

@@ -304,3 +304,20 @@ def test_load_twice_is_harmless_and_unload_restores(shell):
     assert shell.custom_exceptions == ()
     shell.run_line_magic("load_ext", "ipython_bg")
     assert len(run(shell, "%jobs")) == 0
+
+
+def test_ctrl_z_during_fg_sends_the_job_to_the_background(defs, capsys):
+    import os
+    import signal
+    import threading
+
+    timer = threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGTSTP))
+    timer.start()
+    result = defs.run_cell("%fg x = double(21, 0.5)")
+    timer.join()
+    assert type(result.error_in_exec).__name__ == "ForegroundSuspended"
+    assert "[1]+ continued in background  coroutine  double(21, 0.5)" in capsys.readouterr().out
+    assert "x" not in ns(defs)
+    assert run(defs, "%fg 1") == 42
+    assert ns(defs)["x"] == 42  # the assignment went to the background with the job
+    assert signal.getsignal(signal.SIGTSTP) == signal.SIG_DFL

@@ -151,6 +151,7 @@ def test_exit_runs_finally_blocks_and_does_not_wait_for_threads(tmp_path):
     term.send("%bg guarded('leaving')")
     term.expect_exact("leaving-start")
     term.run("%bg time.sleep(600)")
+    term.run("%config BackgroundJobs.confirm_exit = False")
     term.send("exit")
     term.child.expect(pexpect.EOF, timeout=20)
     output = term.child.before
@@ -158,3 +159,32 @@ def test_exit_runs_finally_blocks_and_does_not_wait_for_threads(tmp_path):
     assert "leaving-finally" in output
     for warning in ("destroyed but it is pending", "never retrieved", "Event loop is closed", "Traceback"):
         assert warning not in output
+
+
+def test_first_exit_lists_running_jobs_and_the_second_leaves(tmp_path):
+    term = Terminal(tmp_path)
+    term.send("%bg guarded('job')")
+    term.expect_exact("job-start")
+    term.run("%bg time.sleep(600)")
+    term.send("exit")
+    term.expect_exact("There are 2 running jobs:")
+    term.expect_exact("Exit again to cancel them and leave.")
+    assert term.value("1 + 1") == "2"  # still here
+    term.send("exit")
+    term.expect_exact("There are 2 running jobs:")  # warned again: a cell ran in between
+    term.send("exit")
+    term.child.expect(pexpect.EOF, timeout=20)
+    output = term.child.before
+    term.child.close()
+    assert "job-finally" in output and "Traceback" not in output
+
+
+def test_ctrl_z_in_fg_continues_the_job_in_the_background(terminal):
+    terminal.send("%fg ticker(40, 0.05)")
+    terminal.expect_exact("tick 3")
+    terminal.child.sendcontrol("z")
+    terminal.expect_exact("[1]+ continued in background  coroutine  ticker(40, 0.05)")
+    assert terminal.value("1 + 1") == "2"
+    terminal.expect_exact("tick 10")  # it goes on at the prompt
+    terminal.run("result = %fg 1")
+    assert terminal.value("result") == "40"

@@ -1,0 +1,18 @@
+"""Benchmarks for ipython_bg: ``python -m benchmarks [--quick] [NAME ...]``.
+
+Each benchmark is a module here with a ``main(quick)`` function; each prints
+one line per figure: the figure, its ratio against a baseline measured in
+the same run (the median of several repetitions), and its goal.  A slow
+figure is reported, never fatal: ``python -m benchmarks`` exits non-zero
+only when a benchmark crashes (or overruns its time budget).
+
+    idle      CPU of a terminal ipython idle at its prompt with 100 sleeping jobs
+    server    a TCP echo server started from the prompt vs under asyncio.run
+    overhead  JobControl.background and %bg vs raw loop.create_task
+    table     %jobs over 10,000 finished jobs (text, HTML) and memory per job
+    notice    from a job's end to its notice on the terminal
+    load      %load_ext ipython_bg in a fresh process vs a trivial extension
+"""
+
+#: In the order ``python -m benchmarks`` runs them; each a module of this package.
+BENCHMARKS = ("idle", "server", "overhead", "table", "notice", "load")

@@ -1,0 +1,267 @@
+"""What the benchmarks share: reporting, CPU time of a process, a terminal
+``ipython`` in a pty, and bounded waits."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+#: The checkout the benchmarks measure (children import ipython_bg from here).
+ROOT = Path(__file__).resolve().parent.parent
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def child_env(**extra) -> dict:
+    """The environment for child processes: this checkout first on sys.path."""
+    env = dict(os.environ)
+    path = env.get("PYTHONPATH")
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + path if path else "")
+    env.update(extra)
+    return env
+
+
+# -- reporting -------------------------------------------------------------------
+
+
+def median(values):
+    return statistics.median(values)
+
+
+def figure(label: str, text: str, goal: str, ok: bool | None, details: str = "") -> None:
+    """One line: ``label: text (goal ...)``, then details; a missed goal is
+    marked but never fails the run."""
+    line = f"{label}: {text} (goal {goal})"
+    if ok is False:
+        line += " MISSED"
+    if details:
+        line += f"  [{details}]"
+    print(line, flush=True)
+
+
+def ratio(value: float, baseline: float) -> float:
+    return value / baseline if baseline > 0 else float("inf") if value > 0 else 1.0
+
+
+def fmt_ratio(value: float, baseline: float) -> str:
+    r = ratio(value, baseline)
+    return "inf" if r == float("inf") else f"{r:.2f}x"
+
+
+# -- CPU time of another process ---------------------------------------------------
+
+
+def stat_cpu_seconds(pid: int) -> float:
+    """utime + stime of the whole process (all threads, living or dead),
+    from /proc/PID/stat: clock ticks, usually 10 ms each."""
+    with open(f"/proc/{pid}/stat") as f:
+        text = f.read()
+    fields = text[text.rindex(")") + 2:].split()
+    # fields[0] is field 3 (state); utime and stime are fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def precise_cpu_seconds(pid: int) -> float | None:
+    """CPU time of the living threads of ``pid`` in nanoseconds' precision
+    (the first field of /proc/PID/task/TID/schedstat), or None if the
+    kernel does not offer it."""
+    total = 0
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            if not os.path.exists(f"/proc/{pid}/task/{tid}"):
+                continue  # the thread ended meanwhile
+            return None
+    return total / 1e9
+
+
+class CpuMeter:
+    """CPU seconds used by ``pid`` between ``start()`` and ``stop()``."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+
+    def start(self) -> None:
+        self.stat0 = stat_cpu_seconds(self.pid)
+        self.precise0 = precise_cpu_seconds(self.pid)
+        self.wall0 = time.monotonic()
+
+    def stop(self) -> tuple[float, float, float]:
+        """``(seconds, stat_seconds, wall)``: ``seconds`` is the precise
+        figure where the kernel gives one, else the /proc/PID/stat one."""
+        stat1 = stat_cpu_seconds(self.pid)
+        precise1 = precise_cpu_seconds(self.pid)
+        wall = time.monotonic() - self.wall0
+        stat = stat1 - self.stat0
+        if self.precise0 is None or precise1 is None:
+            return stat, stat, wall
+        precise = precise1 - self.precise0
+        # A thread that ended during the window takes its schedstat with
+        # it; /proc/PID/stat still counts it.  Trust stat then.
+        if stat - precise > 2 / CLOCK_TICKS:
+            return stat, stat, wall
+        return precise, stat, wall
+
+
+# -- a terminal ipython -------------------------------------------------------------
+
+
+class Terminal:
+    """A real terminal ``ipython`` in a pty (pexpect), TERM=dumb.
+
+    Every read is bounded; synchronise on printed sentinels, never on
+    prompts (background output redraws the prompt).  ``expect`` returns the
+    match and the ``time.time()`` at which the chunk completing it arrived.
+    """
+
+    def __init__(self, *, extension: bool, startup: str = "", timeout: float = 30.0):
+        import pexpect
+
+        self._pexpect = pexpect
+        self.tmp = tempfile.mkdtemp(prefix="ipython_bg_bench_")
+        ipython_dir = Path(self.tmp) / "ipython"
+        startup_dir = ipython_dir / "profile_default" / "startup"
+        startup_dir.mkdir(parents=True)
+        if startup:
+            (startup_dir / "00-benchmark.py").write_text(startup)
+        env = child_env(TERM="dumb", PROMPT_TOOLKIT_NO_CPR="1", IPYTHONDIR=str(ipython_dir))
+        env.pop("IPY_TEST_SIMPLE_PROMPT", None)
+        argv = [
+            "-m", "IPython",
+            "--HistoryManager.hist_file=:memory:",
+            "--colors=NoColor",
+            "--no-banner",
+            "--no-confirm-exit",
+            *(["--ext", "ipython_bg"] if extension else []),
+        ]
+        self.timeout = timeout
+        self._buffer = ""
+        self._chunks: list[tuple[int, float]] = []  # (end offset, arrival) of unread chunks
+        self._count = 0
+        self.child = pexpect.spawn(
+            sys.executable, argv, env=env, cwd=self.tmp, encoding="utf-8",
+            codec_errors="replace", timeout=timeout, dimensions=(50, 200),
+        )
+        self.pid = self.child.pid
+        try:
+            self.sync()
+        except BaseException:
+            self.close()
+            raise
+
+    def send(self, line: str) -> None:
+        self.child.sendline(line)
+
+    def expect(self, pattern: str, timeout: float | None = None):
+        """Read until ``pattern`` (a regex) matches the unread output;
+        return ``(match, arrival_time)``.  Output before the match is dropped."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + (timeout if timeout is not None else self.timeout)
+        while True:
+            match = regex.search(self._buffer)
+            if match is not None:
+                # The chunk that completed the match, not the latest one.
+                arrived = next(when for end, when in self._chunks if end >= match.end())
+                self._buffer = self._buffer[match.end():]
+                self._chunks = [(end - match.end(), when) for end, when in self._chunks if end > match.end()]
+                return match, arrived
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                tail = self._buffer[-2000:]
+                raise TimeoutError(f"no {pattern!r} from ipython within the deadline; last output:\n{tail}")
+            try:
+                chunk = self.child.read_nonblocking(65536, timeout=min(remaining, 1.0))
+            except self._pexpect.TIMEOUT:
+                continue
+            except self._pexpect.EOF:
+                raise RuntimeError(f"ipython exited while waiting for {pattern!r}:\n{self._buffer[-2000:]}")
+            self._buffer += chunk
+            self._chunks.append((len(self._buffer), time.time()))
+
+    def sync(self, timeout: float | None = None) -> None:
+        """Wait until everything typed so far has run."""
+        self._count += 1
+        self.send(f'print("<ready-%d>" % {self._count})')
+        self.expect(re.escape(f"<ready-{self._count}>"), timeout)
+
+    def value(self, expression: str, timeout: float | None = None) -> str:
+        """The printed value of ``expression`` (one line, no '<' in it)."""
+        self._count += 1
+        self.send(f'print("<v%d>" % {self._count}, {expression}, "</v>")')
+        match, _ = self.expect(rf"<v{self._count}> ([^<\r\n]*) </v>", timeout)
+        return match.group(1)
+
+    def close(self) -> None:
+        """Exit ipython (killing it if it does not exit within seconds)."""
+        child = getattr(self, "child", None)
+        try:
+            if child is not None and child.isalive():
+                try:
+                    child.sendline("exit")
+                    child.expect(self._pexpect.EOF, timeout=5)
+                except Exception:
+                    pass
+                child.close(force=True)
+                if child.isalive():
+                    os.kill(child.pid, signal.SIGKILL)
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+# -- other children -------------------------------------------------------------------
+
+
+def read_line(proc: subprocess.Popen, pattern: str, timeout: float) -> re.Match:
+    """Read ``proc``'s stdout (text, line-buffered) until a line matches, bounded."""
+    import selectors
+
+    regex = re.compile(pattern)
+    deadline = time.monotonic() + timeout
+    seen = []
+    with selectors.DefaultSelector() as selector:
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no {pattern!r} from {proc.args!r}; saw {seen!r}")
+            if not selector.select(remaining):
+                continue
+            line = proc.stdout.readline()
+            if not line:
+                raise RuntimeError(f"{proc.args!r} exited (code {proc.poll()}) before {pattern!r}; saw {seen!r}")
+            seen.append(line)
+            match = regex.search(line)
+            if match:
+                return match
+
+
+def stop_process(proc: subprocess.Popen | None, timeout: float = 3.0) -> None:
+    """Terminate ``proc``, and kill it if it does not go within ``timeout``."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout)
