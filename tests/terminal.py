@@ -126,7 +126,10 @@ class Terminal:
         if self.child.isalive():
             self.send("exit")
             try:
-                self.child.expect(pexpect.EOF, timeout=15)
+                if self.child.expect([pexpect.EOF, "Exit again to cancel them"], timeout=15) == 1:
+                    self.transcript.append(self.child.before + str(self.child.after))
+                    self.send("exit")
+                    self.child.expect(pexpect.EOF, timeout=15)
                 self.transcript.append(self.child.before)
             finally:
                 self.child.close(force=True)
