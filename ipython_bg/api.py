@@ -312,6 +312,33 @@ class JobControl:
             raise
         return [job.result() for job in jobs]
 
+    async def foreground_async(self, job: Job, *, timeout: float | None = None):
+        """:meth:`foreground` for a caller already running on the loop."""
+        try:
+            return (await self.wait_async([job], timeout=timeout))[0]
+        except ForegroundTimeout:
+            self.adopt(job)
+            raise
+
+    async def wait_async(self, jobs: list[Job], *, timeout: float | None = None) -> list:
+        """:meth:`wait` for a caller already running on the loop.  If the
+        caller is cancelled (a kernel interrupt), the jobs are cancelled and
+        given a moment to run their ``finally`` blocks first."""
+        for job in jobs:
+            job.waited = True
+        try:
+            _, pending = await asyncio.wait(jobs, timeout=timeout)
+        except asyncio.CancelledError:
+            for job in jobs:
+                job.cancel()
+            await asyncio.wait(jobs, timeout=1.0)
+            raise
+        if pending:
+            for job in jobs:
+                job.waited = False
+            raise ForegroundTimeout(jobs[0] if len(jobs) == 1 else jobs, timeout)
+        return [job.result() for job in jobs]
+
     # -- ending --------------------------------------------------------------
 
     def cancel_all(self, timeout: float = 2.0) -> list[Job]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .jobs import Job, JobState
 
-__all__ = ["JobRow", "JobsTable", "TextBlock", "job_row", "notice"]
+__all__ = ["JobRow", "JobsTable", "TextBlock", "job_html", "job_row", "notice"]
 
 _short = reprlib.Repr()
 _short.maxstring = 40
@@ -160,6 +160,18 @@ class JobsTable:
             '<table class="ipython-bg-jobs">'
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{footer}"
         )
+
+
+def job_html(job: Job) -> str:
+    """A job shown as a cell's result in a notebook."""
+    row = job_row(job)
+    summary = f" &rarr; <code>{html.escape(row.summary)}</code>" if row.summary else ""
+    ident = "?" if job.id is None else job.id
+    return (
+        f'<span class="ipython-bg-job ipython-bg-{row.state.value}">[{ident}] '
+        f"<b>{row.state.value}</b> {html.escape(row.kind)} "
+        f"<code>{html.escape(clip(row.source, SOURCE_WIDTH))}</code>{summary}</span>"
+    )
 
 
 class TextBlock(str):

@@ -9,10 +9,13 @@ user types here can lose a job or the namespace.
 from __future__ import annotations
 
 import ast
+import asyncio
+import contextlib
 import functools
 import inspect
 import re
 import shlex
+from dataclasses import dataclass
 
 from IPython.core.async_helpers import get_asyncio_loop
 from IPython.core.error import UsageError
@@ -22,7 +25,7 @@ from traitlets import Bool, CaselessStrEnum, Float, Integer, Unicode, observe, v
 
 from . import api, display
 from .api import ForegroundSuspended, ForegroundTimeout, JobControl, LoopBusy
-from .hosts import host_for
+from .hosts import UnsupportedShell, host_for
 from .jobs import Job, JobKind, JobState, NoSuchJob, is_job_spec
 from .statements import StatementError, Work, evaluate, parse_statement
 
@@ -112,6 +115,7 @@ class BackgroundJobs(Magics):
         )
         self.host = host_for(shell, self.control, self)
         self._assigners: dict[int, object] = {}
+        self._watchers: set[asyncio.Task] = set()
         self.control.listeners.append(self._job_finished)
 
     @validate("result_name")
@@ -203,55 +207,78 @@ class BackgroundJobs(Magics):
         A failed job's exception is raised here.  Ctrl-C cancels the
         foreground job only; other jobs keep running.
         """
+        plan = self._plan_foreground(line, cell)
+        with self._foreground_outcome(plan):
+            if plan.new:
+                results = [self.control.foreground(plan.jobs[0], timeout=plan.timeout, suspendable=True)]
+            else:
+                results = self.control.wait(plan.jobs, timeout=plan.timeout, suspendable=True)
+        return self._foreground_result(plan, results)
+
+    async def fg_async(self, line: str, cell: str | None = None):
+        """``%fg`` where the loop already runs the cell (a Jupyter kernel):
+        the same line, awaited instead of blocking."""
+        plan = self._plan_foreground(line, cell)
+        with self._foreground_outcome(plan):
+            if plan.new:
+                results = [await self.control.foreground_async(plan.jobs[0], timeout=plan.timeout)]
+            else:
+                results = await self.control.wait_async(plan.jobs, timeout=plan.timeout)
+        return self._foreground_result(plan, results)
+
+    def _plan_foreground(self, line: str, cell: str | None) -> "_Foreground":
         options, rest = split_options(self.fg, line)
         timeout = options.timeout
         if timeout is not None and timeout < 0:
             raise UsageError("%fg: --timeout must not be negative")
+        if cell is not None:
+            if rest:
+                raise UsageError(f"%%fg takes options only on its first line, not {rest!r}")
+            return _Foreground([self._cell_job(cell, None)], True, timeout)
+        words = rest.split()
+        if not words or all(is_job_spec(word) for word in words):
+            return _Foreground(self._resolve(words or ["%+"], "fg"), False, timeout)
+        statement, work = self._evaluate("fg", rest, "auto")
+        job = self._job(work, statement.source, assign_to=statement.target)
+        return _Foreground([job], True, timeout, statement.assign)
+
+    @contextlib.contextmanager
+    def _foreground_outcome(self, plan: "_Foreground"):
+        """Turn a wait that stopped early into what the user should see."""
         try:
-            if cell is not None:
-                if rest:
-                    raise UsageError(f"%%fg takes options only on its first line, not {rest!r}")
-                job = self._cell_job(cell, None)
-                return self.control.foreground(job, timeout=timeout, suspendable=True)
-            words = rest.split()
-            if not words or all(is_job_spec(word) for word in words):
-                jobs = self._resolve(words or ["%+"], "fg")
-                results = self.control.wait(jobs, timeout=timeout, suspendable=True)
-                return results[0] if len(results) == 1 else results
-            statement, work = self._evaluate("fg", rest, "auto")
-            job = self._job(work, statement.source, assign_to=statement.target)
-            try:
-                result = self.control.foreground(job, timeout=timeout, suspendable=True)
-            except (ForegroundTimeout, ForegroundSuspended):
-                if statement.assign is not None:
-                    self._assigners[job.id] = statement.assign
-                raise
-            if statement.assign is not None:
-                statement.assign(result)
-            return result
+            yield
         except LoopBusy:
             raise UsageError(
                 "%fg cannot wait here: the event loop is already running this cell "
                 "(use `await` on the job or awaitable instead)"
             ) from None
-        except ForegroundTimeout as exc:
-            jobs = exc.job if isinstance(exc.job, list) else [exc.job]
-            what = ", ".join(f"[{job.id}] {job.source}" for job in jobs)
-            verb = "keeps" if len(jobs) == 1 else "keep"
-            raise UsageError(f"%fg: gave up after {exc.timeout:g} s; {what} {verb} running in the background") from None
-        except ForegroundSuspended as exc:
+        except (ForegroundTimeout, ForegroundSuspended) as exc:
+            if plan.new and plan.assign is not None:
+                # The job went on in the background: so does its assignment.
+                self._assigners[plan.jobs[0].id] = plan.assign
+            what = ", ".join(f"[{job.id}] {job.source}" for job in plan.jobs)
+            if isinstance(exc, ForegroundTimeout):
+                verb = "keeps" if len(plan.jobs) == 1 else "keep"
+                raise UsageError(
+                    f"%fg: gave up after {exc.timeout:g} s; {what} {verb} running in the background"
+                ) from None
             # Said in one line, like bash's "[3]+ cmd &" after Ctrl-Z and bg.
-            jobs = exc.job if isinstance(exc.job, list) else [exc.job]
             markers = self.control.table.markers()
             exc.args = (
                 "\n".join(
                     f"[{job.id}]{markers.get(job.id, '')} continued in background  {job.kind.value}  {job.source}"
-                    for job in jobs
+                    for job in plan.jobs
                 ),
             )
             if not self.host.shows_suspension:
                 raise UsageError(exc.args[0]) from None
             raise
+
+    @staticmethod
+    def _foreground_result(plan: "_Foreground", results: list):
+        if plan.assign is not None:
+            plan.assign(results[0])
+        return results if len(plan.jobs) > 1 else results[0]
 
     # -- %jobs ---------------------------------------------------------------------
 
@@ -260,6 +287,7 @@ class BackgroundJobs(Magics):
     @argument("-k", "--kill", nargs="+", metavar="SPEC", help="cancel these jobs")
     @argument("-c", "--clear", action="store_true", help="forget finished jobs")
     @argument("-t", "--traceback", metavar="SPEC", help="show the full traceback of a failed job")
+    @argument("-w", "--watch", action="store_true", help="keep the table up to date until its jobs have ended")
     @argument("specs", nargs="*", metavar="SPEC", help="show only these jobs")
     @no_var_expand
     @line_magic
@@ -287,9 +315,55 @@ class BackgroundJobs(Magics):
                 raise UsageError(f"%jobs -t: job {job.id} has not failed (it is {job.state.value})")
             return display.TextBlock(text.rstrip("\n"))
         jobs = self._resolve(args.specs, "jobs") if args.specs else list(table)
-        markers = table.markers()
-        rows = [display.job_row(job, markers.get(job.id, ""), long=args.long) for job in jobs]
+        if args.watch:
+            return self._watch(jobs, args.long)
+        return self._table(jobs, args.long)
+
+    def _table(self, jobs: list[Job], long: bool = False) -> display.JobsTable:
+        markers = self.control.table.markers()
+        rows = [display.job_row(job, markers.get(job.id, ""), long=long) for job in jobs]
         return display.JobsTable(rows, footer=f"Note: {self.host.limitation}." if self.host.limitation else "")
+
+    def _watch(self, jobs: list[Job], long: bool):
+        """``%jobs -w``: in a notebook, a table that updates in place while
+        the cell is free; elsewhere, the table again after each change,
+        in the foreground (Ctrl-C stops watching, not the jobs)."""
+
+        async def changes():
+            unfinished = [job for job in jobs if not job.done()]
+            while unfinished:
+                # On each end, and every second for the elapsed times.
+                await asyncio.wait(unfinished, timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
+                unfinished = [job for job in unfinished if not job.done()]
+                yield
+
+        if self.host.kind == "kernel":
+            from IPython.display import display as show
+
+            handle = show(self._table(jobs, long), display_id=True)
+
+            async def refresh():
+                async for _ in changes():
+                    handle.update(self._table(jobs, long))
+
+            watcher = self.control.get_loop().create_task(refresh())
+            self._watchers.add(watcher)
+            watcher.add_done_callback(self._watchers.discard)
+            return None
+
+        async def reprint():
+            print(self._table(jobs, long).text(), flush=True)
+            async for _ in changes():
+                if any(job.done() for job in jobs):
+                    print(self._table(jobs, long).text(), flush=True)
+
+        try:
+            self.control.runner.run(reprint())
+        except KeyboardInterrupt:
+            pass
+        except LoopBusy:
+            raise UsageError("%jobs -w cannot wait here: the event loop is already running this cell") from None
+        return self._table(jobs, long)
 
     # -- helpers -------------------------------------------------------------------
 
@@ -358,6 +432,16 @@ class BackgroundJobs(Magics):
             self.host.notify(display.notice(job, marker, name), cancelled=job.cancelled())
 
 
+@dataclass
+class _Foreground:
+    """What a ``%fg`` line waits for."""
+
+    jobs: list[Job]
+    new: bool  # a job made for this line (not yet in the table)
+    timeout: float | None
+    assign: object = None  # ``NAME = `` of ``%fg NAME = EXPR``
+
+
 # Loaded extensions, by shell.  Not in the user namespace: %reset clears that.
 _loaded: dict[int, BackgroundJobs] = {}
 
@@ -365,8 +449,12 @@ _loaded: dict[int, BackgroundJobs] = {}
 def load(shell) -> BackgroundJobs:
     if id(shell) in _loaded:
         return _loaded[id(shell)]
-    magics = BackgroundJobs(shell)
+    try:
+        magics = BackgroundJobs(shell)
+    except UnsupportedShell as exc:
+        raise UsageError(f"ipython_bg cannot load here: {exc}") from None
     magics.host.install()
+    shell.display_formatter.formatters["text/html"].for_type(Job, display.job_html)
     shell.register_magics(magics)
     shell.configurables.append(magics)
     api.set_control(magics.control)
@@ -384,6 +472,9 @@ def unload(shell) -> None:
         names = ", ".join(f"[{job.id}] {job.source}" for job in cancelled)
         print(f"ipython_bg: cancelled {len(cancelled)} running job(s): {names}")
     control.listeners.remove(magics._job_finished)
+    for watcher in list(magics._watchers):
+        watcher.cancel()
+    shell.display_formatter.formatters["text/html"].pop(Job, None)
     magics.host.uninstall()
     control.close()
     _unregister_magics(shell, magics)

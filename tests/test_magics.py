@@ -321,3 +321,13 @@ def test_ctrl_z_during_fg_sends_the_job_to_the_background(defs, capsys):
     assert run(defs, "%fg 1") == 42
     assert ns(defs)["x"] == 42  # the assignment went to the background with the job
     assert signal.getsignal(signal.SIGTSTP) == signal.SIG_DFL
+
+
+def test_a_trio_kernel_is_refused_with_a_clear_message():
+    from ipython_bg.hosts import UnsupportedShell, host_for
+
+    # Only the decision is tested here: ipykernel 7.4's own trio mode does
+    # not start, so there is no real trio kernel to load into.
+    TrioShell = type("ZMQInteractiveShell", (), {"__module__": "ipykernel.zmqshell", "trio_runner": object()})
+    with pytest.raises(UnsupportedShell, match="runs trio, not asyncio"):
+        host_for(TrioShell(), None, None)
