@@ -27,6 +27,7 @@ from collections import deque
 from IPython.core.error import UsageError
 
 from .api import ForegroundInterrupt, ForegroundSuspended, JobControl
+from .watchdog import Watchdog
 
 __all__ = ["Host", "KernelHost", "TerminalHost", "host_for"]
 
@@ -211,15 +212,47 @@ class TerminalHost(Host):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._enabled_gui = False
+        self.watchdog = Watchdog(self.control.get_loop(), lambda: self.settings.block_warning)
+        self._watching = False
 
     def install(self) -> None:
         super().install()
         self._enable_gui()
+        self._watching = self.watchdog.start()
+        if self.at_prompt:
+            self._guard_prompt()
 
     def uninstall(self) -> None:
         super().uninstall()
+        self.watchdog.stop()
+        self._unguard_prompt()
         if self._enabled_gui and self.shell.active_eventloop == "asyncio":
             self.shell.enable_gui(None)
+
+    def _pre_execute(self) -> None:
+        super()._pre_execute()
+        self._unguard_prompt()
+
+    def _post_execute(self) -> None:
+        super()._post_execute()
+        if self.at_prompt:
+            self._guard_prompt()
+
+    def _guard_prompt(self) -> None:
+        """Between cells: watch for a job freezing the prompt, and let a
+        SIGINT then stop that job rather than the prompt."""
+        if not self._watching:
+            return
+        self.watchdog.arm()
+        if threading.current_thread() is threading.main_thread():
+            if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+                signal.signal(signal.SIGINT, self.watchdog.on_sigint)
+
+    def _unguard_prompt(self) -> None:
+        self.watchdog.disarm()
+        if threading.current_thread() is threading.main_thread():
+            if signal.getsignal(signal.SIGINT) == self.watchdog.on_sigint:
+                signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def _enable_gui(self) -> None:
         shell = self.shell

@@ -96,6 +96,13 @@ class BackgroundJobs(Magics):
         free worker (state 'pending').""",
     ).tag(config=True)
 
+    block_warning = Float(
+        2.0,
+        help="""At an idle terminal prompt, after this many seconds of a job
+        holding the event loop without an await, say which job it is and let
+        Ctrl-C stop it; 0 switches the watch off.""",
+    ).tag(config=True)
+
     confirm_exit = Bool(
         True,
         help="""Ask again before exiting while jobs are running (like bash's

@@ -54,6 +54,14 @@ STARTUP = textwrap.dedent(
     async def fail(message):
         await asyncio.sleep(0.05)
         raise ValueError(message)
+
+    async def hog(pause, seconds=60):
+        # Computes without awaiting: freezes a prompt that runs in the loop.
+        await asyncio.sleep(pause)
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            pass
+        return 'hog finished'
     """
 )
 

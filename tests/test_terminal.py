@@ -188,3 +188,21 @@ def test_ctrl_z_in_fg_continues_the_job_in_the_background(terminal):
     terminal.expect_exact("tick 10")  # it goes on at the prompt
     terminal.run("result = %fg 1")
     assert terminal.value("result") == "40"
+
+
+def test_ctrl_c_rescues_a_prompt_frozen_by_a_job(terminal):
+    terminal.run("%config BackgroundJobs.block_warning = 0.5")
+    recovered = 0
+    for attempt in range(10):
+        # Alternate: freezing at once (before the prompt's raw mode, Ctrl-C is
+        # a SIGINT) and after a pause (in raw mode, Ctrl-C is a byte).
+        pause = 0.0 if attempt % 2 == 0 else 0.5
+        terminal.send(f"%bg hog({pause})")
+        terminal.expect_exact("is blocking the prompt")
+        terminal.interrupt()
+        terminal.expect(r"\[\d+\]\+? ?failed  coroutine  hog\(" + re.escape(str(pause)) + r"\)  JobInterrupted")
+        assert terminal.value("40 + 2") == "42"
+        recovered += 1
+    assert recovered == 10
+    output = "".join(terminal.transcript)
+    assert "escaped interact" not in output and "Application is already running" not in output
