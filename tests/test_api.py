@@ -226,15 +226,21 @@ def namespace():
 )
 def test_where_a_line_runs(line, where):
     ns = namespace()
-    work = evaluate(parse_statement(line, ns), ns)
+    loop = ns["loop"]
+
+    def on_loop(function):
+        async def call():
+            return function()
+
+        return loop.run_until_complete(call())
+
+    work = evaluate(parse_statement(line, ns), ns, on_loop=on_loop)
     try:
         assert ("loop" if work.awaitable is not None else "thread") == where
     finally:
-        if asyncio.iscoroutine(work.awaitable):
-            work.awaitable.close()
-        elif asyncio.isfuture(work.awaitable):
-            work.awaitable.cancel()
-        ns["loop"].close()
+        if work.awaitable is not None:
+            loop.run_until_complete(asyncio.ensure_future(work.awaitable, loop=loop))
+        loop.close()
 
 
 def test_modes_override_the_guess():
