@@ -55,6 +55,13 @@ STARTUP = textwrap.dedent(
         await asyncio.sleep(0.05)
         raise ValueError(message)
 
+    async def fail_on_cancel(label):
+        print(label + '-start')
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            raise ValueError(label + ' failed while cancelled')
+
     async def hog(pause, seconds=60):
         # Computes without awaiting: freezes a prompt that runs in the loop.
         await asyncio.sleep(pause)

@@ -331,3 +331,17 @@ def test_a_trio_kernel_is_refused_with_a_clear_message():
     TrioShell = type("ZMQInteractiveShell", (), {"__module__": "ipykernel.zmqshell", "trio_runner": object()})
     with pytest.raises(UnsupportedShell, match="runs trio, not asyncio"):
         host_for(TrioShell(), None, None)
+
+
+def test_failure_after_forgetting_finished_jobs_is_reported_once(defs, capsys):
+    run(defs, "%bg double(1)")
+    run(defs, "%fg 1")
+    run(defs, "%bg fail('later')")
+    assert [job.id for job in run(defs, "%jobs -c")] == [1]
+    capsys.readouterr()
+    run(defs, "%%fg\nawait asyncio.sleep(0.05)\n")
+    run(defs, "%%fg\nawait asyncio.sleep(0.05)\n")
+    out = capsys.readouterr().out
+    assert out.count("failed  coroutine  fail('later')  ValueError: later") == 1
+    row = list(run(defs, "%jobs 2"))[0]
+    assert row.state is JobState.FAILED and "ValueError: later" in run(defs, "%jobs -t 2")

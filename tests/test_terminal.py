@@ -206,3 +206,63 @@ def test_ctrl_c_rescues_a_prompt_frozen_by_a_job(terminal):
     assert recovered == 10
     output = "".join(terminal.transcript)
     assert "escaped interact" not in output and "Application is already running" not in output
+
+
+STATE = (
+    "(get_ipython().loop_runner is __import__('IPython').core.async_helpers._asyncio_runner, "
+    "get_ipython().active_eventloop, get_ipython().custom_exceptions, "
+    "'ask_exit' in vars(get_ipython()), "
+    "sorted(k for k, v in get_ipython().events.callbacks.items() if v), "
+    "type(get_ipython().loop_runner).__name__)"
+)
+
+
+def test_unload_restores_ipython_and_reload_leaves_no_orphans(tmp_path):
+    term = Terminal(tmp_path, load=False)
+    try:
+        before = term.value(STATE)
+        term.run("%load_ext ipython_bg")
+        term.run("%load_ext ipython_bg")  # harmless: IPython says it is loaded
+        assert term.value(STATE) != before
+        term.send("%bg guarded('first')")
+        term.expect_exact("first-start")
+        term.send("%unload_ext ipython_bg")
+        term.expect_exact("first-finally")
+        term.expect_exact("ipython_bg: cancelled 1 running job(s): [1] guarded('first')")
+        assert term.value(STATE) == before
+        output = term.run("%bg asyncio.sleep(1)")
+        assert "UsageError: Line magic function `%bg` not found." in output
+        term.run(
+            "import threading\n"
+            "deadline = time.monotonic() + 10\n"
+            "while any(t.name == 'ipython_bg-watchdog' for t in threading.enumerate()) and time.monotonic() < deadline:\n"
+            "    time.sleep(0.05)\n"
+        )
+        assert term.value("[t.name for t in threading.enumerate() if t.name.startswith('ipython_bg')]") == "[]"
+
+        term.run("%load_ext ipython_bg")
+        term.send("%bg guarded('second')")
+        term.expect_exact("second-start")
+        term.send("%reload_ext ipython_bg")
+        term.expect_exact("second-finally")
+        term.expect_exact("cancelled 1 running job(s): [1] guarded('second')")
+        loop = "__import__('IPython').core.async_helpers.get_asyncio_loop()"
+        assert term.value(f"len(asyncio.all_tasks({loop}))") == "0"
+        term.send("%bg ticker(2)")
+        term.expect_exact("[1]+ done  coroutine  ticker(2) -> _bg1")
+    finally:
+        transcript = term.close()
+    assert "Traceback" not in transcript
+
+
+def test_a_failure_during_exit_is_reported(tmp_path):
+    term = Terminal(tmp_path)
+    term.send("%bg fail_on_cancel('late')")
+    term.expect_exact("late-start")
+    term.run("%config BackgroundJobs.confirm_exit = False")
+    term.send("exit")
+    term.child.expect(pexpect.EOF, timeout=20)
+    output = term.child.before
+    term.child.close()
+    assert output.count("failed  coroutine  fail_on_cancel('late')  ValueError: late failed while cancelled") == 1
+    assert "never retrieved" not in output and "Traceback" not in output
