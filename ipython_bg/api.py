@@ -19,7 +19,7 @@ import time
 from typing import Any, Callable, Iterable
 
 from .jobs import Job, JobKind, JobTable, ThreadCall, _is_awaitable
-from .workers import DaemonThreadPool
+from .workers import DaemonThreadPool, ForkPool
 
 __all__ = [
     "ForegroundInterrupt",
@@ -77,13 +77,64 @@ async def _await(awaitable):
 
 
 async def _finish_call(call: ThreadCall, loop: asyncio.AbstractEventLoop):
-    result = await asyncio.wrap_future(call.future, loop=loop)
+    try:
+        result = await asyncio.wrap_future(call.future, loop=loop)
+    except asyncio.CancelledError:
+        if call.stop is not None:
+            call.stop()
+        raise
     if _is_awaitable(result):
         # A call made in a thread gave back an awaitable (aiohttp's
         # session.get does): the job goes on by awaiting it on the loop.
         call.continued = True
         result = await result
     return result
+
+
+def unpicklable(func, args: tuple, kwargs: dict) -> str | None:
+    """Why a call cannot be sent to a pickling process pool, naming the
+    culprit; ``None`` if it can."""
+    import pickle
+
+    parts = [("the function", func)]
+    parts += [(f"argument {number}", value) for number, value in enumerate(args, 1)]
+    parts += [(f"argument {name}=", value) for name, value in kwargs.items()]
+    for label, value in parts:
+        try:
+            pickle.dumps(value)
+        except Exception as exc:
+            return f"{label} ({type(value).__name__}) cannot be pickled for a process pool: {exc}"
+    return None
+
+
+def _is_dask_client(executor) -> bool:
+    # Duck-typed so that nothing imports distributed unless it is used.
+    return type(executor).__module__.startswith("distributed") and hasattr(executor, "submit") and hasattr(
+        executor, "gather"
+    )
+
+
+def _submit_to_dask(client, call: ThreadCall) -> None:
+    """Submit to a ``distributed.Client`` and mirror its future into a
+    ``concurrent.futures.Future``: cancelling the job cancels the task on
+    the cluster; a failure keeps the worker's traceback."""
+    remote = client.submit(call.func, *call.args, pure=False, **call.kwargs)
+    local: concurrent.futures.Future = concurrent.futures.Future()
+    local.set_running_or_notify_cancel()
+
+    def transfer(remote):
+        try:
+            if remote.status == "cancelled":
+                local.set_exception(asyncio.CancelledError())
+            else:
+                local.set_result(remote.result())
+        except BaseException as exc:
+            local.set_exception(exc)
+
+    remote.add_done_callback(transfer)
+    call.future = local
+    call.stop = remote.cancel
+    call.where = f"dask key {remote.key}"
 
 
 def _default_loop() -> asyncio.AbstractEventLoop:
@@ -116,6 +167,7 @@ class JobControl:
         *,
         history: int = 1000,
         worker_threads: int = 32,
+        process_workers: int | None = None,
     ):
         self.get_loop = get_loop or _default_loop
         self.table = JobTable(history)
@@ -123,11 +175,20 @@ class JobControl:
         self.listeners: list[Callable[[Job], None]] = []
         self.runner = ForegroundRunner(self.get_loop)
         self._threads: DaemonThreadPool | None = None
+        self._processes: ForkPool | None = None
+        self.process_workers = process_workers
 
     def set_worker_threads(self, count: int) -> None:
         self.worker_threads = count
         if self._threads is not None:
             self._threads.max_workers = count
+
+    @property
+    def processes(self) -> ForkPool:
+        """The extension's own process pool (made on first use)."""
+        if self._processes is None:
+            self._processes = ForkPool(self.process_workers)
+        return self._processes
 
     @property
     def threads(self) -> DaemonThreadPool:
@@ -199,15 +260,23 @@ class JobControl:
             call = ThreadCall(func, args, kwargs, contextvars.copy_context())
             call.future = (executor or self.threads).submit(call)
             kind = JobKind.THREAD
-        else:
-            # Another process or machine: the context cannot travel, and the
-            # worker cannot stamp its start, so the job counts as started now.
+        elif _is_dask_client(executor):
             call = ThreadCall(func, args, kwargs)
-            call.started = time.monotonic()
+            _submit_to_dask(executor, call)
+            kind = JobKind.DASK
+        else:
+            # Another process: the context cannot travel with the call.
+            if isinstance(executor, concurrent.futures.ProcessPoolExecutor):
+                problem = unpicklable(func, args, kwargs)
+                if problem:
+                    raise TypeError(problem)
+            call = ThreadCall(func, args, kwargs)
             call.future = executor.submit(func, *args, **kwargs)
+            if isinstance(executor, ForkPool):
+                call.stop = functools.partial(executor.terminate, call.future)
             kind = (
                 JobKind.PROCESS
-                if isinstance(executor, concurrent.futures.ProcessPoolExecutor)
+                if isinstance(executor, (ForkPool, concurrent.futures.ProcessPoolExecutor))
                 else JobKind.EXECUTOR
             )
         return Job(_finish_call(call, loop), loop=loop, source=source, kind=kind, call=call, **details)
@@ -353,10 +422,14 @@ class JobControl:
         return running
 
     def close(self) -> None:
-        """Stop the worker pool; its threads are daemons and never hold exit."""
+        """Stop the worker pools: threads are daemons and never hold the
+        exit; processes are terminated."""
         if self._threads is not None:
             self._threads.shutdown(wait=False, cancel_futures=True)
             self._threads = None
+        if self._processes is not None:
+            self._processes.shutdown(wait=True, cancel_futures=True)
+            self._processes = None
 
 
 class ForegroundRunner:

@@ -82,6 +82,8 @@ def _details(job: Job, state: JobState) -> str:
     lines = []
     if job.origin:
         lines.append(f"started in {job.origin}")
+    if job.call is not None and job.call.where:
+        lines.append(f"runs at {job.call.where}")
     if state is JobState.FAILED:
         lines.append(job.format_traceback() or "")
     elif state is JobState.RUNNING and not job.done() and job.call is None:

@@ -14,6 +14,7 @@ import asyncio
 import collections
 import enum
 import itertools
+import os
 import re
 import time
 import traceback
@@ -47,6 +48,7 @@ class JobKind(enum.Enum):
     THREAD = "thread"
     PROCESS = "process"
     EXECUTOR = "executor"
+    DASK = "dask"
 
 
 class NoSuchJob(LookupError):
@@ -62,7 +64,7 @@ class ThreadCall:
     job reads its true state from here.
     """
 
-    __slots__ = ("func", "args", "kwargs", "context", "started", "ended", "future", "continued")
+    __slots__ = ("func", "args", "kwargs", "context", "started", "ended", "future", "continued", "stop", "where")
 
     def __init__(self, func: Callable, args: tuple, kwargs: dict, context=None):
         self.func = func
@@ -74,6 +76,11 @@ class ThreadCall:
         self.future: ConcurrentFuture | None = None
         # The call returned an awaitable, which the job then awaits.
         self.continued = False
+        # Ends the work itself when the job is cancelled, where that can be
+        # done (a process, a cluster task); a thread cannot be stopped.
+        self.stop: Callable[[], object] | None = None
+        # Where it runs, when the executor says (a Dask key, a worker).
+        self.where: str | None = None
 
     def __call__(self):
         self.started = time.monotonic()
@@ -138,15 +145,16 @@ class Job(asyncio.Task):
             return JobState.FAILED if self.exception() is not None else JobState.DONE
         call = self.call
         if call is not None:
-            if call.started is None:
+            future = call.future
+            if future is not None and not future.running() and not future.done():
                 return JobState.PENDING
             # The worker may have finished while the loop was not running.
-            if call.future is not None and call.future.done():
-                if call.future.cancelled():
+            if future is not None and future.done():
+                if future.cancelled():
                     return JobState.CANCELLED
-                if call.future.exception() is not None:
+                if future.exception() is not None:
                     return JobState.FAILED
-                if not _is_awaitable(call.future.result()):
+                if not _is_awaitable(future.result()):
                     return JobState.DONE
         return JobState.RUNNING
 
@@ -173,9 +181,9 @@ class Job(asyncio.Task):
         started = self.started
         ended = self.ended
         call = self.call
-        if call is not None:
-            if call.started is None:
-                return 0.0
+        if call is not None and call.future is not None and not (call.future.running() or call.future.done()):
+            return 0.0
+        if call is not None and call.started is not None:
             started = call.started
             if ended is None and call.ended is not None and self.state.finished:
                 ended = call.ended
@@ -186,7 +194,7 @@ class Job(asyncio.Task):
         state, _, exc = self.outcome
         if state is not JobState.FAILED or exc is None:
             return None
-        return "".join(traceback.format_exception(exc))
+        return "".join(_format_without_our_frames(exc))
 
     def __repr__(self) -> str:
         ident = "?" if self.id is None else self.id
@@ -195,6 +203,25 @@ class Job(asyncio.Task):
     def _repr_pretty_(self, printer, cycle):
         ident = "?" if self.id is None else self.id
         printer.text(f"[{ident}] {self.kind.value}  {self.source}")
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _format_without_our_frames(exc: BaseException) -> list[str]:
+    """The traceback of ``exc`` without the frames of ipython_bg itself,
+    which only carried the job: the user's code is what failed."""
+    report = traceback.TracebackException.from_exception(exc)
+    for part in _chain(report):
+        kept = [frame for frame in part.stack if not frame.filename.startswith(_PACKAGE_DIR)]
+        part.stack = traceback.StackSummary.from_list(kept)
+    return list(report.format())
+
+
+def _chain(report: traceback.TracebackException):
+    while report is not None:
+        yield report
+        report = report.__cause__ or report.__context__
 
 
 def _is_awaitable(value) -> bool:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import concurrent.futures
 import contextlib
 import functools
 import inspect
+import os
 import re
 import shlex
 from dataclasses import dataclass
@@ -90,6 +92,19 @@ class BackgroundJobs(Magics):
         help="How many finished jobs %jobs keeps; unfinished jobs are always kept.",
     ).tag(config=True)
 
+    process_workers = Integer(
+        0,
+        help="""At most this many process jobs (%bg --process) run at once;
+        0 means one per CPU.""",
+    ).tag(config=True)
+
+    executor = Unicode(
+        "",
+        help="""Name of an executor in the user namespace (any
+        concurrent.futures.Executor, or a Dask Client) that call jobs go to
+        instead of a thread; empty for threads.""",
+    ).tag(config=True)
+
     worker_threads = Integer(
         32,
         help="""At most this many thread jobs run at once; more wait for a
@@ -118,7 +133,10 @@ class BackgroundJobs(Magics):
     def __init__(self, shell, **kwargs):
         super().__init__(shell=shell, **kwargs)
         self.control = JobControl(
-            get_asyncio_loop, history=self.history, worker_threads=self.worker_threads
+            get_asyncio_loop,
+            history=self.history,
+            worker_threads=self.worker_threads,
+            process_workers=self.process_workers or None,
         )
         self.host = host_for(shell, self.control, self)
         self._assigners: dict[int, object] = {}
@@ -161,6 +179,8 @@ class BackgroundJobs(Magics):
         action="store_true",
         help="evaluate the whole expression here and schedule the awaitable it gives",
     )
+    @argument("--process", action="store_true", help="run the call in a new process (the extension's pool)")
+    @argument("--executor", metavar="NAME", help="submit the call to the executor (or Dask client) named NAME")
     @argument("--name", metavar="LABEL", help="%%%%bg only: what %%jobs shows for the cell")
     @no_var_expand
     @line_cell_magic
@@ -175,22 +195,32 @@ class BackgroundJobs(Magics):
         %bg NAME = EXPR     also assign the result to NAME (any target) on success
         %%bg [--name L]     the cell is the job: with top-level await a coroutine
                             (globals are the user namespace), else a thread
+        --process           the call runs in a new process instead of a thread
+        --executor NAME     the call is submitted to the executor NAME (any
+                            concurrent.futures.Executor, or a Dask Client)
 
         Each successful result is also stored as _bgN (BackgroundJobs.result_name).
         """
         options, rest = split_options(self.bg, line)
+        where = self._where(options)
         if options.thread and options.no_thread:
             raise UsageError("%bg: --thread and --no-thread exclude each other")
         if cell is not None:
             if rest:
                 raise UsageError(f"%%bg takes options only on its first line, not {rest!r}")
+            if options.process or options.executor:
+                raise UsageError("%%bg runs a cell here (coroutine) or in a thread; --process and --executor are for calls")
             job = self.control.adopt(self._cell_job(cell, options.name))
         else:
             if options.name:
                 raise UsageError("%bg: --name is for %%bg cells; a line job is named by its text")
-            mode = "thread" if options.thread else "loop" if options.no_thread else "auto"
+            if options.no_thread and where is not None:
+                raise UsageError("%bg: --no-thread runs nothing elsewhere; it excludes --process and --executor")
+            mode = "thread" if options.thread or where is not None else "loop" if options.no_thread else "auto"
             statement, work = self._evaluate("bg", rest, mode)
-            job = self.control.adopt(self._job(work, statement.source, assign_to=statement.target))
+            job = self.control.adopt(
+                self._job(work, statement.source, assign_to=statement.target, executor=where or self._default_executor())
+            )
             if statement.assign is not None:
                 self._assigners[job.id] = statement.assign
         if self.host.limitation:
@@ -390,13 +420,42 @@ class BackgroundJobs(Magics):
         except Exception as exc:
             raise UsageError(f"%{magic}: {text}: {display.describe_exception(exc)}") from None
 
-    def _job(self, work: Work, source: str, assign_to: str | None = None) -> Job:
+    def _job(self, work: Work, source: str, assign_to: str | None = None, executor=None) -> Job:
         origin = f"In [{self.shell.execution_count}]"
         if work.awaitable is not None:
             return self.control.create(work.awaitable, source=source, assign_to=assign_to, origin=origin)
-        return self.control.create_call(
-            work.func, work.args, work.kwargs, source=source, assign_to=assign_to, origin=origin
-        )
+        try:
+            return self.control.create_call(
+                work.func, work.args, work.kwargs, source=source, assign_to=assign_to, origin=origin, executor=executor
+            )
+        except TypeError as exc:  # cannot be pickled for a process pool
+            raise UsageError(f"%bg: {exc}") from None
+
+    def _where(self, options):
+        """The executor that ``--process`` / ``--executor NAME`` ask for."""
+        if options.process and options.executor:
+            raise UsageError("%bg: --process and --executor exclude each other")
+        if options.process:
+            if not hasattr(os, "fork"):
+                raise UsageError("%bg --process needs os.fork (POSIX); use --executor with a ProcessPoolExecutor")
+            return self.control.processes
+        if options.executor:
+            return self._executor_named(options.executor)
+        return None
+
+    def _default_executor(self):
+        return self._executor_named(self.executor) if self.executor else None
+
+    def _executor_named(self, name: str):
+        try:
+            executor = self.shell.user_ns[name]
+        except KeyError:
+            raise UsageError(f"%bg: no executor named {name!r} in the namespace") from None
+        if not (isinstance(executor, concurrent.futures.Executor) or api._is_dask_client(executor)):
+            raise UsageError(
+                f"%bg: {name!r} is a {type(executor).__name__}, not a concurrent.futures.Executor or a Dask Client"
+            )
+        return executor
 
     def _cell_job(self, cell: str, label: str | None) -> Job:
         """A job for a cell body: a coroutine if it awaits, else a thread."""

@@ -97,3 +97,155 @@ class DaemonThreadPool(Executor):
         if wait:
             for thread in threads:
                 thread.join()
+
+
+class RemoteTraceback(Exception):
+    """The traceback of a failure in another process, as text."""
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class ProcessDied(RuntimeError):
+    """The job's process ended without sending back a result."""
+
+
+class ForkPool(Executor):
+    """Runs each call in a fresh process forked at the call's start, at most
+    ``max_workers`` at a time.
+
+    Forking per call, rather than keeping a pool of long-lived workers, means
+    the child sees the interactive namespace as it is now: a function typed
+    a moment ago in a notebook runs as it is, with no pickling of the
+    function or its arguments (only the result travels back, pickled).
+    Cancelling a call terminates its process.  POSIX only.
+    """
+
+    def __init__(self, max_workers: int | None = None):
+        import multiprocessing
+        import os
+
+        self.max_workers = max_workers or os.cpu_count() or 1
+        self._context = multiprocessing.get_context("fork")
+        self._lock = threading.Lock()
+        self._pending: list = []
+        self._running: dict = {}
+        self._shutdown = False
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        with self._lock:
+            if self._shutdown:
+                raise RuntimeError("cannot submit to a pool that was shut down")
+            self._pending.append((future, fn, args, kwargs))
+        self._start_pending()
+        return future
+
+    @property
+    def busy(self) -> int:
+        with self._lock:
+            return len(self._running)
+
+    def _start_pending(self) -> None:
+        while True:
+            with self._lock:
+                if self._shutdown or not self._pending or len(self._running) >= self.max_workers:
+                    return
+                future, fn, args, kwargs = self._pending.pop(0)
+                if not future.set_running_or_notify_cancel():
+                    continue
+                receiver, sender = self._context.Pipe(duplex=False)
+                process = self._context.Process(
+                    target=_child, args=(sender, fn, args, kwargs), name="ipython_bg-process", daemon=True
+                )
+                process.start()
+                sender.close()
+                self._running[future] = process
+            threading.Thread(
+                target=self._wait, args=(future, process, receiver), name="ipython_bg-process-wait", daemon=True
+            ).start()
+
+    def _wait(self, future: Future, process, receiver) -> None:
+        try:
+            outcome = receiver.recv()
+        except (EOFError, OSError):
+            outcome = None
+        finally:
+            receiver.close()
+        process.join(5)
+        with self._lock:
+            self._running.pop(future, None)
+        if not future.done():
+            if outcome is None:
+                code = process.exitcode
+                future.set_exception(ProcessDied(f"its process ended (exit code {code}) without a result"))
+            elif outcome[0] == "ok":
+                future.set_result(outcome[1])
+            else:
+                _, exc, text = outcome
+                exc.__cause__ = RemoteTraceback(text)
+                future.set_exception(exc)
+        self._start_pending()
+
+    def terminate(self, future: Future) -> None:
+        """Stop a call: cancel it if it waits, end its process if it runs."""
+        if future.cancel():
+            return
+        with self._lock:
+            process = self._running.get(future)
+        if process is not None and process.is_alive():
+            process.terminate()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            self._shutdown = True
+            pending, self._pending = self._pending, []
+            running = list(self._running.items())
+        for future, *_ in pending:
+            future.cancel()
+        for future, process in running:
+            if cancel_futures or not wait:
+                process.terminate()
+            future.cancel()
+        if wait:
+            for _, process in running:
+                process.join(5)
+
+
+def _child(sender, fn, args, kwargs) -> None:
+    """In the forked process: leave the terminal's process group (Ctrl-C and
+    Ctrl-Z at the prompt are not meant for background jobs), run the call,
+    send back the outcome."""
+    import os
+    import pickle
+    import sys
+    import traceback
+
+    os.setpgid(0, 0)
+    if not type(sys.stdout).__module__.startswith("ipykernel"):
+        # The parent's stdout may be prompt_toolkit's proxy, whose writer
+        # thread did not survive the fork: write to the terminal directly.
+        sys.stdout = open(1, "w", buffering=1, closefd=False)
+        sys.stderr = open(2, "w", buffering=1, closefd=False)
+    try:
+        result = fn(*args, **kwargs)
+    except BaseException as exc:
+        text = "".join(traceback.format_exception(exc))
+        try:
+            sender.send(("error", exc, text))
+        except Exception:
+            sender.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}"), text))
+    else:
+        try:
+            sender.send(("ok", result))
+        except Exception as exc:
+            message = f"its result, a {type(result).__name__}, cannot be pickled to come back: {exc}"
+            sender.send(("error", TypeError(message), ""))
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        sender.close()
