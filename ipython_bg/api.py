@@ -271,9 +271,12 @@ class JobControl:
                 if problem:
                     raise TypeError(problem)
             call = ThreadCall(func, args, kwargs)
-            call.future = executor.submit(func, *args, **kwargs)
             if isinstance(executor, ForkPool):
+                # The pool stamps the call's start and end in this process.
+                call.future = executor.submit(call)
                 call.stop = functools.partial(executor.terminate, call.future)
+            else:
+                call.future = executor.submit(func, *args, **kwargs)
             kind = (
                 JobKind.PROCESS
                 if isinstance(executor, (ForkPool, concurrent.futures.ProcessPoolExecutor))

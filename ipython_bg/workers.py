@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from concurrent.futures import Executor, Future
+
+from .jobs import ThreadCall
 
 __all__ = ["DaemonThreadPool"]
 
@@ -158,6 +161,8 @@ class ForkPool(Executor):
                 future, fn, args, kwargs = self._pending.pop(0)
                 if not future.set_running_or_notify_cancel():
                     continue
+                if isinstance(fn, ThreadCall):
+                    fn.started = time.monotonic()  # in this process: the child's copy is lost
                 receiver, sender = self._context.Pipe(duplex=False)
                 process = self._context.Process(
                     target=_child, args=(sender, fn, args, kwargs), name="ipython_bg-process", daemon=True
@@ -166,16 +171,18 @@ class ForkPool(Executor):
                 sender.close()
                 self._running[future] = process
             threading.Thread(
-                target=self._wait, args=(future, process, receiver), name="ipython_bg-process-wait", daemon=True
+                target=self._wait, args=(future, fn, process, receiver), name="ipython_bg-process-wait", daemon=True
             ).start()
 
-    def _wait(self, future: Future, process, receiver) -> None:
+    def _wait(self, future: Future, fn, process, receiver) -> None:
         try:
             outcome = receiver.recv()
         except (EOFError, OSError):
             outcome = None
         finally:
             receiver.close()
+        if isinstance(fn, ThreadCall):
+            fn.ended = time.monotonic()
         process.join(5)
         with self._lock:
             self._running.pop(future, None)

@@ -62,6 +62,12 @@ STARTUP = textwrap.dedent(
         finally:
             raise ValueError(label + ' failed while cancelled')
 
+    def burn(seconds):
+        started = time.time()
+        while time.time() - started < seconds:
+            pass
+        return 'burnt'
+
     async def hog(pause, seconds=60):
         # Computes without awaiting: freezes a prompt that runs in the loop.
         await asyncio.sleep(pause)

@@ -168,3 +168,24 @@ def test_unload_removes_the_rewrite(kernel):
     finally:
         kernel.execute("%load_ext ipython_bg")
     assert kernel.value("%fg double(2)") == "4"
+
+
+def test_process_and_dask_jobs_in_a_kernel(kernel):
+    pytest.importorskip("distributed")
+    kernel.execute(
+        "import os\n"
+        "def whose(x):\n"
+        "    return os.getpid(), x * 2\n"
+        "from distributed import Client, LocalCluster\n"
+        "cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None)\n"
+        "client = Client(cluster)\n"
+    )
+    try:
+        kernel.execute("%jobs -c")
+        cell = kernel.execute("p = %bg --process whose(21)\nd = %bg --executor client whose(4)")
+        assert cell.ok, cell.reply
+        assert kernel.value("(p.kind.value, d.kind.value)") == "('process', 'dask')"
+        assert kernel.value("r = %fg %whose(21)\nr[0] != os.getpid(), r[1]") == "(True, 42)"
+        assert kernel.value("%fg %?(4)") .endswith(", 8)")
+    finally:
+        kernel.execute("client.close(); cluster.close()")

@@ -266,3 +266,13 @@ def test_a_failure_during_exit_is_reported(tmp_path):
     term.child.close()
     assert output.count("failed  coroutine  fail_on_cancel('late')  ValueError: late failed while cancelled") == 1
     assert "never retrieved" not in output and "Traceback" not in output
+
+
+def test_ctrl_c_in_fg_does_not_reach_process_jobs(terminal):
+    terminal.run("p = %bg --process burn(1.5)")
+    terminal.send("%fg guarded('fg')")
+    terminal.expect_exact("fg-start")
+    terminal.interrupt()
+    terminal.expect_exact("fg-finally")
+    terminal.expect_exact("[1]+ done  process  burn(1.5) -> _bg1")
+    assert terminal.value("p.result()") == "burnt"
