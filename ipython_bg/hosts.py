@@ -186,12 +186,17 @@ class Host:
                 print(f"[{job.id}]{markers.get(job.id, ' ')} {job.kind.value}  {job.source}")
             print("Exit again to cancel them and leave.")
             return
+        # Now, not at interpreter exit: IPython clears the user namespace
+        # on its way out, and the jobs' finally blocks may still need it.
+        self._at_exit()
         type(self.shell).ask_exit(self.shell)
 
     def _at_exit(self) -> None:
         # The loop is never closed by IPython: without this, pending jobs
         # are destroyed at interpreter exit with asyncio's warnings and
         # without running their ``finally`` blocks.
+        if self.exiting:
+            return
         self.exiting = True
         timeout = self.settings.exit_timeout
         cancelled = self.control.cancel_all(timeout=timeout)

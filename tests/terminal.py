@@ -62,6 +62,13 @@ STARTUP = textwrap.dedent(
         finally:
             raise ValueError(label + ' failed while cancelled')
 
+    async def slow_to_clean(label):
+        print(label + '-start')
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            await asyncio.sleep(60)  # a finally block that will not finish
+
     def burn(seconds):
         started = time.time()
         while time.time() - started < seconds:

@@ -276,3 +276,25 @@ def test_ctrl_c_in_fg_does_not_reach_process_jobs(terminal):
     terminal.expect_exact("fg-finally")
     terminal.expect_exact("[1]+ done  process  burn(1.5) -> _bg1")
     assert terminal.value("p.result()") == "burnt"
+
+
+def test_exit_is_bounded_by_the_exit_timeout(tmp_path):
+    import time
+
+    term = Terminal(tmp_path)
+    term.send("%bg slow_to_clean('slow')")
+    term.expect_exact("slow-start")
+    term.run("%bg time.sleep(600)")
+    term.run("%config BackgroundJobs.exit_timeout = 1.0")
+    term.run("%config BackgroundJobs.confirm_exit = False")
+    started = time.monotonic()
+    term.send("exit")
+    term.child.expect(pexpect.EOF, timeout=30)
+    elapsed = time.monotonic() - started
+    output = term.child.before
+    term.child.close()
+    print(f"exit took {elapsed:.2f} s with exit_timeout = 1.0")
+    assert "left without waiting longer than 1 s for: [1] slow_to_clean('slow')" in output
+    assert "destroyed but it is pending" not in output
+    # Design: within timeout + 1 s; the margin absorbs a loaded machine.
+    assert elapsed < 4.0
