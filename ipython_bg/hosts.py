@@ -62,6 +62,7 @@ class Host:
 
     def install(self) -> None:
         shell = self.shell
+        self._use_loop_implementation()
         self._previous_runner = shell.loop_runner
         shell.loop_runner = self.control.runner
         shell.events.register("pre_execute", self._pre_execute)
@@ -82,6 +83,7 @@ class Host:
     def uninstall(self) -> None:
         shell = self.shell
         atexit.unregister(self._at_exit)
+        self._restore_loop()
         for event, callback in (("pre_execute", self._pre_execute), ("post_execute", self._post_execute)):
             try:
                 shell.events.unregister(event, callback)
@@ -96,6 +98,39 @@ class Host:
         self.flush()
 
     _custom_exceptions = (asyncio.CancelledError, ForegroundInterrupt, ForegroundSuspended)
+
+    _replaced_loop = False
+
+    def _use_loop_implementation(self) -> None:
+        """Make IPython's loop a uvloop loop when ``loop = 'uvloop'``."""
+        if self.settings.loop != "uvloop":
+            return
+        try:
+            import uvloop
+        except ImportError:
+            self.warn_once("uvloop", "BackgroundJobs.loop is 'uvloop' but uvloop is not installed; using asyncio's loop")
+            return
+        from IPython.core import async_helpers
+
+        current = async_helpers._asyncio_event_loop
+        if current is not None and not current.is_closed() and (current.is_running() or asyncio.all_tasks(current)):
+            self.warn_once("uvloop", "IPython's event loop already has tasks, so it stays; uvloop applies from a fresh session")
+            return
+        # IPython keeps its one loop in this module global and offers no
+        # setter: the only place ipython_bg replaces it.
+        self._previous_loop = current
+        async_helpers._asyncio_event_loop = uvloop.new_event_loop()
+        self._replaced_loop = True
+
+    def _restore_loop(self) -> None:
+        if not self._replaced_loop:
+            return
+        from IPython.core import async_helpers
+
+        # The uvloop loop is dropped, not closed: objects made on it (a
+        # server, say) may still be referenced by the user.
+        async_helpers._asyncio_event_loop = self._previous_loop
+        self._replaced_loop = False
 
     @property
     def shows_suspension(self) -> bool:
@@ -217,20 +252,23 @@ class TerminalHost(Host):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._enabled_gui = False
-        self.watchdog = Watchdog(self.control.get_loop(), lambda: self.settings.block_warning)
+        self.watchdog: Watchdog | None = None
         self._watching = False
 
     def install(self) -> None:
         super().install()
         self._enable_gui()
+        self.watchdog = Watchdog(self.control.get_loop(), lambda: self.settings.block_warning)
         self._watching = self.watchdog.start()
+        if not self._watching and self.settings.block_warning > 0:
+            self.warn_once("watchdog", "this event loop (uvloop) cannot be watched: no warning for a job that freezes the prompt")
         if self.at_prompt:
             self._guard_prompt()
 
     def uninstall(self) -> None:
-        super().uninstall()
         self.watchdog.stop()
         self._unguard_prompt()
+        super().uninstall()
         if self._enabled_gui and self.shell.active_eventloop == "asyncio":
             self.shell.enable_gui(None)
 
@@ -254,6 +292,8 @@ class TerminalHost(Host):
                 signal.signal(signal.SIGINT, self.watchdog.on_sigint)
 
     def _unguard_prompt(self) -> None:
+        if self.watchdog is None:
+            return
         self.watchdog.disarm()
         if threading.current_thread() is threading.main_thread():
             if signal.getsignal(signal.SIGINT) == self.watchdog.on_sigint:
@@ -304,6 +344,8 @@ class KernelHost(Host):
 
     def install(self) -> None:
         shell = self.shell
+        if self.settings.loop == "uvloop":
+            self.warn_once("uvloop", "a kernel's event loop belongs to the kernel: BackgroundJobs.loop is ignored here")
         shell.events.register("pre_execute", self._pre_execute)
         shell.events.register("post_execute", self._post_execute)
         if not shell.custom_exceptions:

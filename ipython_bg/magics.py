@@ -111,6 +111,14 @@ class BackgroundJobs(Magics):
         free worker (state 'pending').""",
     ).tag(config=True)
 
+    loop = CaselessStrEnum(
+        ("asyncio", "uvloop"),
+        default_value="asyncio",
+        help="""The event loop that jobs and the terminal prompt run on:
+        asyncio's own, or uvloop (pip install uvloop).  Read when the
+        extension loads; a kernel keeps its own loop.""",
+    ).tag(config=True)
+
     block_warning = Float(
         2.0,
         help="""At an idle terminal prompt, after this many seconds of a job

@@ -298,3 +298,22 @@ def test_exit_is_bounded_by_the_exit_timeout(tmp_path):
     assert "destroyed but it is pending" not in output
     # Design: within timeout + 1 s; the margin absorbs a loaded machine.
     assert elapsed < 4.0
+
+
+def test_uvloop_runs_the_prompt_and_the_jobs(tmp_path):
+    pytest.importorskip("uvloop")
+    term = Terminal(tmp_path, args=["--BackgroundJobs.loop=uvloop"])
+    try:
+        assert term.value("type(__import__('IPython').core.async_helpers.get_asyncio_loop()).__module__") == "uvloop"
+        term.send("%bg ticker(3)")
+        term.expect_exact("[1]+ done  coroutine  ticker(3) -> _bg1")
+        term.send("%fg guarded('uv')")
+        term.expect_exact("uv-start")
+        term.interrupt()
+        term.expect_exact("uv-finally")
+        term.expect_exact("KeyboardInterrupt")
+        term.run("r = %fg asyncio.sleep(0.1, result='on uvloop')")
+        assert term.value("r") == "on uvloop"
+    finally:
+        transcript = term.close()
+    assert "Traceback" not in transcript
