@@ -50,6 +50,7 @@ class Host:
         # BackgroundJobs magics, whose traits the user configures.
         self.settings = settings
         self.pending: deque[str] = deque()
+        self._overflow: dict[str, int] = {}
         self._depth = 0
         self._warned: set[str] = set()
         self._previous_runner = None
@@ -187,20 +188,32 @@ class Host:
 
     # -- notices -----------------------------------------------------------------
 
-    def notify(self, text: str, *, cancelled: bool = False) -> None:
+    #: Notices kept for the next prompt; past this many, only counted.
+    max_pending = 50
+
+    def notify(self, text: str, *, state: str = "done") -> None:
         """Say ``text`` now if the user is idle at a live prompt, else before
         the next prompt."""
         mode = self.settings.notify
-        if mode == "off" or (cancelled and self.exiting):
+        if mode == "off" or (state == "cancelled" and self.exiting):
             return
         if mode == "immediate" and self.loop_at_prompt and self.at_prompt:
             print(text, flush=True)
-        else:
+        elif len(self.pending) < self.max_pending:
             self.pending.append(text)
+        else:
+            self._overflow[state] = self._overflow.get(state, 0) + 1
 
     def flush(self) -> None:
         while self.pending:
             print(self.pending.popleft(), flush=True)
+        if self._overflow:
+            # Thousands of lines help nobody; the counts (failures included)
+            # and %jobs do.
+            counts = ", ".join(f"{count} {state}" for state, count in sorted(self._overflow.items()))
+            total = sum(self._overflow.values())
+            print(f"... and {total} more jobs ended ({counts}); %jobs lists them", flush=True)
+            self._overflow.clear()
 
     def warn_once(self, key: str, message: str) -> None:
         if key not in self._warned:
@@ -382,7 +395,7 @@ class KernelHost(Host):
                 "`%autoawait asyncio` turns them back on",
             )
 
-    def notify(self, text: str, *, cancelled: bool = False) -> None:
+    def notify(self, text: str, *, state: str = "done") -> None:
         # Printed at once: the job's done-callback runs in the context of
         # the cell that started it, so the line lands in that cell.
         if self.settings.notify != "off":

@@ -34,6 +34,7 @@ from .statements import StatementError, Work, evaluate, parse_statement
 __all__ = ["BackgroundJobs", "load", "unload"]
 
 _WORD = re.compile(r"""\s*("[^"]*"|'[^']*'|\S+)""")
+_DEFAULTS: dict = {}  # each magic's options when none are given
 
 
 def split_options(magic, line: str):
@@ -44,6 +45,12 @@ def split_options(magic, line: str):
     would mangle the Python expression that follows (``f('a  b')``).
     """
     parser = magic.parser
+    if not line.lstrip().startswith("-"):
+        # The common case, without argparse's cost (tens of microseconds).
+        defaults = _DEFAULTS.get(parser)
+        if defaults is None:
+            defaults = _DEFAULTS[parser] = parser.parse_args([])
+        return defaults, line.strip()
     words: list[str] = []
     position = 0
     while True:
@@ -501,9 +508,9 @@ class BackgroundJobs(Magics):
             if self.result_name and result is not None:
                 name = self.result_name.format(id=job.id)
                 self.shell.user_ns[name] = result
-        if not job.waited:
+        if not job.waited and self.notify != "off":
             marker = self.control.table.markers().get(job.id, "")
-            self.host.notify(display.notice(job, marker, name), cancelled=job.cancelled())
+            self.host.notify(display.notice(job, marker, name), state=job.state.value)
 
 
 @dataclass

@@ -31,8 +31,9 @@ class StatementError(ValueError):
 @dataclass
 class Statement:
     source: str            # the expression's text, as typed
-    expression: ast.expr
     target: str | None     # the assignment target's text, if any
+    value_code: Any        # the expression, compiled for eval
+    call_code: Any = None  # for a call: capture(callee, *args, **kwargs), compiled
     assign: Any = None     # function(value) doing ``target = value`` in the namespace
 
 
@@ -48,7 +49,17 @@ class Work:
 
 def parse_statement(text: str, namespace: dict | None = None) -> Statement:
     """Split ``[TARGET =] EXPR`` (any Python assignment target)."""
-    text = text.strip()
+    source, target, value_code, call_code, assign_code = _compile(text.strip())
+    statement = Statement(source, target, value_code, call_code)
+    if assign_code is not None and namespace is not None:
+        statement.assign = types.FunctionType(assign_code, namespace, "assign")
+    return statement
+
+
+@functools.lru_cache(maxsize=512)
+def _compile(text: str):
+    """Parse and compile a line once: a line typed again (or a %bg in a
+    loop) costs a dictionary lookup."""
     if not text:
         raise StatementError("nothing to run")
     try:
@@ -59,16 +70,29 @@ def parse_statement(text: str, namespace: dict | None = None) -> Statement:
         raise StatementError(f"give one expression, not {len(tree.body)} statements: {text}")
     node = tree.body[0]
     if isinstance(node, ast.Expr):
-        return Statement(text, node.value, None)
-    if isinstance(node, ast.Assign):
+        source, target, value, assign_code = text, None, node.value, None
+    elif isinstance(node, ast.Assign):
         value = node.value
-        target_text = text[: _offset(text, value)].rstrip().rstrip("=").rstrip()
-        statement = Statement(ast.get_source_segment(text, value) or text, value, target_text)
-        if namespace is not None:
-            statement.assign = _assigner(node.targets, namespace)
-        return statement
-    kind = type(node).__name__
-    raise StatementError(f"expected an expression or NAME = EXPRESSION, not {kind}: {text}")
+        target = text[: _offset(text, value)].rstrip().rstrip("=").rstrip()
+        source = ast.get_source_segment(text, value) or text
+        assign_code = _assigner_code(node.targets)
+    else:
+        kind = type(node).__name__
+        raise StatementError(f"expected an expression or NAME = EXPRESSION, not {kind}: {text}")
+    value_code = _compile_expression(value)
+    call_code = None
+    if isinstance(value, ast.Call):
+        capture = ast.Call(
+            func=ast.Name(_CAPTURE, ast.Load()),
+            args=[value.func, *value.args],
+            keywords=value.keywords,
+        )
+        call_code = _compile_expression(ast.copy_location(capture, value))
+    return source, target, value_code, call_code, assign_code
+
+
+def _compile_expression(node: ast.expr):
+    return compile(ast.fix_missing_locations(ast.Expression(node)), "<ipython_bg>", "eval")
 
 
 def _offset(text: str, node: ast.AST) -> int:
@@ -78,10 +102,11 @@ def _offset(text: str, node: ast.AST) -> int:
     )
 
 
-def _assigner(targets: list[ast.expr], namespace: dict):
-    """A function that does ``targets = value`` with ``namespace`` as globals.
+def _assigner_code(targets: list[ast.expr]):
+    """Code for a function doing ``targets = value``, to be given the user's
+    namespace as its globals.
 
-    It is a real function, so names land in the namespace (``global``) and
+    A real function, so names land in the namespace (``global``) and
     subscripts, attributes and unpacking behave exactly as typed, without
     putting any helper name into the user's namespace.
     """
@@ -109,7 +134,7 @@ def _assigner(targets: list[ast.expr], namespace: dict):
     module = ast.fix_missing_locations(ast.Module(body=[function], type_ignores=[]))
     scratch: dict = {}
     exec(compile(module, "<ipython_bg assignment>", "exec"), scratch)
-    return types.FunctionType(scratch["assign"].__code__, namespace, "assign")
+    return scratch["assign"].__code__
 
 
 def _capture(func, *args, **kwargs):
@@ -154,26 +179,21 @@ def evaluate(
     """
     locals_ = globals_ if locals_ is None else locals_
     on_loop = on_loop or (lambda fn: fn())
-    expression = statement.expression
-    if mode != "loop" and isinstance(expression, ast.Call):
-        call = ast.Call(
-            func=ast.Name(_CAPTURE, ast.Load()),
-            args=[expression.func, *expression.args],
-            keywords=expression.keywords,
-        )
-        func, args, kwargs = _eval(ast.copy_location(call, expression), globals_, locals_)
-        if mode == "thread" or not (is_coroutine_function(func) or belongs_to_asyncio(func)):
+    if mode != "loop" and statement.call_code is not None:
+        func, args, kwargs = eval(statement.call_code, globals_, _CaptureScope(locals_))
+        coroutine_function = mode != "thread" and is_coroutine_function(func)
+        if mode == "thread" or not (coroutine_function or belongs_to_asyncio(func)):
             if not callable(func):
                 raise StatementError(f"{statement.source}: {type(func).__name__} object is not callable")
             return Work(func=func, args=args, kwargs=kwargs)
-        if is_coroutine_function(func):
+        if coroutine_function:
             value = func(*args, **kwargs)
         else:
             value = on_loop(functools.partial(func, *args, **kwargs))
     elif mode == "loop":
-        value = on_loop(functools.partial(_eval, expression, globals_, locals_))
+        value = on_loop(functools.partial(eval, statement.value_code, globals_, locals_))
     else:
-        value = _eval(expression, globals_, locals_)
+        value = eval(statement.value_code, globals_, locals_)
 
     if _is_awaitable(value) or isinstance(value, Job):
         if mode == "thread":
@@ -185,13 +205,6 @@ def evaluate(
         return Work(func=value, args=(), kwargs={})
     wanted = "an awaitable" if mode == "loop" else "an awaitable or a callable"
     raise StatementError(f"{statement.source} gives {type(value).__name__}, not {wanted}")
-
-
-def _eval(node: ast.expr, globals_: dict, locals_: dict):
-    code = compile(ast.fix_missing_locations(ast.Expression(node)), "<ipython_bg>", "eval")
-    if _CAPTURE in code.co_names:
-        locals_ = _CaptureScope(locals_)
-    return eval(code, globals_, locals_)
 
 
 class _CaptureScope(dict):
