@@ -46,8 +46,9 @@ class Host:
     def __init__(self, shell, control: JobControl, settings):
         self.shell = shell
         self.control = control
-        # Anything with the ``notify`` and ``exit_timeout`` settings: the
-        # BackgroundJobs magics, whose traits the user configures.
+        # The BackgroundJobs magics: the traits the user configures (notify,
+        # loop, exit_timeout, confirm_exit, block_warning) and, for a
+        # kernel, the awaitable form of %fg (fg_async).
         self.settings = settings
         self.pending: deque[str] = deque()
         self._overflow: dict[str, int] = {}
@@ -58,6 +59,8 @@ class Host:
         self._cells = 0
         self._exit_warned_at: int | None = None
         self.exiting = False
+        self._replaced_loop = False
+        self._previous_loop = None
 
     # -- install / uninstall ---------------------------------------------------
 
@@ -99,8 +102,6 @@ class Host:
         self.flush()
 
     _custom_exceptions = (asyncio.CancelledError, ForegroundInterrupt, ForegroundSuspended)
-
-    _replaced_loop = False
 
     def _use_loop_implementation(self) -> None:
         """Make IPython's loop a uvloop loop when ``loop = 'uvloop'``."""
