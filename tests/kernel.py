@@ -30,12 +30,7 @@ class Kernel:
 
     def execute(self, code: str, timeout: float = 30) -> "Cell":
         """Run ``code`` and wait until the kernel is idle again."""
-        msg_id = self.client.execute(code)
-        reply = self.client.get_shell_msg(timeout=timeout)
-        while reply["parent_header"].get("msg_id") != msg_id:
-            reply = self.client.get_shell_msg(timeout=timeout)
-        self.wait_for(lambda: self._idle(msg_id), timeout)
-        return Cell(self, msg_id, reply["content"])
+        return self.finish(self.start(code), timeout)
 
     def start(self, code: str) -> str:
         """Send ``code`` without waiting; returns its msg_id."""
