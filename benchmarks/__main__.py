@@ -74,8 +74,10 @@ def main(argv=None) -> int:
 
     print(f"ipython_bg benchmarks{' (--quick)' if args.quick else ''}: {_versions()}", flush=True)
     crashed = []
+    took = []
     started = time.monotonic()
     for name in names:
+        took.append((name, time.monotonic()))
         budget = BUDGET[name][1 if args.quick else 0]
         command = [sys.executable, "-m", "benchmarks", "--child", name, *(["--quick"] if args.quick else [])]
         proc = subprocess.Popen(command, cwd=ROOT, env=child_env(), start_new_session=True)
@@ -109,8 +111,10 @@ def main(argv=None) -> int:
             print(f"{name}: CRASHED (exit status {code})", flush=True)
             crashed.append(name)
     elapsed = time.monotonic() - started
+    ends = [start for _, start in took[1:]] + [started + elapsed]
+    each = ", ".join(f"{name} {end - start:.0f}" for (name, start), end in zip(took, ends))
     status = f"{len(crashed)} crashed: {', '.join(crashed)}" if crashed else "no crash"
-    print(f"{len(names)} benchmarks in {elapsed:.0f} s, {status}", flush=True)
+    print(f"{len(names)} benchmarks in {elapsed:.0f} s ({each}), {status}", flush=True)
     return 1 if crashed else 0
 
 

@@ -128,7 +128,9 @@ class Terminal:
     match and the ``time.time()`` at which the chunk completing it arrived.
     """
 
-    def __init__(self, *, extension: bool, startup: str = "", timeout: float = 30.0):
+    def __init__(
+        self, *, extension: bool, startup: str = "", args=(), timeout: float = 30.0, wait: bool = True
+    ):
         import pexpect
 
         self._pexpect = pexpect
@@ -147,6 +149,7 @@ class Terminal:
             "--no-banner",
             "--no-confirm-exit",
             *(["--ext", "ipython_bg"] if extension else []),
+            *args,
         ]
         self.timeout = timeout
         self._buffer = ""
@@ -157,11 +160,27 @@ class Terminal:
             codec_errors="replace", timeout=timeout, dimensions=(50, 200),
         )
         self.pid = self.child.pid
+        if wait:
+            try:
+                self.sync()
+            except BaseException:
+                self.close()
+                raise
+
+    @classmethod
+    def several(cls, *kwargs_list: dict) -> list["Terminal"]:
+        """Start several at once (they start in parallel) and wait for each."""
+        terms: list[Terminal] = []
         try:
-            self.sync()
+            for kwargs in kwargs_list:
+                terms.append(cls(**kwargs, wait=False))
+            for term in terms:
+                term.sync()
         except BaseException:
-            self.close()
+            for term in terms:
+                term.close()
             raise
+        return terms
 
     def send(self, line: str) -> None:
         self.child.sendline(line)
@@ -206,16 +225,17 @@ class Terminal:
         return match.group(1)
 
     def close(self) -> None:
-        """Exit ipython (killing it if it does not exit within seconds)."""
+        """End ipython: SIGHUP (as a closed terminal would), then SIGKILL.
+
+        Not ``exit``: with jobs running, exit first lists them and waits
+        for a second ``exit``; the benchmarks have nothing to save."""
         child = getattr(self, "child", None)
         try:
             if child is not None and child.isalive():
                 try:
-                    child.sendline("exit")
-                    child.expect(self._pexpect.EOF, timeout=5)
+                    child.close(force=True)
                 except Exception:
                     pass
-                child.close(force=True)
                 if child.isalive():
                     os.kill(child.pid, signal.SIGKILL)
         finally:

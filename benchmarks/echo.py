@@ -3,12 +3,14 @@
 The same ``handle_echo`` runs in both servers: imported into a terminal
 ipython (``%fg asyncio.start_server(handle_echo, '127.0.0.1', 0)`` then
 ``%bg server.serve_forever()``), and under plain ``asyncio.run`` in
-``python -m benchmarks.echo serve``.
+``python -m benchmarks.echo serve`` (``--uvloop``: under ``uvloop.run``).
 
 ``python -m benchmarks.echo client PORT --connections C --duration S
 --max-trips N`` does echo round trips over C connections until S seconds
 or N round trips in all, whichever comes first, and prints one JSON line:
-``{"trips": ..., "seconds": ..., "loop": ...}``.  It uses uvloop when it is
+``{"trips": ..., "seconds": ..., "loop": ...}``.  ``python -m
+benchmarks.echo clients`` does the same for each line ``PORT C S N`` it
+reads on stdin, one JSON line each, until stdin closes.  It uses uvloop when it is
 installed (a cheaper client leaves more of the machine to the server).
 """
 
@@ -88,16 +90,32 @@ def _uvloop_run(uvloop, coro):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.echo")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("serve", help="serve on 127.0.0.1 (a free port, printed) under asyncio.run")
+    serve_parser = commands.add_parser("serve", help="serve on 127.0.0.1 (a free port, printed) under asyncio.run")
+    serve_parser.add_argument("--uvloop", action="store_true", help="under uvloop.run instead")
     client_parser = commands.add_parser("client", help="round trips against PORT; prints JSON")
     client_parser.add_argument("port", type=int)
     client_parser.add_argument("--connections", type=int, default=4)
     client_parser.add_argument("--duration", type=float, default=2.0)
     client_parser.add_argument("--max-trips", type=int, default=1_000_000)
+    commands.add_parser(
+        "clients",
+        help="read 'PORT CONNECTIONS DURATION MAX_TRIPS' lines on stdin, answer each with a JSON line",
+    )
     args = parser.parse_args(argv)
+    if args.command == "clients":
+        # One process for many runs: no interpreter start-up between them.
+        for line in sys.stdin:
+            port, connections, duration, max_trips = line.split()
+            result, loop = _run(client(int(port), int(connections), float(duration), int(max_trips)))
+            result["loop"] = loop
+            print(json.dumps(result), flush=True)
+        return 0
     if args.command == "serve":
         try:
-            asyncio.run(serve())
+            if args.uvloop:
+                _run(serve())
+            else:
+                asyncio.run(serve())
         except KeyboardInterrupt:
             pass
         return 0

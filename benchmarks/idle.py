@@ -20,13 +20,12 @@ GOAL_PERCENT = 0.1
 
 
 def main(quick: bool = False) -> None:
-    window = 2.0 if quick else 10.0
+    window = 1.5 if quick else 10.0
     windows = 3
     settle = 1.0
     ext = base = None
     try:
-        ext = Terminal(extension=True)
-        base = Terminal(extension=False)
+        ext, base = Terminal.several({"extension": True}, {"extension": False})
         for term in (ext, base):
             term.send("import asyncio")
         ext.send(f"for i in range({JOBS}): get_ipython().run_line_magic('bg', 'asyncio.sleep(3600)')")

@@ -47,7 +47,7 @@ def plain(k, delay={DELAY}):
 
 
 def main(quick: bool = False) -> None:
-    count = 5 if quick else 10
+    count = 4 if quick else 10
     arrivals: dict[int, float] = {}
     term = None
     try:
