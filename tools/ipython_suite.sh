@@ -11,6 +11,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 work="${1:-$(mktemp -d)}"
+mkdir -p "$work"
 version="$(python -c 'import IPython; print(IPython.__version__)')"
 installed="$(python -c 'import IPython, os; print(os.path.dirname(IPython.__file__))')"
 cd "$work"
