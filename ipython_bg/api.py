@@ -16,6 +16,7 @@ import signal
 import sys
 import threading
 import time
+import types
 from typing import Any, Callable, Iterable
 
 from .jobs import Job, JobKind, JobTable, ThreadCall, _is_awaitable
@@ -173,10 +174,23 @@ class JobControl:
         self.table = JobTable(history)
         self.worker_threads = worker_threads
         self.listeners: list[Callable[[Job], None]] = []
+        self._ended: list[tuple[Job, contextvars.Context]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.runner = ForegroundRunner(self.get_loop)
         self._threads: DaemonThreadPool | None = None
         self._processes: ForkPool | None = None
         self.process_workers = process_workers
+
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The loop jobs start on: the running one, else ``get_loop()``'s
+        (remembered until it is closed)."""
+        running = asyncio._get_running_loop()  # None rather than an exception
+        if running is not None:
+            return running
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            loop = self._loop = self.get_loop()
+        return loop
 
     def set_worker_threads(self, count: int) -> None:
         self.worker_threads = count
@@ -212,8 +226,13 @@ class JobControl:
         callable is called with no arguments in a worker thread (or on
         ``executor``).  ``details`` (``assign_to``, ``origin``) go to the Job.
         """
-        job = self.create(target, source=source, executor=executor, **details)
-        return self.adopt(job)
+        if type(target) is types.CoroutineType and source is None and not details:
+            # The common case, kept short: it is most of a job's overhead.
+            job = Job(target, loop=self.loop(), source=f"{target.__qualname__}()")
+            self.table.add(job)
+            job._on_end = self._job_ended
+            return job
+        return self.adopt(self.create(target, source=source, executor=executor, **details))
 
     def create(
         self,
@@ -229,9 +248,9 @@ class JobControl:
         if source is None:
             source = describe(target)
         if asyncio.iscoroutine(target):
-            return Job(target, loop=self.get_loop(), source=source, **details)
+            return Job(target, loop=self.loop(), source=source, **details)
         if _is_awaitable(target):
-            return Job(_await(target), loop=self.get_loop(), source=source, **details)
+            return Job(_await(target), loop=self.loop(), source=source, **details)
         if callable(target):
             return self.create_call(target, (), {}, source=source, executor=executor, **details)
         raise TypeError(
@@ -255,7 +274,7 @@ class JobControl:
         loop does not (during a synchronous cell).  Worker threads get a
         copy of the caller's context variables, which they do not inherit.
         """
-        loop = self.get_loop()
+        loop = self.loop()
         if executor is None or isinstance(executor, (DaemonThreadPool, concurrent.futures.ThreadPoolExecutor)):
             call = ThreadCall(func, args, kwargs, contextvars.copy_context())
             call.future = (executor or self.threads).submit(call)
@@ -285,32 +304,51 @@ class JobControl:
         return Job(_finish_call(call, loop), loop=loop, source=source, kind=kind, call=call, **details)
 
     def adopt(self, job: Job) -> Job:
-        """Put ``job`` in the table and watch for its end (once)."""
+        """Put ``job`` in the table and report its end (once)."""
         if job in self.table:
             return job
         self.table.add(job)
-        job.add_done_callback(self._job_done)
+        if job.done():
+            job._note_end()
+            self._job_ended(job)
+        else:
+            job._on_end = self._job_ended
         return job
 
-    def _job_done(self, job: Job) -> None:
-        call = job.call
-        if call is not None and call.ended is not None and not call.continued:
-            job.ended = call.ended
-        else:
-            job.ended = time.monotonic()
-        if not job.cancelled():
-            # Retrieving the exception is what keeps asyncio from logging
-            # "Task exception was never retrieved": our listeners report it.
-            job.exception()
-        self.table.mark_finished(job)
-        for listener in list(self.listeners):
-            try:
-                listener(job)
-            except Exception as exc:  # one failing listener never stops the rest
-                print(
-                    f"ipython_bg: reporting job {job.id} failed: {type(exc).__name__}: {exc}",
-                    file=sys.stderr,
-                )
+    def _job_ended(self, job: Job) -> None:
+        # Called in the job's last step (its own context): the job is not
+        # marked done yet, so it is reported from a loop callback, one for
+        # all the jobs that end in the same loop iteration.
+        ended = self._ended
+        ended.append((job, contextvars.copy_context() if self.listeners else None))
+        if len(ended) == 1:
+            job.get_loop().call_soon(self._report_ended)
+
+    def _report_ended(self) -> None:
+        ended, self._ended = self._ended, []
+        for job, context in ended:
+            if not job.done():
+                # Still finishing (a cancellation in flight): next time.
+                self._job_ended(job)
+                continue
+            if not job.cancelled():
+                # Retrieving the exception is what keeps asyncio from
+                # logging "Task exception was never retrieved": our
+                # listeners report it.
+                job.exception()
+            self.table.mark_finished(job)
+            if context is None:
+                continue
+            for listener in self.listeners:
+                try:
+                    # In the job's context: in a kernel, that is the cell
+                    # that started it, where its notice belongs.
+                    context.run(listener, job)
+                except Exception as exc:  # one failing listener never stops the rest
+                    print(
+                        f"ipython_bg: reporting job {job.id} failed: {type(exc).__name__}: {exc}",
+                        file=sys.stderr,
+                    )
 
     def on_loop(self, function: Callable[[], Any]):
         """``function()``, called where asyncio sees the job loop running.

@@ -92,6 +92,10 @@ class ThreadCall:
             self.ended = time.monotonic()
 
 
+_task_init = asyncio.Task.__init__
+_monotonic = time.monotonic
+
+
 class Job(asyncio.Task):
     """A background job: an asyncio Task with a shell-style identity.
 
@@ -109,6 +113,8 @@ class Job(asyncio.Task):
         "ended",
         "assign_error",
         "waited",
+        "_on_end",
+        "_inner",
     )
 
     def __init__(
@@ -122,18 +128,54 @@ class Job(asyncio.Task):
         assign_to: str | None = None,
         origin: str | None = None,
     ):
-        super().__init__(coro, loop=loop)
+        _task_init(self, self._tracked(coro), loop=loop)
+        self._inner = coro
+        self._on_end: Callable[[Job], object] | None = None
         self.id: int | None = None
         self.source = source
         self.kind = kind
         self.call = call
         self.assign_to = assign_to
         self.origin = origin
-        self.started = time.monotonic()
+        self.started = _monotonic()
         self.ended: float | None = None
         self.assign_error: BaseException | None = None
         # Someone waited for it in the foreground and got its outcome there.
         self.waited = False
+
+    # -- ending ----------------------------------------------------------
+
+    async def _tracked(self, coro):
+        # The job's end is noted within its own last step, not by a
+        # done-callback: a callback costs a loop iteration's handle per
+        # job, and jobs that end together are then reported together.
+        self._inner = None
+        try:
+            return await coro
+        finally:
+            self._note_end()
+
+    def _note_end(self, _=None) -> None:
+        if self.ended is not None:
+            return
+        call = self.call
+        if call is not None and call.ended is not None and not call.continued:
+            self.ended = call.ended
+        else:
+            self.ended = time.monotonic()
+        if self._inner is not None:
+            # Cancelled before its first step: the coroutine never ran.
+            self._inner.close()
+            self._inner = None
+        if self._on_end is not None:
+            self._on_end(self)
+
+    def cancel(self, msg=None) -> bool:
+        if self.ended is None:
+            # A task cancelled before its first step never enters
+            # _tracked, so its end is noted when the task is done.
+            self.add_done_callback(self._note_end)
+        return super().cancel(msg)
 
     # -- state -----------------------------------------------------------
 
@@ -279,7 +321,8 @@ class JobTable:
         if self._running.pop(job.id, None) is None:
             return
         self._finished.append(job.id)
-        self._trim()
+        if len(self._finished) > self.history:
+            self._trim()
 
     def set_history(self, history: int) -> None:
         self.history = max(0, history)
