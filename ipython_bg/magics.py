@@ -155,6 +155,7 @@ class BackgroundJobs(Magics):
         )
         self.host = host_for(shell, self.control, self)
         self._assigners: dict[int, object] = {}
+        self._executor_name = self.executor
         self._watchers: set[asyncio.Task] = set()
         self.control.listeners.append(self._job_finished)
 
@@ -424,11 +425,10 @@ class BackgroundJobs(Magics):
         if not text:
             raise UsageError(f"%{magic}: give an expression to run, e.g. %{magic} asyncio.sleep(1)")
         shell = self.shell
+        namespace = shell.user_ns
         try:
-            statement = parse_statement(text, shell.user_ns)
-            work = evaluate(
-                statement, shell.user_global_ns, shell.user_ns, mode=mode, on_loop=self.control.on_loop
-            )
+            statement = parse_statement(text, namespace)
+            work = evaluate(statement, shell.user_global_ns, namespace, mode=mode, on_loop=self.control.on_loop)
             return statement, work
         except StatementError as exc:
             raise UsageError(f"%{magic}: {exc}") from None
@@ -459,7 +459,12 @@ class BackgroundJobs(Magics):
         return None
 
     def _default_executor(self):
-        return self._executor_named(self.executor) if self.executor else None
+        return self._executor_named(self._executor_name) if self._executor_name else None
+
+    @observe("executor")
+    def _executor_changed(self, change):
+        # Read on every %bg: a plain attribute is cheaper than a trait.
+        self._executor_name = change.new
 
     def _executor_named(self, name: str):
         try:

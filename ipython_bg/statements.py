@@ -12,6 +12,7 @@ import ast
 import asyncio
 import functools
 import inspect
+import dataclasses
 import types
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -28,7 +29,7 @@ class StatementError(ValueError):
     """The line cannot become a job; the message is meant for the user."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Statement:
     source: str            # the expression's text, as typed
     target: str | None     # the assignment target's text, if any
@@ -37,22 +38,24 @@ class Statement:
     assign: Any = None     # function(value) doing ``target = value`` in the namespace
 
 
-@dataclass
 class Work:
-    """The outcome of evaluating a statement in the cell."""
+    """The outcome of evaluating a statement in the cell: an awaitable for
+    the loop, or a call (func, args, kwargs) for a worker."""
 
-    awaitable: Any = None  # scheduled on the loop
-    func: Any = None       # or called on a worker ...
-    args: tuple = ()
-    kwargs: dict | None = None  # ... with these
+    __slots__ = ("awaitable", "func", "args", "kwargs")
+
+    def __init__(self, awaitable=None, func=None, args=(), kwargs=None):
+        self.awaitable = awaitable
+        self.func = func
+        self.args = args
+        self.kwargs = kwargs
 
 
 def parse_statement(text: str, namespace: dict | None = None) -> Statement:
     """Split ``[TARGET =] EXPR`` (any Python assignment target)."""
-    source, target, value_code, call_code, assign_code = _compile(text.strip())
-    statement = Statement(source, target, value_code, call_code)
+    statement, assign_code = _compile(text.strip())
     if assign_code is not None and namespace is not None:
-        statement.assign = types.FunctionType(assign_code, namespace, "assign")
+        statement = dataclasses.replace(statement, assign=types.FunctionType(assign_code, namespace, "assign"))
     return statement
 
 
@@ -88,7 +91,7 @@ def _compile(text: str):
             keywords=value.keywords,
         )
         call_code = _compile_expression(ast.copy_location(capture, value))
-    return source, target, value_code, call_code, assign_code
+    return Statement(source, target, value_code, call_code), assign_code
 
 
 def _compile_expression(node: ast.expr):
@@ -142,6 +145,9 @@ def _capture(func, *args, **kwargs):
 
 
 def is_coroutine_function(func) -> bool:
+    kind = type(func)
+    if kind is types.FunctionType:  # the common case, answered directly
+        return bool(func.__code__.co_flags & inspect.CO_COROUTINE) or asyncio.iscoroutinefunction(func)
     if inspect.iscoroutinefunction(func) or asyncio.iscoroutinefunction(func):
         return True
     call = getattr(type(func), "__call__", None)
@@ -180,7 +186,8 @@ def evaluate(
     locals_ = globals_ if locals_ is None else locals_
     on_loop = on_loop or (lambda fn: fn())
     if mode != "loop" and statement.call_code is not None:
-        func, args, kwargs = eval(statement.call_code, globals_, _CaptureScope(locals_))
+        scope = _CaptureScope(locals_) if locals_ is not globals_ else {_CAPTURE: _capture}
+        func, args, kwargs = eval(statement.call_code, globals_, scope)
         coroutine_function = mode != "thread" and is_coroutine_function(func)
         if mode == "thread" or not (coroutine_function or belongs_to_asyncio(func)):
             if not callable(func):
