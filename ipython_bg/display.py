@@ -7,12 +7,8 @@ always show the same thing.
 
 from __future__ import annotations
 
-import dataclasses
-import functools
-import html
 import reprlib
 import weakref
-from dataclasses import dataclass
 
 from .jobs import Job, JobState
 
@@ -25,6 +21,15 @@ _short.maxlist = _short.maxtuple = _short.maxset = _short.maxdict = 4
 
 SOURCE_WIDTH = 48
 RESULT_WIDTH = 48
+
+
+_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
+
+
+def escape(text: str) -> str:
+    """``html.escape`` without importing the html package (and its 250 KB
+    of entity tables) at load time."""
+    return text.translate(_HTML_ESCAPES)
 
 
 def short_repr(value) -> str:
@@ -57,32 +62,48 @@ def format_elapsed(seconds: float) -> str:
     return f"{hours}h{minutes:02d}m"
 
 
-@dataclass(frozen=True)
 class JobRow:
-    id: int
-    marker: str
-    state: JobState
-    kind: str
-    elapsed: float
-    source: str
-    summary: str  # short result, or "ExcType: message"
-    details: str = ""  # traceback, stack, origin (for -l)
+    """One job as %jobs shows it: plain data, made from the job once."""
 
+    __slots__ = ("id", "marker", "state", "kind", "elapsed", "source", "summary", "details", "_cells", "_html")
 
-    @functools.cached_property
+    def __init__(self, id, marker, state, kind, elapsed, source, summary, details=""):
+        self.id = id
+        self.marker = marker
+        self.state = state
+        self.kind = kind
+        self.elapsed = elapsed
+        self.source = source
+        self.summary = summary  # short result, or "ExcType: message"
+        self.details = details  # traceback, stack, origin (for -l)
+        self._cells = self._html = None
+
+    def with_marker(self, marker: str) -> "JobRow":
+        row = JobRow(self.id, marker, self.state, self.kind, self.elapsed, self.source, self.summary, self.details)
+        row._cells, row._html = self._cells, self._html
+        return row
+
+    def __repr__(self) -> str:
+        return f"JobRow(id={self.id}, state={self.state.value}, kind={self.kind}, source={self.source!r})"
+
+    @property
     def cells(self) -> tuple[str, ...]:
         """The text of every column but the id (which carries the marker)."""
-        return (
-            self.state.value,
-            self.kind,
-            format_elapsed(self.elapsed),
-            clip(self.source, SOURCE_WIDTH),
-            self.summary,
-        )
+        if self._cells is None:
+            self._cells = (
+                self.state.value,
+                self.kind,
+                format_elapsed(self.elapsed),
+                clip(self.source, SOURCE_WIDTH),
+                self.summary,
+            )
+        return self._cells
 
-    @functools.cached_property
+    @property
     def html_cells(self) -> str:
-        return "".join(f"<td>{html.escape(cell)}</td>" for cell in self.cells)
+        if self._html is None:
+            self._html = "".join(f"<td>{escape(cell)}</td>" for cell in self.cells)
+        return self._html
 
 
 # A finished job's row never changes (but for its +/- marker): made once,
@@ -95,11 +116,11 @@ def job_row(job: Job, marker: str = "", *, long: bool = False) -> JobRow:
     if not long:
         row = _finished_rows.get(job)
         if row is not None:
-            return dataclasses.replace(row, marker=marker) if marker else row
+            return row.with_marker(marker) if marker else row
     row = _make_row(job, long)
     if not long and row.state.finished and job.done():
         _finished_rows[job] = row
-    return dataclasses.replace(row, marker=marker) if marker else row
+    return row.with_marker(marker) if marker else row
 
 
 def _make_row(job: Job, long: bool) -> JobRow:
@@ -173,7 +194,6 @@ class JobsTable:
         printer.text(self.text())
 
     def _repr_html_(self) -> str:
-        escape = html.escape
         head = "".join(f"<th>{escape(name)}</th>" for name in self.columns)
         body = []
         for row in self.rows:
@@ -197,12 +217,12 @@ class JobsTable:
 def job_html(job: Job) -> str:
     """A job shown as a cell's result in a notebook."""
     row = job_row(job)
-    summary = f" &rarr; <code>{html.escape(row.summary)}</code>" if row.summary else ""
+    summary = f" &rarr; <code>{escape(row.summary)}</code>" if row.summary else ""
     ident = "?" if job.id is None else job.id
     return (
         f'<span class="ipython-bg-job ipython-bg-{row.state.value}">[{ident}] '
-        f"<b>{row.state.value}</b> {html.escape(row.kind)} "
-        f"<code>{html.escape(clip(row.source, SOURCE_WIDTH))}</code>{summary}</span>"
+        f"<b>{row.state.value}</b> {escape(row.kind)} "
+        f"<code>{escape(clip(row.source, SOURCE_WIDTH))}</code>{summary}</span>"
     )
 
 

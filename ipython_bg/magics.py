@@ -17,7 +17,6 @@ import inspect
 import os
 import re
 import shlex
-from dataclasses import dataclass
 
 from IPython.core.async_helpers import get_asyncio_loop
 from IPython.core.error import UsageError
@@ -518,14 +517,16 @@ class BackgroundJobs(Magics):
             self.host.notify(display.notice(job, marker, name), state=job.state.value)
 
 
-@dataclass
 class _Foreground:
     """What a ``%fg`` line waits for."""
 
-    jobs: list[Job]
-    new: bool  # a job made for this line (not yet in the table)
-    timeout: float | None
-    assign: object = None  # ``NAME = `` of ``%fg NAME = EXPR``
+    __slots__ = ("jobs", "new", "timeout", "assign")
+
+    def __init__(self, jobs: list[Job], new: bool, timeout: float | None, assign=None):
+        self.jobs = jobs
+        self.new = new  # a job made for this line (not yet in the table)
+        self.timeout = timeout
+        self.assign = assign  # ``NAME = `` of ``%fg NAME = EXPR``
 
 
 # Loaded extensions, by shell.  Not in the user namespace: %reset clears that.

@@ -12,9 +12,7 @@ import ast
 import asyncio
 import functools
 import inspect
-import dataclasses
 import types
-from dataclasses import dataclass
 from typing import Any, Callable
 
 from .jobs import Job, _is_awaitable
@@ -29,13 +27,17 @@ class StatementError(ValueError):
     """The line cannot become a job; the message is meant for the user."""
 
 
-@dataclass(frozen=True)
 class Statement:
-    source: str            # the expression's text, as typed
-    target: str | None     # the assignment target's text, if any
-    value_code: Any        # the expression, compiled for eval
-    call_code: Any = None  # for a call: capture(callee, *args, **kwargs), compiled
-    assign: Any = None     # function(value) doing ``target = value`` in the namespace
+    """A parsed ``[TARGET =] EXPR`` line, compiled."""
+
+    __slots__ = ("source", "target", "value_code", "call_code", "assign")
+
+    def __init__(self, source, target, value_code, call_code=None, assign=None):
+        self.source = source          # the expression's text, as typed
+        self.target = target          # the assignment target's text, if any
+        self.value_code = value_code  # the expression, compiled for eval
+        self.call_code = call_code    # for a call: capture(callee, *args, **kwargs), compiled
+        self.assign = assign          # function(value) doing ``target = value`` in the namespace
 
 
 class Work:
@@ -55,7 +57,13 @@ def parse_statement(text: str, namespace: dict | None = None) -> Statement:
     """Split ``[TARGET =] EXPR`` (any Python assignment target)."""
     statement, assign_code = _compile(text.strip())
     if assign_code is not None and namespace is not None:
-        statement = dataclasses.replace(statement, assign=types.FunctionType(assign_code, namespace, "assign"))
+        statement = Statement(
+            statement.source,
+            statement.target,
+            statement.value_code,
+            statement.call_code,
+            types.FunctionType(assign_code, namespace, "assign"),
+        )
     return statement
 
 

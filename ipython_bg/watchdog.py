@@ -18,7 +18,6 @@ prompt drops the line anyway).
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import os
 import select
 import sys
@@ -29,6 +28,8 @@ from typing import Callable
 from .jobs import Job
 
 __all__ = ["JobInterrupted", "SelectorWatch", "Watchdog"]
+
+_monotonic = time.monotonic
 
 
 class JobInterrupted(Exception):
@@ -46,13 +47,20 @@ class SelectorWatch:
     def __init__(self, selector):
         self.selector = selector
         self.busy_since: float | None = time.monotonic()
+        self._select = selector.select
+        # The loop calls these on every I/O event: bound here once, they
+        # cost what they cost on the selector itself.
+        self.get_key = selector.get_key
+        self.register = selector.register
+        self.unregister = selector.unregister
+        self.modify = selector.modify
+        self.get_map = selector.get_map
 
     def select(self, timeout=None):
         self.busy_since = None
-        try:
-            return self.selector.select(timeout)
-        finally:
-            self.busy_since = time.monotonic()
+        ready = self._select(timeout)
+        self.busy_since = _monotonic()
+        return ready
 
     def __getattr__(self, name):
         return getattr(self.selector, name)
@@ -166,6 +174,8 @@ class Watchdog:
     def _raise_in_main_thread(self) -> None:
         # The job runs in the main thread and will not look up; CPython's
         # way to raise in another thread is the one way to reach it.
+        import ctypes
+
         ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._main), ctypes.py_object(JobInterrupted))
 
     def on_sigint(self, signum, frame) -> None:
