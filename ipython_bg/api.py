@@ -26,6 +26,7 @@ __all__ = [
     "ForegroundInterrupt",
     "ForegroundSuspended",
     "ForegroundTimeout",
+    "JobCancelled",
     "JobControl",
     "LoopBusy",
     "current_control",
@@ -52,6 +53,15 @@ class ForegroundSuspended(Exception):
 
     def __init__(self, job):
         super().__init__("continued in background")
+        self.job = job
+
+
+class JobCancelled(Exception):
+    """A job waited for in the foreground had been cancelled (not by this
+    wait's Ctrl-C)."""
+
+    def __init__(self, job: Job):
+        super().__init__(f"job {job.id} was cancelled")
         self.job = job
 
 
@@ -136,6 +146,24 @@ def _submit_to_dask(client, call: ThreadCall) -> None:
     call.future = local
     call.stop = remote.cancel
     call.where = f"dask key {remote.key}"
+
+
+def _raise_if_cancelled(jobs: list[Job]) -> None:
+    for job in jobs:
+        if job.cancelled():
+            raise JobCancelled(job) from None
+
+
+def _results(jobs: list[Job]) -> list:
+    """The jobs' results in order; the first failure raised, with the
+    traceback the job had when it failed."""
+    __tracebackhide__ = True  # the job's failure shows the job's frames
+    _raise_if_cancelled(jobs)
+    for job in jobs:
+        exc = job.exception()
+        if exc is not None:
+            raise exc.with_traceback(job.failure_traceback())
+    return [job.result() for job in jobs]
 
 
 def _default_loop() -> asyncio.AbstractEventLoop:
@@ -304,8 +332,9 @@ class JobControl:
         return Job(_finish_call(call, loop), loop=loop, source=source, kind=kind, call=call, **details)
 
     def adopt(self, job: Job) -> Job:
-        """Put ``job`` in the table and report its end (once)."""
-        if job in self.table:
+        """Put ``job`` in the table and report its end (once).  A job that
+        was in the table once and was forgotten stays forgotten."""
+        if job.id is not None:
             return job
         self.table.add(job)
         if job.done():
@@ -383,10 +412,20 @@ class JobControl:
         in the background, in the table, and ForegroundTimeout or
         ForegroundSuspended is raised.
         """
+        __tracebackhide__ = True  # the job's failure shows the job's frames
         job = target if isinstance(target, Job) else self.create(target, source=source)
         job.waited = True
         try:
-            return self.runner.run(job, timeout=timeout, suspendable=suspendable)
+            try:
+                self.runner.run(job, timeout=timeout, suspendable=suspendable)
+            except Exception:
+                if not job.done():
+                    raise
+            return _results([job])[0]
+        except asyncio.CancelledError:
+            if job.cancelled():
+                raise JobCancelled(job) from None
+            raise
         except (ForegroundTimeout, ForegroundSuspended):
             job.waited = False
             self.adopt(job)
@@ -398,12 +437,18 @@ class JobControl:
         The first failure is raised once all have ended.  Ctrl-C cancels
         the jobs waited for, as ``fg`` then Ctrl-C would in a shell.
         """
+        __tracebackhide__ = True  # the job's failure shows the job's frames
         jobs = list(jobs)
         for job in jobs:
             job.waited = True
         try:
             if len(jobs) == 1:
-                return [self.runner.run(jobs[0], timeout=timeout, suspendable=suspendable)]
+                try:
+                    self.runner.run(jobs[0], timeout=timeout, suspendable=suspendable)
+                except Exception:
+                    if not jobs[0].done():
+                        raise
+                return _results(jobs)
             gathered = asyncio.gather(*jobs, return_exceptions=True)
             try:
                 self.runner.run(
@@ -420,10 +465,14 @@ class JobControl:
                 job.waited = False
             stopped.job = jobs[0] if len(jobs) == 1 else jobs
             raise
-        return [job.result() for job in jobs]
+        except asyncio.CancelledError:
+            _raise_if_cancelled(jobs)
+            raise
+        return _results(jobs)
 
     async def foreground_async(self, job: Job, *, timeout: float | None = None):
         """:meth:`foreground` for a caller already running on the loop."""
+        __tracebackhide__ = True  # the job's failure shows the job's frames
         try:
             return (await self.wait_async([job], timeout=timeout))[0]
         except ForegroundTimeout:
@@ -434,6 +483,7 @@ class JobControl:
         """:meth:`wait` for a caller already running on the loop.  If the
         caller is cancelled (a kernel interrupt), the jobs are cancelled and
         given a moment to run their ``finally`` blocks first."""
+        __tracebackhide__ = True  # the job's failure shows the job's frames
         for job in jobs:
             job.waited = True
         try:
@@ -447,7 +497,7 @@ class JobControl:
             for job in jobs:
                 job.waited = False
             raise ForegroundTimeout(jobs[0] if len(jobs) == 1 else jobs, timeout)
-        return [job.result() for job in jobs]
+        return _results(jobs)
 
     # -- ending --------------------------------------------------------------
 

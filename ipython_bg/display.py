@@ -10,7 +10,7 @@ from __future__ import annotations
 import reprlib
 import weakref
 
-from .jobs import Job, JobState
+from .jobs import _PACKAGE_DIR, Job, JobState
 
 __all__ = ["JobRow", "JobsTable", "TextBlock", "job_html", "job_row", "notice"]
 
@@ -144,13 +144,29 @@ def _details(job: Job, state: JobState) -> str:
     if state is JobState.FAILED:
         lines.append(job.format_traceback() or "")
     elif state is JobState.RUNNING and not job.done() and job.call is None:
-        frames = job.get_stack()
-        if frames:
+        frames = [frame for frame in _awaiting(job) if not frame.f_code.co_filename.startswith(_PACKAGE_DIR)]
+        if getattr(job.get_coro(), "cr_await", None) is None and not frames:
+            lines.append("not started yet: the loop has not run since it was scheduled")
+        elif frames:
             lines.append("waiting in:")
             for frame in frames:
                 code = frame.f_code
                 lines.append(f"  {code.co_filename}:{frame.f_lineno} in {code.co_name}")
     return "\n".join(line.rstrip("\n") for line in lines)
+
+
+def _awaiting(job: Job) -> list:
+    """The frames of the chain of coroutines a job is waiting in, outermost
+    first (``Task.get_stack`` gives only the outermost one)."""
+    frames = []
+    awaitable = job.get_coro()
+    while awaitable is not None:
+        frame = getattr(awaitable, "cr_frame", None) or getattr(awaitable, "gi_frame", None)
+        if frame is None:
+            break
+        frames.append(frame)
+        awaitable = getattr(awaitable, "cr_await", None) or getattr(awaitable, "gi_yieldfrom", None)
+    return frames
 
 
 class JobsTable:

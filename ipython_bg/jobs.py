@@ -18,6 +18,7 @@ import os
 import re
 import time
 import traceback
+import types
 from concurrent.futures import Future as ConcurrentFuture
 from typing import Any, Callable, Iterable, Iterator
 
@@ -115,6 +116,7 @@ class Job(asyncio.Task):
         "waited",
         "_on_end",
         "_inner",
+        "_failure_tb",
     )
 
     def __init__(
@@ -130,6 +132,7 @@ class Job(asyncio.Task):
     ):
         _task_init(self, self._tracked(coro), loop=loop)
         self._inner = coro
+        self._failure_tb = None
         self._on_end: Callable[[Job], object] | None = None
         self.id: int | None = None
         self.source = source
@@ -152,6 +155,13 @@ class Job(asyncio.Task):
         self._inner = None
         try:
             return await coro
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:
+            # Kept now: every later re-raise (result(), %fg) rewrites
+            # exc.__traceback__, and CPython's Future restores it only once.
+            self._failure_tb = exc.__traceback__
+            raise
         finally:
             self._note_end()
 
@@ -236,7 +246,16 @@ class Job(asyncio.Task):
         state, _, exc = self.outcome
         if state is not JobState.FAILED or exc is None:
             return None
-        return "".join(_format_without_our_frames(exc))
+        return "".join(_format_without_our_frames(exc, self.failure_traceback()))
+
+    def failure_traceback(self):
+        """The failure's traceback as it was when the job failed, without
+        ipython_bg's own frames (``None`` if unknown)."""
+        tb = self._failure_tb
+        if tb is None:
+            exc = self.outcome[2]
+            tb = exc.__traceback__ if exc is not None else None
+        return without_our_frames(tb)
 
     def __repr__(self) -> str:
         ident = "?" if self.id is None else self.id
@@ -250,10 +269,22 @@ class Job(asyncio.Task):
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
-def _format_without_our_frames(exc: BaseException) -> list[str]:
-    """The traceback of ``exc`` without the frames of ipython_bg itself,
+def without_our_frames(tb):
+    """A copy of traceback ``tb`` without the frames of ipython_bg itself,
     which only carried the job: the user's code is what failed."""
-    report = traceback.TracebackException.from_exception(exc)
+    kept = []
+    while tb is not None:
+        if not tb.tb_frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+            kept.append(tb)
+        tb = tb.tb_next
+    clean = None
+    for entry in reversed(kept):
+        clean = types.TracebackType(clean, entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
+    return clean
+
+
+def _format_without_our_frames(exc: BaseException, tb) -> list[str]:
+    report = traceback.TracebackException(type(exc), exc, tb)
     for part in _chain(report):
         kept = [frame for frame in part.stack if not frame.filename.startswith(_PACKAGE_DIR)]
         part.stack = traceback.StackSummary.from_list(kept)

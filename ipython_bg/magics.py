@@ -25,7 +25,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from traitlets import Bool, CaselessStrEnum, Float, Integer, Unicode, observe, validate, TraitError
 
 from . import api, display
-from .api import ForegroundSuspended, ForegroundTimeout, JobControl, LoopBusy
+from .api import ForegroundSuspended, ForegroundTimeout, JobCancelled, JobControl, LoopBusy
 from .hosts import UnsupportedShell, host_for
 from .jobs import Job, JobKind, JobState, NoSuchJob, is_job_spec
 from .statements import StatementError, Work, evaluate, parse_statement
@@ -71,7 +71,10 @@ def split_options(magic, line: str):
             if value is not None:
                 words.append(value.group(1))
                 position = value.end()
-    words = [shlex.split(word)[0] if word[:1] in "\"'" else word for word in words]
+    try:
+        words = [shlex.split(word)[0] if word[:1] in "\"'" else word for word in words]
+    except ValueError as exc:  # an unbalanced quote
+        raise UsageError(f"{exc} in the options: {line.strip()!r}") from None
     return parser.parse_args(words), line[position:].strip()
 
 
@@ -259,6 +262,7 @@ class BackgroundJobs(Magics):
         A failed job's exception is raised here.  Ctrl-C cancels the
         foreground job only; other jobs keep running.
         """
+        __tracebackhide__ = True  # a job's failure should show the job's frames, not ours
         plan = self._plan_foreground(line, cell)
         with self._foreground_outcome(plan):
             if plan.new:
@@ -270,6 +274,7 @@ class BackgroundJobs(Magics):
     async def fg_async(self, line: str, cell: str | None = None):
         """``%fg`` where the loop already runs the cell (a Jupyter kernel):
         the same line, awaited instead of blocking."""
+        __tracebackhide__ = True
         plan = self._plan_foreground(line, cell)
         with self._foreground_outcome(plan):
             if plan.new:
@@ -297,8 +302,11 @@ class BackgroundJobs(Magics):
     @contextlib.contextmanager
     def _foreground_outcome(self, plan: "_Foreground"):
         """Turn a wait that stopped early into what the user should see."""
+        __tracebackhide__ = True
         try:
             yield
+        except JobCancelled as exc:
+            raise UsageError(f"%fg: [{exc.job.id}] {exc.job.source} was cancelled") from None
         except LoopBusy:
             raise UsageError(
                 "%fg cannot wait here: the event loop is already running this cell "
@@ -345,10 +353,15 @@ class BackgroundJobs(Magics):
     @line_magic
     def jobs(self, line):
         """List jobs (id, state, kind, elapsed, source, result), or act on them."""
-        args = parse_argstring(self.jobs, line)
+        try:
+            args = parse_argstring(self.jobs, line)
+        except ValueError as exc:  # an unbalanced quote
+            raise UsageError(f"%jobs: {exc}: {line.strip()!r}") from None
         table = self.control.table
         if args.kill:
-            targets = self._resolve(args.kill, "jobs -k")
+            # A job already over (a thread job whose call returned while the
+            # loop was not running, say) keeps the outcome %jobs showed.
+            targets = [job for job in self._resolve(args.kill, "jobs -k") if not job.state.finished]
             for job in targets:
                 if job.kind is JobKind.THREAD and job.state is JobState.RUNNING:
                     self.host.warn_once(
@@ -436,6 +449,11 @@ class BackgroundJobs(Magics):
 
     def _job(self, work: Work, source: str, assign_to: str | None = None, executor=None) -> Job:
         origin = f"In [{self.shell.execution_count}]"
+        if isinstance(work.awaitable, Job) and work.awaitable.id is not None:
+            job = work.awaitable
+            if job not in self.control.table:
+                raise UsageError(f"job {job.id} was forgotten (%jobs -c); await or use the Job object itself")
+            return job
         if work.awaitable is not None:
             return self.control.create(work.awaitable, source=source, assign_to=assign_to, origin=origin)
         try:
@@ -481,10 +499,18 @@ class BackgroundJobs(Magics):
         shell = self.shell
         if not cell.strip():
             raise UsageError("the cell is empty: nothing to run")
-        transformed = shell.transform_cell(cell)
+        try:
+            transformed = shell.transform_cell(cell)
+        except Exception as exc:
+            raise UsageError(f"the cell cannot be read: {display.describe_exception(exc)}") from None
         filename = shell.compile.cache(transformed, shell.execution_count, raw_code=cell)
         flags = shell.compile.flags | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
-        code = compile(transformed, filename, "exec", flags=flags, dont_inherit=True)
+        try:
+            code = compile(transformed, filename, "exec", flags=flags, dont_inherit=True)
+        except SyntaxError as exc:
+            raise UsageError(f"the cell does not compile: {exc.msg} (line {exc.lineno})") from None
+        except (ValueError, RecursionError, MemoryError) as exc:
+            raise UsageError(f"the cell does not compile: {type(exc).__name__}: {exc}") from None
         source = label or next(line.strip() for line in cell.splitlines() if line.strip())
         origin = f"In [{shell.execution_count}]"
         if code.co_flags & inspect.CO_COROUTINE:
