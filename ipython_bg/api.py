@@ -12,6 +12,7 @@ import asyncio
 import concurrent.futures
 import contextvars
 import functools
+import linecache
 import signal
 import sys
 import threading
@@ -162,8 +163,21 @@ def _results(jobs: list[Job]) -> list:
     for job in jobs:
         exc = job.exception()
         if exc is not None:
-            raise exc.with_traceback(job.failure_traceback())
+            tb = job.failure_traceback()
+            if tb is None:
+                _raise_at_source(job, exc)
+            raise exc.with_traceback(tb)
     return [job.result() for job in jobs]
+
+
+def _raise_at_source(job: Job, exc: BaseException):
+    """Raise a failure that has no frame of the user's (a builtin or a class
+    called in a worker: ``int('x')``) from a frame that shows the job's own
+    text, rather than from ipython_bg's code."""
+    __tracebackhide__ = True
+    filename = f"<job {job.id}>" if job.id is not None else "<job>"
+    linecache.cache[filename] = (len(job.source) + 1, None, [job.source + "\n"], filename)
+    exec(compile("raise failure", filename, "exec"), {"failure": exc.with_traceback(None)})
 
 
 def _default_loop() -> asyncio.AbstractEventLoop:

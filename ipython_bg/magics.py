@@ -286,8 +286,10 @@ class BackgroundJobs(Magics):
     def _plan_foreground(self, line: str, cell: str | None) -> "_Foreground":
         options, rest = split_options(self.fg, line)
         timeout = options.timeout
-        if timeout is not None and timeout < 0:
-            raise UsageError("%fg: --timeout must not be negative")
+        if timeout is not None and not timeout >= 0:  # also refuses nan
+            raise UsageError(f"%fg: --timeout takes a number of seconds, not {timeout}")
+        if timeout == float("inf"):
+            timeout = None
         if cell is not None:
             if rest:
                 raise UsageError(f"%%fg takes options only on its first line, not {rest!r}")
@@ -337,7 +339,14 @@ class BackgroundJobs(Magics):
     @staticmethod
     def _foreground_result(plan: "_Foreground", results: list):
         if plan.assign is not None:
-            plan.assign(results[0])
+            try:
+                plan.assign(results[0])
+            except Exception as exc:
+                job = plan.jobs[0]
+                raise UsageError(
+                    f"%fg: {job.source} gave {display.short_repr(results[0])}, which could not be "
+                    f"assigned to {job.assign_to}: {display.describe_exception(exc)}"
+                ) from None
         return results if len(plan.jobs) > 1 else results[0]
 
     # -- %jobs ---------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import asyncio
+import atexit
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
@@ -17,6 +18,8 @@ def shell():
     yield shell
     shell.run_line_magic("unload_ext", "ipython_bg")
     shell.history_manager.end_session()
+    # Each shell's atexit hook would run gc.collect() when pytest exits.
+    atexit.unregister(shell.atexit_operations)
 
 
 @pytest.fixture
