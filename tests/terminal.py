@@ -9,8 +9,10 @@ import textwrap
 
 import pexpect
 
+from programs import BUSY_AND_GUARDED
+
 #: Definitions every terminal test can use, loaded by IPython at startup.
-STARTUP = textwrap.dedent(
+STARTUP = BUSY_AND_GUARDED + textwrap.dedent(
     """
     import asyncio, time
 
@@ -26,24 +28,6 @@ STARTUP = textwrap.dedent(
         data = await reader.read(100)
         writer.close()
         return data.decode()
-
-    progress = {'busy': 0}
-
-    async def busy():
-        # CPU-bound, but yields: Ctrl-C is likely to land while it runs.
-        while True:
-            deadline = time.perf_counter() + 0.02
-            while time.perf_counter() < deadline:
-                pass
-            progress['busy'] += 1
-            await asyncio.sleep(0)
-
-    async def guarded(label):
-        print(label + '-start')
-        try:
-            await asyncio.sleep(3600)
-        finally:
-            print(label + '-finally')
 
     async def ticker(count, pause=0.05):
         for i in range(count):

@@ -8,6 +8,7 @@ pytest.importorskip("ipykernel")
 pytest.importorskip("jupyter_client")
 
 from kernel import Kernel  # noqa: E402
+from programs import BUSY_AND_GUARDED  # noqa: E402
 
 SETUP = """
 %load_ext ipython_bg
@@ -20,23 +21,6 @@ async def double(x, delay=0.0):
 async def fail(message, delay=0.0):
     await asyncio.sleep(delay)
     raise ValueError(message)
-
-progress = {'busy': 0, 'ticks': 0}
-
-async def busy():
-    while True:
-        deadline = time.perf_counter() + 0.02
-        while time.perf_counter() < deadline:
-            pass
-        progress['busy'] += 1
-        await asyncio.sleep(0)
-
-async def guarded(label):
-    print(label + '-start', flush=True)
-    try:
-        await asyncio.sleep(3600)
-    finally:
-        print(label + '-finally', flush=True)
 
 async def ticker(count, pause=0.05):
     for i in range(count):
@@ -57,7 +41,7 @@ def speak_later_in_thread(text, delay):
 @pytest.fixture(scope="module")
 def kernel():
     kernel = Kernel()
-    cell = kernel.execute(SETUP)
+    cell = kernel.execute(SETUP + BUSY_AND_GUARDED)
     assert cell.ok, cell.reply
     yield kernel
     kernel.close()
