@@ -428,20 +428,9 @@ class JobControl:
         """
         __tracebackhide__ = True  # the job's failure shows the job's frames
         job = target if isinstance(target, Job) else self.create(target, source=source)
-        job.waited = True
         try:
-            try:
-                self.runner.run(job, timeout=timeout, suspendable=suspendable)
-            except Exception:
-                if not job.done():
-                    raise
-            return _results([job])[0]
-        except asyncio.CancelledError:
-            if job.cancelled():
-                raise JobCancelled(job) from None
-            raise
+            return self.wait([job], timeout=timeout, suspendable=suspendable)[0]
         except (ForegroundTimeout, ForegroundSuspended):
-            job.waited = False
             self.adopt(job)
             raise
 

@@ -69,14 +69,7 @@ class Host:
         self._use_loop_implementation()
         self._previous_runner = shell.loop_runner
         shell.loop_runner = self.control.runner
-        shell.events.register("pre_execute", self._pre_execute)
-        shell.events.register("post_execute", self._post_execute)
-        if not shell.custom_exceptions:
-            # A Ctrl-C that cancels a foreground ``await`` surfaces inside
-            # the cell as CancelledError; show it as the KeyboardInterrupt
-            # the user pressed.  Left alone if the user has their own handler.
-            shell.set_custom_exc(self._custom_exceptions, self._show_interrupt)
-            self._owns_custom_exc = True
+        self._hook_cells()
         # No event fires on exit: ``exit`` and Ctrl-D both end in the
         # shell's ask_exit, so an instance attribute there is the one place
         # to hold an exit that would abandon running jobs.
@@ -88,20 +81,37 @@ class Host:
         shell = self.shell
         atexit.unregister(self._at_exit)
         self._restore_loop()
-        for event, callback in (("pre_execute", self._pre_execute), ("post_execute", self._post_execute)):
-            try:
-                shell.events.unregister(event, callback)
-            except ValueError:
-                pass  # already gone, e.g. removed by the user
+        self._unhook_cells()
         if shell.loop_runner is self.control.runner:
             shell.loop_runner = self._previous_runner
-        if self._owns_custom_exc and shell.custom_exceptions == self._custom_exceptions:
-            shell.set_custom_exc((), None)
         if shell.__dict__.get("ask_exit") == self._ask_exit:
             del shell.ask_exit
         self.flush()
 
     _custom_exceptions = (asyncio.CancelledError, ForegroundInterrupt, ForegroundSuspended)
+
+    def _hook_cells(self) -> None:
+        """The hooks every host has: cell events, and the display of a
+        foreground interrupt."""
+        shell = self.shell
+        shell.events.register("pre_execute", self._pre_execute)
+        shell.events.register("post_execute", self._post_execute)
+        if not shell.custom_exceptions:
+            # A Ctrl-C that cancels a foreground ``await`` surfaces inside
+            # the cell as CancelledError; show it as the KeyboardInterrupt
+            # the user pressed.  Left alone if the user has their own handler.
+            shell.set_custom_exc(self._custom_exceptions, self._show_interrupt)
+            self._owns_custom_exc = True
+
+    def _unhook_cells(self) -> None:
+        shell = self.shell
+        for event, callback in (("pre_execute", self._pre_execute), ("post_execute", self._post_execute)):
+            try:
+                shell.events.unregister(event, callback)
+            except ValueError:
+                pass  # already gone, e.g. removed by the user
+        if self._owns_custom_exc and shell.custom_exceptions == self._custom_exceptions:
+            shell.set_custom_exc((), None)
 
     def _use_loop_implementation(self) -> None:
         """Make IPython's loop a uvloop loop when ``loop = 'uvloop'``."""
@@ -360,11 +370,7 @@ class KernelHost(Host):
         shell = self.shell
         if self.settings.loop == "uvloop":
             self.warn_once("uvloop", "a kernel's event loop belongs to the kernel: BackgroundJobs.loop is ignored here")
-        shell.events.register("pre_execute", self._pre_execute)
-        shell.events.register("post_execute", self._post_execute)
-        if not shell.custom_exceptions:
-            shell.set_custom_exc(self._custom_exceptions, self._show_interrupt)
-            self._owns_custom_exc = True
+        self._hook_cells()
         shell.input_transformers_post.append(self.rewrite_foreground)
         _kernel_hosts[id(shell)] = self
 
@@ -373,14 +379,8 @@ class KernelHost(Host):
         _kernel_hosts.pop(id(shell), None)
         if self.rewrite_foreground in shell.input_transformers_post:
             shell.input_transformers_post.remove(self.rewrite_foreground)
-        for event, callback in (("pre_execute", self._pre_execute), ("post_execute", self._post_execute)):
-            try:
-                shell.events.unregister(event, callback)
-            except ValueError:
-                pass
+        self._unhook_cells()
         self._restore_sigint()
-        if self._owns_custom_exc and shell.custom_exceptions == self._custom_exceptions:
-            shell.set_custom_exc((), None)
         self.flush()
 
     def can_await(self) -> bool:
