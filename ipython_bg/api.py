@@ -20,7 +20,7 @@ import time
 import types
 from typing import Any, Callable, Iterable
 
-from .jobs import Job, JobKind, JobTable, ThreadCall, _is_awaitable
+from .jobs import Endings, Job, JobKind, JobTable, ThreadCall, _is_awaitable
 from .workers import DaemonThreadPool, ForkPool
 
 __all__ = [
@@ -193,6 +193,9 @@ def _default_loop() -> asyncio.AbstractEventLoop:
 
 
 _plain_loop: asyncio.AbstractEventLoop | None = None
+_get_running_loop = asyncio._get_running_loop  # None rather than an exception
+_CoroutineType = types.CoroutineType
+_copy_context = contextvars.copy_context
 
 
 class JobControl:
@@ -201,7 +204,8 @@ class JobControl:
     ``get_loop`` returns the loop jobs run on (IPython's, in IPython).
     Callables run on a pool of ``worker_threads`` daemon threads unless an
     executor is given.  Every finished job is passed to each function in
-    ``listeners``, on the loop's thread.
+    ``listeners`` (a failed one to ``failure_listeners`` too), on the loop's
+    thread.
     """
 
     def __init__(
@@ -215,8 +219,7 @@ class JobControl:
         self.get_loop = get_loop or _default_loop
         self.table = JobTable(history)
         self.worker_threads = worker_threads
-        self.listeners: list[Callable[[Job], None]] = []
-        self._ended: list[tuple[Job, contextvars.Context]] = []
+        self.endings = Endings(self.table)
         self._loop: asyncio.AbstractEventLoop | None = None
         self.runner = ForegroundRunner(self.get_loop)
         self._threads: DaemonThreadPool | None = None
@@ -226,7 +229,7 @@ class JobControl:
     def loop(self) -> asyncio.AbstractEventLoop:
         """The loop jobs start on: the running one, else ``get_loop()``'s
         (remembered until it is closed)."""
-        running = asyncio._get_running_loop()  # None rather than an exception
+        running = _get_running_loop()
         if running is not None:
             return running
         loop = self._loop
@@ -268,12 +271,14 @@ class JobControl:
         callable is called with no arguments in a worker thread (or on
         ``executor``).  ``details`` (``assign_to``, ``origin``) go to the Job.
         """
-        if type(target) is types.CoroutineType and source is None and not details:
+        if type(target) is _CoroutineType and source is None and not details:
             # The common case, kept short: it is most of a job's overhead.
-            job = Job(target, loop=self.loop(), source=f"{target.__qualname__}()")
-            self.table.add(job)
-            job._on_end = self._job_ended
-            return job
+            loop = _get_running_loop() or self._loop
+            if loop is None or loop.is_closed():
+                loop = self.loop()
+            job = Job(target, loop, f"{target.__qualname__}()")
+            job._endings = self.endings
+            return self.table.add(job)
         return self.adopt(self.create(target, source=source, executor=executor, **details))
 
     def create(
@@ -353,45 +358,28 @@ class JobControl:
         self.table.add(job)
         if job.done():
             job._note_end()
-            self._job_ended(job)
+            self.endings.add(job)
         else:
-            job._on_end = self._job_ended
+            job._endings = self.endings
         return job
 
-    def _job_ended(self, job: Job) -> None:
-        # Called in the job's last step (its own context): the job is not
-        # marked done yet, so it is reported from a loop callback, one for
-        # all the jobs that end in the same loop iteration.
-        ended = self._ended
-        ended.append((job, contextvars.copy_context() if self.listeners else None))
-        if len(ended) == 1:
-            job.get_loop().call_soon(self._report_ended)
+    @property
+    def listeners(self) -> list[Callable[[Job], object]]:
+        """Called with every job that ends, on the loop's thread."""
+        return self.endings.listeners
 
-    def _report_ended(self) -> None:
-        ended, self._ended = self._ended, []
-        for job, context in ended:
-            if not job.done():
-                # Still finishing (a cancellation in flight): next time.
-                self._job_ended(job)
-                continue
-            if not job.cancelled():
-                # Retrieving the exception is what keeps asyncio from
-                # logging "Task exception was never retrieved": our
-                # listeners report it.
-                job.exception()
-            self.table.mark_finished(job)
-            if context is None:
-                continue
-            for listener in self.listeners:
-                try:
-                    # In the job's context: in a kernel, that is the cell
-                    # that started it, where its notice belongs.
-                    context.run(listener, job)
-                except Exception as exc:  # one failing listener never stops the rest
-                    print(
-                        f"ipython_bg: reporting job {job.id} failed: {type(exc).__name__}: {exc}",
-                        file=sys.stderr,
-                    )
+    @listeners.setter
+    def listeners(self, listeners: list[Callable[[Job], object]]) -> None:
+        self.endings.listeners = listeners
+
+    @property
+    def failure_listeners(self) -> list[Callable[[Job], object]]:
+        """Called with every job that fails, after ``listeners``."""
+        return self.endings.failure_listeners
+
+    @failure_listeners.setter
+    def failure_listeners(self, listeners: list[Callable[[Job], object]]) -> None:
+        self.endings.failure_listeners = listeners
 
     def on_loop(self, function: Callable[[], Any]):
         """``function()``, called where asyncio sees the job loop running.
@@ -635,7 +623,7 @@ def current_control() -> JobControl:
     global _control
     if _control is None:
         _control = JobControl()
-        _control.listeners.append(_report_failure)
+        _control.failure_listeners.append(_report_failure)
     return _control
 
 
@@ -646,9 +634,8 @@ def set_control(control: JobControl | None) -> None:
 
 def _report_failure(job: Job) -> None:
     # Plain Python has no prompt to show notices at: say only what went wrong.
-    if not job.cancelled() and job.exception() is not None:
-        exc = job.exception()
-        print(f"[{job.id}] failed  {job.source}  {type(exc).__name__}: {exc}", file=sys.stderr)
+    exc = job.exception()
+    print(f"[{job.id}] failed  {job.source}  {type(exc).__name__}: {exc}", file=sys.stderr)
 
 
 def run_in_background(target: Any, *, executor: concurrent.futures.Executor | None = None) -> Job:
@@ -658,7 +645,10 @@ def run_in_background(target: Any, *, executor: concurrent.futures.Executor | No
     callable is called with no arguments in a worker thread, or on
     ``executor``.  The job runs whenever the loop runs.
     """
-    return current_control().background(target, executor=executor)
+    control = _control or current_control()
+    if executor is None:
+        return control.background(target)
+    return control.background(target, executor=executor)
 
 
 def run_in_foreground(target: Any, *, timeout: float | None = None):

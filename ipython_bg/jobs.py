@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextvars
 import enum
 import itertools
 import os
 import re
+import sys
 import time
 import traceback
 import types
@@ -23,6 +25,7 @@ from concurrent.futures import Future as ConcurrentFuture
 from typing import Any, Callable, Iterable, Iterator
 
 __all__ = [
+    "Endings",
     "Job",
     "JobKind",
     "JobState",
@@ -95,75 +98,58 @@ class ThreadCall:
 
 _task_init = asyncio.Task.__init__
 _monotonic = time.monotonic
+_copy_context = contextvars.copy_context
 
 
 class Job(asyncio.Task):
     """A background job: an asyncio Task with a shell-style identity.
 
     ``id`` is ``None`` until the job enters a :class:`JobTable`.
+
+    Making a job is most of what a job costs over a bare task, so every
+    job sets only the slots below; what most jobs never change (``kind``,
+    ``call``, ``assign_to``...) is a class attribute, and a job that
+    changes one keeps it in the instance dict every Task already has.
     """
 
-    __slots__ = (
-        "id",
-        "source",
-        "kind",
-        "origin",
-        "assign_to",
-        "call",
-        "started",
-        "ended",
-        "assign_error",
-        "waited",
-        "_on_end",
-        "_inner",
-        "_failure_tb",
-    )
+    __slots__ = ("id", "source", "started", "ended", "_endings", "_inner")
+
+    kind = JobKind.COROUTINE
+    call: ThreadCall | None = None
+    assign_to: str | None = None
+    origin: str | None = None
+    assign_error: BaseException | None = None
+    # Someone waited for it in the foreground and got its outcome there.
+    waited = False
+    _failure_tb = None
 
     def __init__(
         self,
         coro,
-        *,
         loop: asyncio.AbstractEventLoop,
         source: str,
-        kind: JobKind = JobKind.COROUTINE,
+        kind: JobKind | None = None,
         call: ThreadCall | None = None,
         assign_to: str | None = None,
         origin: str | None = None,
     ):
-        _task_init(self, self._tracked(coro), loop=loop)
+        _task_init(self, _tracked(self, coro), loop=loop)
         self._inner = coro
-        self._failure_tb = None
-        self._on_end: Callable[[Job], object] | None = None
-        self.id: int | None = None
         self.source = source
-        self.kind = kind
-        self.call = call
-        self.assign_to = assign_to
-        self.origin = origin
         self.started = _monotonic()
         self.ended: float | None = None
-        self.assign_error: BaseException | None = None
-        # Someone waited for it in the foreground and got its outcome there.
-        self.waited = False
+        self.id: int | None = None
+        self._endings: Endings | None = None  # where it reports its end
+        if kind is not None:
+            self.kind = kind
+        if call is not None:
+            self.call = call
+        if assign_to is not None:
+            self.assign_to = assign_to
+        if origin is not None:
+            self.origin = origin
 
     # -- ending ----------------------------------------------------------
-
-    async def _tracked(self, coro):
-        # The job's end is noted within its own last step, not by a
-        # done-callback: a callback costs a loop iteration's handle per
-        # job, and jobs that end together are then reported together.
-        self._inner = None
-        try:
-            return await coro
-        except asyncio.CancelledError:
-            raise
-        except BaseException as exc:
-            # Kept now: every later re-raise (result(), %fg) rewrites
-            # exc.__traceback__, and CPython's Future restores it only once.
-            self._failure_tb = exc.__traceback__
-            raise
-        finally:
-            self._note_end()
 
     def _note_end(self, _=None) -> None:
         if self.ended is not None:
@@ -172,13 +158,13 @@ class Job(asyncio.Task):
         if call is not None and call.ended is not None and not call.continued:
             self.ended = call.ended
         else:
-            self.ended = time.monotonic()
+            self.ended = _monotonic()
         if self._inner is not None:
             # Cancelled before its first step: the coroutine never ran.
             self._inner.close()
             self._inner = None
-        if self._on_end is not None:
-            self._on_end(self)
+        if self._endings is not None:
+            self._endings.add(self)
 
     def cancel(self, msg=None) -> bool:
         if self.ended is None:
@@ -266,6 +252,100 @@ class Job(asyncio.Task):
         printer.text(f"[{ident}] {self.kind.value}  {self.source}")
 
 
+async def _tracked(job: Job, coro):
+    # The job's end is noted within its own last step, not by a
+    # done-callback: a callback costs a loop iteration's handle per job,
+    # and jobs that end together are then reported together.
+    job._inner = None
+    try:
+        return await coro
+    except asyncio.CancelledError:
+        raise
+    except BaseException as exc:
+        # Kept now: every later re-raise (result(), %fg) rewrites
+        # exc.__traceback__, and CPython's Future restores it only once.
+        job._failure_tb = exc.__traceback__
+        raise
+    finally:
+        if job.call is None:
+            # _note_end() and Endings.add() inlined: this runs once per job,
+            # and two Python calls are a tenth of what a job costs.
+            job.ended = _monotonic()
+            endings = job._endings
+            if endings is not None:
+                if endings.listeners or job._failure_tb is not None:
+                    endings._contexts[job] = _copy_context() if endings.listeners or endings.failure_listeners else None
+                ended = endings._jobs
+                ended.append(job)
+                if len(ended) == 1:
+                    job.get_loop().call_soon(endings._report)
+        else:
+            job._note_end()
+
+
+class Endings:
+    """Where jobs report their end, and who hears of it.
+
+    A job adds itself in its own last step, in its own context.  It is not
+    done until that step returns, so the first job to arrive schedules one
+    loop callback, which marks every job that arrived meanwhile finished in
+    ``table`` and then passes each to the ``listeners`` (a failed one to
+    ``failure_listeners`` too) in the context the job ended in: in a
+    kernel, that of the cell that started it, where its notice belongs.
+    A job that succeeds with no listener costs no more than a list entry.
+    """
+
+    __slots__ = ("table", "listeners", "failure_listeners", "_jobs", "_contexts")
+
+    def __init__(self, table: JobTable):
+        self.table = table
+        self.listeners: list[Callable[[Job], object]] = []
+        self.failure_listeners: list[Callable[[Job], object]] = []
+        self._jobs: list[Job] = []  # ended since the last report
+        # The context each job ended in, for the listeners, or None: every
+        # job that failed (a failure passes through the job's wrapper, which
+        # keeps its traceback) or has a listener to hear of it.
+        self._contexts: dict[Job, contextvars.Context | None] = {}
+
+    def add(self, job: Job) -> None:
+        # Inlined in _tracked(): keep the two alike.
+        if self.listeners or job._failure_tb is not None:
+            self._contexts[job] = _copy_context() if self.listeners or self.failure_listeners else None
+        ended = self._jobs
+        ended.append(job)
+        if len(ended) == 1:
+            job.get_loop().call_soon(self._report)
+
+    def _report(self) -> None:
+        ended, self._jobs = self._jobs, []
+        finished = [job for job in ended if job.done()]
+        if len(finished) < len(ended):
+            # Still finishing (a cancellation in flight): next time.
+            self._jobs = [job for job in ended if not job.done()]
+            self._jobs[0].get_loop().call_soon(self._report)
+        self.table.mark_finished(finished)
+        contexts = self._contexts
+        if not contexts:
+            return  # no listener, no failure
+        for job in finished:
+            if job not in contexts:
+                continue
+            context = contexts.pop(job)
+            # Retrieving the exception is what keeps asyncio from logging
+            # "Task exception was never retrieved": the listeners report it.
+            failed = not job.cancelled() and job.exception() is not None
+            if context is None:
+                continue
+            for listener in (self.listeners + self.failure_listeners) if failed else self.listeners:
+                try:
+                    context.run(listener, job)
+                except Exception as exc:  # one failing listener never stops the rest
+                    print(
+                        f"ipython_bg: reporting job {job.id} failed: {type(exc).__name__}: {exc}",
+                        file=sys.stderr,
+                    )
+
+
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
@@ -339,20 +419,21 @@ class JobTable:
 
     def add(self, job: Job) -> Job:
         """Give ``job`` the next id and keep it; a finished job goes to history."""
-        if job.id is None:
-            job.id = next(self._ids)
-        self._jobs[job.id] = job
-        self._running[job.id] = job
+        job_id = job.id
+        if job_id is None:
+            job_id = job.id = next(self._ids)
+        self._jobs[job_id] = self._running[job_id] = job
         if job.done():
-            self.mark_finished(job)
+            self.mark_finished([job])
         return job
 
-    def mark_finished(self, job: Job) -> None:
-        """Move a finished job into the bounded history."""
-        if self._running.pop(job.id, None) is None:
-            return
-        self._finished.append(job.id)
-        if len(self._finished) > self.history:
+    def mark_finished(self, jobs: Iterable[Job]) -> None:
+        """Move jobs that ended into the bounded history, in that order."""
+        running, finished = self._running, self._finished
+        for job in jobs:
+            if running.pop(job.id, None) is not None:
+                finished.append(job.id)
+        if len(finished) > self.history:
             self._trim()
 
     def set_history(self, history: int) -> None:

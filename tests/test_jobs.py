@@ -120,7 +120,7 @@ def test_table_ids_and_specs(loop):
         with pytest.raises(NoSuchJob):
             table.resolve(spec)
     loop.run_until_complete(fetch)
-    table.mark_finished(fetch)
+    table.mark_finished([fetch])
     # Unfinished jobs rank before finished ones, newest first.
     assert table.markers() == {3: "+", 2: "-"}
     serve.cancel()
@@ -144,7 +144,7 @@ def test_history_is_bounded_but_running_jobs_are_kept(loop):
     finished = [make(loop, value(n), f"v({n})", table) for n in range(10)]
     loop.run_until_complete(asyncio.wait(finished))
     for job in finished:
-        table.mark_finished(job)
+        table.mark_finished([job])
     assert [job.id for job in table] == [1, 9, 10, 11]
     assert table.current() is sleeper
     table.set_history(1)
