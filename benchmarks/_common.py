@@ -129,7 +129,8 @@ class Terminal:
     """
 
     def __init__(
-        self, *, extension: bool, startup: str = "", args=(), timeout: float = 30.0, wait: bool = True
+        self, *, extension: bool, startup: str = "", args=(), timeout: float = 30.0, wait: bool = True,
+        env: dict | None = None,
     ):
         import pexpect
 
@@ -140,7 +141,7 @@ class Terminal:
         startup_dir.mkdir(parents=True)
         if startup:
             (startup_dir / "00-benchmark.py").write_text(startup)
-        env = child_env(TERM="dumb", PROMPT_TOOLKIT_NO_CPR="1", IPYTHONDIR=str(ipython_dir))
+        env = child_env(TERM="dumb", PROMPT_TOOLKIT_NO_CPR="1", IPYTHONDIR=str(ipython_dir), **(env or {}))
         env.pop("IPY_TEST_SIMPLE_PROMPT", None)
         argv = [
             "-m", "IPython",

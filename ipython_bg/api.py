@@ -21,7 +21,6 @@ import types
 from typing import Any, Callable, Iterable
 
 from .jobs import Endings, Job, JobKind, JobTable, ThreadCall, _is_awaitable
-from .workers import DaemonThreadPool, ForkPool
 
 __all__ = [
     "ForegroundInterrupt",
@@ -222,8 +221,8 @@ class JobControl:
         self.endings = Endings(self.table)
         self._loop: asyncio.AbstractEventLoop | None = None
         self.runner = ForegroundRunner(self.get_loop)
-        self._threads: DaemonThreadPool | None = None
-        self._processes: ForkPool | None = None
+        self._threads: "DaemonThreadPool | None" = None
+        self._processes: "ForkPool | None" = None
         self.process_workers = process_workers
 
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -243,15 +242,19 @@ class JobControl:
             self._threads.max_workers = count
 
     @property
-    def processes(self) -> ForkPool:
+    def processes(self) -> "ForkPool":
         """The extension's own process pool (made on first use)."""
         if self._processes is None:
+            from .workers import ForkPool
+
             self._processes = ForkPool(self.process_workers)
         return self._processes
 
     @property
-    def threads(self) -> DaemonThreadPool:
+    def threads(self) -> "DaemonThreadPool":
         if self._threads is None:
+            from .workers import DaemonThreadPool
+
             self._threads = DaemonThreadPool(self.worker_threads)
         return self._threads
 
@@ -321,6 +324,8 @@ class JobControl:
         loop does not (during a synchronous cell).  Worker threads get a
         copy of the caller's context variables, which they do not inherit.
         """
+        from .workers import DaemonThreadPool, ForkPool  # on first use: loading stays quick
+
         loop = self.loop()
         if executor is None or isinstance(executor, (DaemonThreadPool, concurrent.futures.ThreadPoolExecutor)):
             call = ThreadCall(func, args, kwargs, contextvars.copy_context())

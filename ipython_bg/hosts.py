@@ -27,7 +27,6 @@ from collections import deque
 from IPython.core.error import UsageError
 
 from .api import ForegroundInterrupt, ForegroundSuspended, JobControl
-from .watchdog import Watchdog
 
 __all__ = ["Host", "KernelHost", "TerminalHost", "host_for"]
 
@@ -276,10 +275,12 @@ class TerminalHost(Host):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._enabled_gui = False
-        self.watchdog: Watchdog | None = None
+        self.watchdog: "Watchdog | None" = None
         self._watching = False
 
     def install(self) -> None:
+        from .watchdog import Watchdog  # only a terminal has a prompt to guard
+
         super().install()
         self._enable_gui()
         self.watchdog = Watchdog(self.control.get_loop(), lambda: self.settings.block_warning)

@@ -251,6 +251,14 @@ class Job(asyncio.Task):
         ident = "?" if self.id is None else self.id
         printer.text(f"[{ident}] {self.kind.value}  {self.source}")
 
+    def _repr_html_(self) -> str:
+        # A method rather than a formatter registered at load: reaching
+        # IPython's formatters makes all of them, which cost loading the
+        # extension a millisecond and a half.
+        from .display import job_html
+
+        return job_html(self)
+
 
 async def _tracked(job: Job, coro):
     # The job's end is noted within its own last step, not by a

@@ -21,10 +21,9 @@ import shlex
 from IPython.core.async_helpers import get_asyncio_loop
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, no_var_expand
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from traitlets import Bool, CaselessStrEnum, Float, Integer, Unicode, observe, validate, TraitError
 
-from . import api, display
+from . import api
 from .api import ForegroundSuspended, ForegroundTimeout, JobCancelled, JobControl, LoopBusy
 from .hosts import UnsupportedShell, host_for
 from .jobs import Job, JobKind, JobState, NoSuchJob, is_job_spec
@@ -36,6 +35,42 @@ _WORD = re.compile(r"""\s*("[^"]*"|'[^']*'|\S+)""")
 _DEFAULTS: dict = {}  # each magic's options when none are given
 
 
+def option(*args, **kwargs):
+    """An option of a magic, as IPython's ``@argument`` takes it, kept until
+    the magic's parser is built (see :func:`parser_of`)."""
+
+    def keep(func):
+        # Decorators apply bottom up: prepend, so the options keep the
+        # order in which they are written.
+        func.__dict__.setdefault("options", []).insert(0, (args, kwargs))
+        func.getdoc = lambda: parser_of(func).format_help()
+        return func
+
+    return keep
+
+
+def parser_of(magic):
+    """The argument parser of a magic (a function or bound method) with
+    :func:`option` s, built on first use.
+
+    IPython's ``@magic_arguments()`` builds each parser, and formats its
+    help, when the module is imported: that was a third of what loading
+    the extension cost.  ``%bg?`` asks for the help through the
+    ``getdoc()`` hook of IPython's inspector, and ``__doc__`` stays the
+    summary that ``%lsmagic`` shows.
+    """
+    func = getattr(magic, "__func__", magic)
+    parser = func.__dict__.get("parser")
+    if parser is None:
+        from IPython.core.magic_arguments import MagicArgumentParser
+
+        parser = MagicArgumentParser(func.__name__, description=func.__doc__)
+        for args, kwargs in func.options:
+            parser.add_argument(*args, **kwargs)
+        func.parser = parser
+    return parser
+
+
 def split_options(magic, line: str):
     """``(options, rest)``: the leading ``-x``/``--xx`` options of ``line``,
     parsed by the magic's argument parser, and the untouched rest.
@@ -43,7 +78,7 @@ def split_options(magic, line: str):
     IPython's ``parse_argstring`` splits the whole line shell-style, which
     would mangle the Python expression that follows (``f('a  b')``).
     """
-    parser = magic.parser
+    parser = parser_of(magic)
     if not line.lstrip().startswith("-"):
         # The common case, without argparse's cost (tens of microseconds).
         defaults = _DEFAULTS.get(parser)
@@ -189,17 +224,16 @@ class BackgroundJobs(Magics):
 
     # -- %bg -----------------------------------------------------------------------
 
-    @magic_arguments()
-    @argument("--thread", action="store_true", help="run the call in a worker thread, whatever it is")
-    @argument(
+    @option("--thread", action="store_true", help="run the call in a worker thread, whatever it is")
+    @option(
         "--no-thread",
         dest="no_thread",
         action="store_true",
         help="evaluate the whole expression here and schedule the awaitable it gives",
     )
-    @argument("--process", action="store_true", help="run the call in a new process (the extension's pool)")
-    @argument("--executor", metavar="NAME", help="submit the call to the executor (or Dask client) named NAME")
-    @argument("--name", metavar="LABEL", help="%%%%bg only: what %%jobs shows for the cell")
+    @option("--process", action="store_true", help="run the call in a new process (the extension's pool)")
+    @option("--executor", metavar="NAME", help="submit the call to the executor (or Dask client) named NAME")
+    @option("--name", metavar="LABEL", help="%%%%bg only: what %%jobs shows for the cell")
     @no_var_expand
     @line_cell_magic
     def bg(self, line, cell=None):
@@ -247,8 +281,7 @@ class BackgroundJobs(Magics):
 
     # -- %fg -----------------------------------------------------------------------
 
-    @magic_arguments()
-    @argument("--timeout", type=float, metavar="SECONDS", help="stop waiting after SECONDS; the job goes on")
+    @option("--timeout", type=float, metavar="SECONDS", help="stop waiting after SECONDS; the job goes on")
     @no_var_expand
     @line_cell_magic
     def fg(self, line, cell=None):
@@ -342,6 +375,8 @@ class BackgroundJobs(Magics):
             try:
                 plan.assign(results[0])
             except Exception as exc:
+                from . import display
+
                 job = plan.jobs[0]
                 raise UsageError(
                     f"%fg: {job.source} gave {display.short_repr(results[0])}, which could not be "
@@ -351,19 +386,20 @@ class BackgroundJobs(Magics):
 
     # -- %jobs ---------------------------------------------------------------------
 
-    @magic_arguments()
-    @argument("-l", "--long", action="store_true", help="add tracebacks of failed jobs and where running coroutines wait")
-    @argument("-k", "--kill", nargs="+", metavar="SPEC", help="cancel these jobs")
-    @argument("-c", "--clear", action="store_true", help="forget finished jobs")
-    @argument("-t", "--traceback", metavar="SPEC", help="show the full traceback of a failed job")
-    @argument("-w", "--watch", action="store_true", help="keep the table up to date until its jobs have ended")
-    @argument("specs", nargs="*", metavar="SPEC", help="show only these jobs")
+    @option("-l", "--long", action="store_true", help="add tracebacks of failed jobs and where running coroutines wait")
+    @option("-k", "--kill", nargs="+", metavar="SPEC", help="cancel these jobs")
+    @option("-c", "--clear", action="store_true", help="forget finished jobs")
+    @option("-t", "--traceback", metavar="SPEC", help="show the full traceback of a failed job")
+    @option("-w", "--watch", action="store_true", help="keep the table up to date until its jobs have ended")
+    @option("specs", nargs="*", metavar="SPEC", help="show only these jobs")
     @no_var_expand
     @line_magic
     def jobs(self, line):
         """List jobs (id, state, kind, elapsed, source, result), or act on them."""
+        from . import display  # imported on first use: loading stays quick
+
         try:
-            args = parse_argstring(self.jobs, line)
+            args = parser_of(self.jobs).parse_argstring(line)
         except ValueError as exc:  # an unbalanced quote
             raise UsageError(f"%jobs: {exc}: {line.strip()!r}") from None
         table = self.control.table
@@ -393,7 +429,9 @@ class BackgroundJobs(Magics):
             return self._watch(jobs, args.long)
         return self._table(jobs, args.long)
 
-    def _table(self, jobs: list[Job], long: bool = False) -> display.JobsTable:
+    def _table(self, jobs: list[Job], long: bool = False) -> "display.JobsTable":
+        from . import display  # imported on first use: loading stays quick
+
         markers = self.control.table.markers()
         rows = [display.job_row(job, markers.get(job.id, ""), long=long) for job in jobs]
         return display.JobsTable(rows, footer=f"Note: {self.host.limitation}." if self.host.limitation else "")
@@ -454,6 +492,8 @@ class BackgroundJobs(Magics):
         except StatementError as exc:
             raise UsageError(f"%{magic}: {exc}") from None
         except Exception as exc:
+            from . import display
+
             raise UsageError(f"%{magic}: {text}: {display.describe_exception(exc)}") from None
 
     def _job(self, work: Work, source: str, assign_to: str | None = None, executor=None) -> Job:
@@ -511,6 +551,8 @@ class BackgroundJobs(Magics):
         try:
             transformed = shell.transform_cell(cell)
         except Exception as exc:
+            from . import display
+
             raise UsageError(f"the cell cannot be read: {display.describe_exception(exc)}") from None
         filename = shell.compile.cache(transformed, shell.execution_count, raw_code=cell)
         flags = shell.compile.flags | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
@@ -535,6 +577,8 @@ class BackgroundJobs(Magics):
             raise UsageError(f"%{magic}: {exc}") from None
 
     def _job_finished(self, job: Job) -> None:
+        from . import display  # imported on first use: loading stays quick
+
         assign = self._assigners.pop(job.id, None)
         name = None
         if not job.cancelled() and job.exception() is None:
@@ -576,7 +620,6 @@ def load(shell) -> BackgroundJobs:
     except UnsupportedShell as exc:
         raise UsageError(f"ipython_bg cannot load here: {exc}") from None
     magics.host.install()
-    shell.display_formatter.formatters["text/html"].for_type(Job, display.job_html)
     shell.register_magics(magics)
     shell.configurables.append(magics)
     api.set_control(magics.control)
@@ -596,7 +639,6 @@ def unload(shell) -> None:
     control.listeners.remove(magics._job_finished)
     for watcher in list(magics._watchers):
         watcher.cancel()
-    shell.display_formatter.formatters["text/html"].pop(Job, None)
     magics.host.uninstall()
     control.close()
     _unregister_magics(shell, magics)

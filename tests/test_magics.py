@@ -356,3 +356,27 @@ def test_a_flood_of_notices_is_summed_up(defs, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 51
     assert lines[-1] == "... and 11 more jobs ended (10 done, 1 failed); %jobs lists them"
+
+
+def test_help_lists_every_option_and_lsmagic_the_summary(shell):
+    # The parsers are built on first use; %bg? still shows the options.
+    for magic, options in (("bg", ["--thread", "--no-thread", "--process", "--executor NAME", "--name LABEL"]),
+                           ("fg", ["--timeout SECONDS"]),
+                           ("jobs", ["--long", "--kill <SPEC", "--clear", "--traceback SPEC", "--watch"])):
+        text = shell.object_inspect_text(f"%{magic}")
+        assert f"%{magic} [" in text, text
+        for option in options:
+            assert option in text, (magic, option, text)
+    brief = shell.magics_manager.lsmagic_docs(brief=True)
+    assert brief["line"]["bg"] == "Start a background job and return it."
+    assert brief["line"]["jobs"].startswith("List jobs")
+    # Help asked for before any use is the same as after it.
+    shell.run_line_magic("bg", "asyncio.sleep(0)")
+    assert shell.object_inspect_text("%bg") == shell.object_inspect_text("%bg")
+
+
+def test_a_job_is_shown_as_html_by_the_shells_formatter(shell):
+    job = shell.run_line_magic("bg", "asyncio.sleep(0, 'x')")
+    data, _ = shell.display_formatter.format(job)
+    assert 'class="ipython-bg-job' in data["text/html"] and f"[{job.id}]" in data["text/html"]
+    assert data["text/plain"] == f"[{job.id}] coroutine  asyncio.sleep(0, 'x')"
