@@ -293,6 +293,9 @@ class JobControl:
         **details,
     ) -> Job:
         """A started job that is not (yet) in the table."""
+        if type(target) is _CoroutineType and source is not None:
+            # What %bg gives most often, kept short.
+            return Job(target, self.loop(), source, None, None, details.get("assign_to"), details.get("origin"))
         if isinstance(target, Job):
             return target
         if source is None:

@@ -108,16 +108,15 @@ class Job(asyncio.Task):
 
     Making a job is most of what a job costs over a bare task, so every
     job sets only the slots below; what most jobs never change (``kind``,
-    ``call``, ``assign_to``...) is a class attribute, and a job that
-    changes one keeps it in the instance dict every Task already has.
+    ``call``, ``waited``...) is a class attribute, and a job that changes
+    one keeps it in the instance dict every Task already has (making that
+    dict costs more than several slots).
     """
 
-    __slots__ = ("id", "source", "started", "ended", "_endings", "_inner")
+    __slots__ = ("id", "source", "origin", "assign_to", "started", "ended", "_endings", "_inner")
 
     kind = JobKind.COROUTINE
     call: ThreadCall | None = None
-    assign_to: str | None = None
-    origin: str | None = None
     assign_error: BaseException | None = None
     # Someone waited for it in the foreground and got its outcome there.
     waited = False
@@ -144,10 +143,9 @@ class Job(asyncio.Task):
             self.kind = kind
         if call is not None:
             self.call = call
-        if assign_to is not None:
-            self.assign_to = assign_to
-        if origin is not None:
-            self.origin = origin
+        # Slots, not class defaults: every job a magic starts has both.
+        self.assign_to = assign_to
+        self.origin = origin
 
     # -- ending ----------------------------------------------------------
 
