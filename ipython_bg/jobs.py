@@ -389,11 +389,12 @@ def _is_awaitable(value) -> bool:
 
 # Job specs, as bash has them: N, %N, %+ or %% (current), %- (previous),
 # %name (description starts with name), %?text (description contains text).
-_SPEC = re.compile(r"%?(?P<number>\d+)|%(?P<mark>[+%-])|%\?(?P<contains>.+)|%(?P<prefix>.+)")
+# Compiled on first use (re keeps it), not at import: loading stays quick.
+_SPEC = r"%?(?P<number>\d+)|%(?P<mark>[+%-])|%\?(?P<contains>.+)|%(?P<prefix>.+)"
 
 
 def is_job_spec(word: str) -> bool:
-    return _SPEC.fullmatch(word) is not None
+    return re.fullmatch(_SPEC, word) is not None
 
 
 class JobTable:
@@ -489,7 +490,7 @@ class JobTable:
     def resolve(self, spec: str) -> Job:
         """The job a bash-style spec names; :class:`NoSuchJob` if none."""
         spec = spec.strip()
-        match = _SPEC.fullmatch(spec)
+        match = re.fullmatch(_SPEC, spec)
         if match is None:
             raise NoSuchJob(f"{spec!r} is not a job spec (N, %N, %+, %-, %name, %?text)")
         if match["number"] is not None:

@@ -31,7 +31,7 @@ from .statements import StatementError, Work, evaluate, parse_statement
 
 __all__ = ["BackgroundJobs", "load", "unload"]
 
-_WORD = re.compile(r"""\s*("[^"]*"|'[^']*'|\S+)""")
+_WORD = r"""\s*("[^"]*"|'[^']*'|\S+)"""  # compiled on first use (re keeps it)
 _DEFAULTS: dict = {}  # each magic's options when none are given
 
 
@@ -85,10 +85,11 @@ def split_options(magic, line: str):
         if defaults is None:
             defaults = _DEFAULTS[parser] = parser.parse_args([])
         return defaults, line.strip()
+    word_pattern = re.compile(_WORD)
     words: list[str] = []
     position = 0
     while True:
-        match = _WORD.match(line, position)
+        match = word_pattern.match(line, position)
         if match is None:
             break
         word = match.group(1)
@@ -102,7 +103,7 @@ def split_options(magic, line: str):
         # argparse offers no public lookup of an option's arity.
         action = parser._option_string_actions.get(word.split("=", 1)[0])
         if action is not None and action.nargs != 0 and "=" not in word:
-            value = _WORD.match(line, position)
+            value = word_pattern.match(line, position)
             if value is not None:
                 words.append(value.group(1))
                 position = value.end()
