@@ -255,7 +255,7 @@ class BackgroundJobs(Magics):
         Each successful result is also stored as _bgN (BackgroundJobs.result_name).
         """
         options, rest = split_options(self.bg, line)
-        where = self._where(options)
+        where = self._where(options) if options.process or options.executor else None
         if options.thread and options.no_thread:
             raise UsageError("%bg: --thread and --no-thread exclude each other")
         if cell is not None:
@@ -272,7 +272,12 @@ class BackgroundJobs(Magics):
             mode = "thread" if options.thread or where is not None else "loop" if options.no_thread else "auto"
             statement, work = self._evaluate("bg", rest, mode)
             job = self.control.adopt(
-                self._job(work, statement.source, assign_to=statement.target, executor=where or self._default_executor())
+                self._job(
+                    work,
+                    statement.source,
+                    assign_to=statement.target,
+                    executor=where or (self._default_executor() if self._executor_name else None),
+                )
             )
             if statement.assign is not None:
                 self._assigners[job.id] = statement.assign
