@@ -266,23 +266,27 @@ class JobControl:
         *,
         source: str | None = None,
         executor: concurrent.futures.Executor | None = None,
-        **details,
+        assign_to: str | None = None,
+        origin: str | None = None,
     ) -> Job:
         """Start ``target`` as a job and return it.
 
         A coroutine, future or other awaitable is scheduled on the loop; a
         callable is called with no arguments in a worker thread (or on
-        ``executor``).  ``details`` (``assign_to``, ``origin``) go to the Job.
+        ``executor``).  ``assign_to`` and ``origin`` go to the Job.
         """
-        if type(target) is _CoroutineType and source is None and not details:
+        if type(target) is _CoroutineType:
             # The common case, kept short: it is most of a job's overhead.
             loop = _get_running_loop() or self._loop
             if loop is None or loop.is_closed():
                 loop = self.loop()
-            job = Job(target, loop, f"{target.__qualname__}()")
+            if source is None:
+                source = f"{target.__qualname__}()"
+            job = Job(target, loop, source, None, None, assign_to, origin)
             job._endings = self.endings
             return self.table.add(job)
-        return self.adopt(self.create(target, source=source, executor=executor, **details))
+        job = self.create(target, source=source, executor=executor, assign_to=assign_to, origin=origin)
+        return self.adopt(job)
 
     def create(
         self,
@@ -290,22 +294,22 @@ class JobControl:
         *,
         source: str | None = None,
         executor: concurrent.futures.Executor | None = None,
-        **details,
+        assign_to: str | None = None,
+        origin: str | None = None,
     ) -> Job:
         """A started job that is not (yet) in the table."""
-        if type(target) is _CoroutineType and source is not None:
-            # What %bg gives most often, kept short.
-            return Job(target, self.loop(), source, None, None, details.get("assign_to"), details.get("origin"))
         if isinstance(target, Job):
             return target
         if source is None:
             source = describe(target)
         if asyncio.iscoroutine(target):
-            return Job(target, loop=self.loop(), source=source, **details)
+            return Job(target, self.loop(), source, assign_to=assign_to, origin=origin)
         if _is_awaitable(target):
-            return Job(_await(target), loop=self.loop(), source=source, **details)
+            return Job(_await(target), self.loop(), source, assign_to=assign_to, origin=origin)
         if callable(target):
-            return self.create_call(target, (), {}, source=source, executor=executor, **details)
+            return self.create_call(
+                target, (), {}, source=source, executor=executor, assign_to=assign_to, origin=origin
+            )
         raise TypeError(
             f"cannot run {type(target).__name__} in the background: "
             "give a coroutine, an awaitable or a callable"
@@ -319,7 +323,8 @@ class JobControl:
         *,
         source: str,
         executor: concurrent.futures.Executor | None = None,
-        **details,
+        assign_to: str | None = None,
+        origin: str | None = None,
     ) -> Job:
         """A job for ``func(*args, **kwargs)``, which starts on a worker now.
 
@@ -356,7 +361,7 @@ class JobControl:
                 if isinstance(executor, (ForkPool, concurrent.futures.ProcessPoolExecutor))
                 else JobKind.EXECUTOR
             )
-        return Job(_finish_call(call, loop), loop=loop, source=source, kind=kind, call=call, **details)
+        return Job(_finish_call(call, loop), loop, source, kind, call, assign_to, origin)
 
     def adopt(self, job: Job) -> Job:
         """Put ``job`` in the table and report its end (once).  A job that

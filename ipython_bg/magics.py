@@ -192,6 +192,7 @@ class BackgroundJobs(Magics):
             process_workers=self.process_workers or None,
         )
         self.host = host_for(shell, self.control, self)
+        self._on_loop = self.control.on_loop  # made once, not on every %bg
         self._assigners: dict[int, object] = {}
         self._executor_name = self.executor
         self._watchers: set[asyncio.Task] = set()
@@ -254,7 +255,7 @@ class BackgroundJobs(Magics):
 
         Each successful result is also stored as _bgN (BackgroundJobs.result_name).
         """
-        options, rest = split_options(self.bg, line)
+        options, rest = split_options(BackgroundJobs.bg, line)
         where = self._where(options) if options.process or options.executor else None
         if options.thread and options.no_thread:
             raise UsageError("%bg: --thread and --no-thread exclude each other")
@@ -277,6 +278,7 @@ class BackgroundJobs(Magics):
                     statement.source,
                     assign_to=statement.target,
                     executor=where or (self._default_executor() if self._executor_name else None),
+                    keep=True,
                 )
             )
             if statement.assign is not None:
@@ -323,7 +325,7 @@ class BackgroundJobs(Magics):
         return self._foreground_result(plan, results)
 
     def _plan_foreground(self, line: str, cell: str | None) -> "_Foreground":
-        options, rest = split_options(self.fg, line)
+        options, rest = split_options(BackgroundJobs.fg, line)
         timeout = options.timeout
         if timeout is not None and not timeout >= 0:  # also refuses nan
             raise UsageError(f"%fg: --timeout takes a number of seconds, not {timeout}")
@@ -493,7 +495,7 @@ class BackgroundJobs(Magics):
         namespace = shell.user_ns
         try:
             statement = parse_statement(text, namespace)
-            work = evaluate(statement, shell.user_global_ns, namespace, mode=mode, on_loop=self.control.on_loop)
+            work = evaluate(statement, shell.user_global_ns, namespace, mode=mode, on_loop=self._on_loop)
             return statement, work
         except StatementError as exc:
             raise UsageError(f"%{magic}: {exc}") from None
@@ -502,7 +504,9 @@ class BackgroundJobs(Magics):
 
             raise UsageError(f"%{magic}: {text}: {display.describe_exception(exc)}") from None
 
-    def _job(self, work: Work, source: str, assign_to: str | None = None, executor=None) -> Job:
+    def _job(self, work: Work, source: str, assign_to: str | None = None, executor=None, keep: bool = False) -> Job:
+        """The job for a line's work; in the table already if ``keep``
+        (``%bg``), else not until it has to outlive its ``%fg``."""
         origin = f"In [{self.shell.execution_count}]"
         if isinstance(work.awaitable, Job) and work.awaitable.id is not None:
             job = work.awaitable
@@ -510,7 +514,8 @@ class BackgroundJobs(Magics):
                 raise UsageError(f"job {job.id} was forgotten (%jobs -c); await or use the Job object itself")
             return job
         if work.awaitable is not None:
-            return self.control.create(work.awaitable, source=source, assign_to=assign_to, origin=origin)
+            start = self.control.background if keep else self.control.create
+            return start(work.awaitable, source=source, assign_to=assign_to, origin=origin)
         try:
             return self.control.create_call(
                 work.func, work.args, work.kwargs, source=source, assign_to=assign_to, origin=origin, executor=executor
