@@ -273,20 +273,7 @@ async def _tracked(job: Job, coro):
         job._failure_tb = exc.__traceback__
         raise
     finally:
-        if job.call is None:
-            # _note_end() and Endings.add() inlined: this runs once per job,
-            # and two Python calls are a tenth of what a job costs.
-            job.ended = _monotonic()
-            endings = job._endings
-            if endings is not None:
-                if endings.listeners or job._failure_tb is not None:
-                    endings._contexts[job] = _copy_context() if endings.listeners or endings.failure_listeners else None
-                ended = endings._jobs
-                ended.append(job)
-                if len(ended) == 1:
-                    job.get_loop().call_soon(endings._report)
-        else:
-            job._note_end()
+        job._note_end()
 
 
 class Endings:
@@ -314,7 +301,6 @@ class Endings:
         self._contexts: dict[Job, contextvars.Context | None] = {}
 
     def add(self, job: Job) -> None:
-        # Inlined in _tracked(): keep the two alike.
         if self.listeners or job._failure_tb is not None:
             self._contexts[job] = _copy_context() if self.listeners or self.failure_listeners else None
         ended = self._jobs
