@@ -126,19 +126,16 @@ def main(quick: bool = False) -> None:
             del table
 
             text_times, html_times, naive_text, naive_html = [], [], [], []
+            def render(as_text: bool) -> float:
+                gc.collect()
+                start = time.perf_counter()
+                table = shell.run_line_magic("jobs", "")
+                table.text() if as_text else table._repr_html_()
+                return time.perf_counter() - start
+
             for _ in range(repetitions):
-                gc.collect()
-                start = time.perf_counter()
-                t = shell.run_line_magic("jobs", "")
-                t.text()
-                text_times.append(time.perf_counter() - start)
-                del t
-                gc.collect()
-                start = time.perf_counter()
-                t = shell.run_line_magic("jobs", "")
-                t._repr_html_()
-                html_times.append(time.perf_counter() - start)
-                del t
+                text_times.append(render(True))
+                html_times.append(render(False))
                 gc.collect()
                 text_seconds, html_seconds = _naive(cells)
                 naive_text.append(text_seconds)
