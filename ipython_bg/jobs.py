@@ -113,7 +113,7 @@ class Job(asyncio.Task):
     dict costs more than several slots).
     """
 
-    __slots__ = ("id", "source", "origin", "assign_to", "started", "ended", "_endings", "_inner")
+    __slots__ = ("id", "source", "origin", "assign_to", "started", "ended", "_endings")
 
     kind = JobKind.COROUTINE
     call: ThreadCall | None = None
@@ -133,7 +133,6 @@ class Job(asyncio.Task):
         origin: str | None = None,
     ):
         _task_init(self, _tracked(self, coro), loop=loop)
-        self._inner = coro
         self.source = source
         self.started = _monotonic()
         self.ended: float | None = None
@@ -153,23 +152,28 @@ class Job(asyncio.Task):
         if self.ended is not None:
             return
         call = self.call
-        if call is not None and call.ended is not None and not call.continued:
-            self.ended = call.ended
-        else:
+        if call is None or call.ended is None or call.continued:
             self.ended = _monotonic()
-        if self._inner is not None:
-            # Cancelled before its first step: the coroutine never ran.
-            self._inner.close()
-            self._inner = None
+        else:
+            self.ended = call.ended
         if self._endings is not None:
             self._endings.add(self)
 
     def cancel(self, msg=None) -> bool:
-        if self.ended is None:
-            # A task cancelled before its first step never enters
-            # _tracked, so its end is noted when the task is done.
-            self.add_done_callback(self._note_end)
-        return super().cancel(msg)
+        if self.ended is not None:
+            return super().cancel(msg)
+        wrapper = self.get_coro()
+        unstarted = wrapper.cr_frame is not None and not (wrapper.cr_running or wrapper.cr_suspended)
+        # A task cancelled before its first step never enters _tracked:
+        # its end is noted when the task is done.
+        self.add_done_callback(self._note_end)
+        cancelling = super().cancel(msg)
+        if cancelling and unstarted:
+            # Nor will it ever await the job's own coroutine (asyncio throws
+            # the cancellation into the wrapper before its first line), so
+            # close that here, or it would warn it was never awaited.
+            wrapper.cr_frame.f_locals["coro"].close()
+        return cancelling
 
     # -- state -----------------------------------------------------------
 
@@ -262,7 +266,6 @@ async def _tracked(job: Job, coro):
     # The job's end is noted within its own last step, not by a
     # done-callback: a callback costs a loop iteration's handle per job,
     # and jobs that end together are then reported together.
-    job._inner = None
     try:
         return await coro
     except asyncio.CancelledError:

@@ -62,6 +62,51 @@ def test_states_follow_the_task(loop):
     assert all(state.finished for state in (ok.state, bad.state, slow.state))
 
 
+def test_cancelled_before_its_first_step_closes_the_coroutine(loop):
+    """The job's coroutine never runs, yet it is closed (no "never
+    awaited" warning) and the job's end is noted once the task is done."""
+    import gc
+    import warnings
+
+    ended = []
+
+    class Endings:
+        def add(self, job):
+            ended.append(job)
+
+    coro = value(1)
+    job = make(loop, coro)
+    job._endings = Endings()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        assert job.cancel()
+        assert coro.cr_frame is None  # closed, never started
+        loop.run_until_complete(asyncio.wait([job]))
+        del coro
+        gc.collect()
+    assert job.state is JobState.CANCELLED and job.ended is not None
+    assert ended == [job]
+    assert not job.cancel()  # already done: nothing more happens
+    loop.run_until_complete(asyncio.sleep(0))
+    assert ended == [job]
+
+
+def test_cancelled_while_running_runs_its_finally(loop):
+    cleaned = []
+
+    async def guarded():
+        try:
+            await asyncio.sleep(10)
+        finally:
+            cleaned.append(True)
+
+    job = make(loop, guarded())
+    loop.run_until_complete(asyncio.sleep(0))
+    assert job.cancel()
+    loop.run_until_complete(asyncio.wait([job]))
+    assert cleaned == [True] and job.state is JobState.CANCELLED and job.ended is not None
+
+
 def test_thread_call_state_is_seen_before_the_loop_runs(loop):
     """A worker's outcome shows at once, though the task learns it only when
     the loop next runs (during a synchronous cell it does not)."""
