@@ -133,13 +133,14 @@ class Job(asyncio.Task):
         call: ThreadCall | None = None,
         assign_to: str | None = None,
         origin: str | None = None,
+        endings: Endings | None = None,
     ):
         _task_init(self, _tracked(self, coro), loop=loop)
         self.source = source
         self.started = _monotonic()
         self.ended: float | None = None
         self.id: int | None = None
-        self._endings: Endings | None = None  # where it reports its end
+        self._endings = endings  # where it reports its end
         if kind is not None:
             self.kind = kind
         if call is not None:
@@ -278,7 +279,14 @@ async def _tracked(job: Job, coro):
         job._failure_tb = exc.__traceback__
         raise
     finally:
-        job._note_end()
+        # Every job ends here, most with no worker call behind them and an
+        # Endings to tell, and that case is inline: calling _note_end()
+        # would cost 2% of a job.
+        if job.call is None and job._endings is not None:
+            job.ended = _monotonic()
+            job._endings.add(job)
+        else:
+            job._note_end()
 
 
 class Endings:
