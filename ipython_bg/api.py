@@ -353,7 +353,10 @@ class JobControl:
                 if isinstance(executor, (ForkPool, concurrent.futures.ProcessPoolExecutor))
                 else JobKind.EXECUTOR
             )
-        return Job(_finish_call(call, loop), loop, source, kind, call, assign_to, origin)
+        job = Job(_finish_call(call, loop), loop, source, assign_to, origin)
+        job.kind = kind
+        job.call = call
+        return job
 
     def adopt(self, job: Job) -> Job:
         """Put ``job`` in the table and report its end (once).  A job that
@@ -660,12 +663,14 @@ def _start(control: JobControl, coro, source: str | None, assign_to: str | None,
     # A coroutine's job, started and in the table: the common case, and most
     # of a job's overhead, so kept flat and called with positional arguments
     # (keyword defaults and a second layer of calls cost 2.5% of a job).
-    loop = _get_running_loop() or control._loop
-    if loop is None or loop.is_closed():
-        loop = control.loop()
+    loop = _get_running_loop()  # never a closed one
+    if loop is None:
+        loop = control._loop
+        if loop is None or loop.is_closed():
+            loop = control.loop()
     if source is None:
-        source = f"{coro.__qualname__}()"
-    return control.table.add(Job(coro, loop, source, None, None, assign_to, origin, control.endings))
+        source = coro.__qualname__ + "()"
+    return Job(coro, loop, source, assign_to, origin, control.endings)  # in the table already
 
 
 def run_in_foreground(target: Any, *, timeout: float | None = None):

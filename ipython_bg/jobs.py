@@ -106,7 +106,8 @@ _copy_context = contextvars.copy_context
 class Job(asyncio.Task):
     """A background job: an asyncio Task with a shell-style identity.
 
-    ``id`` is ``None`` until the job enters a :class:`JobTable`.
+    ``id`` is ``None`` until the job enters a :class:`JobTable`: at once
+    if it is made with the table's :class:`Endings`, else by ``add()``.
 
     Making a job is most of what a job costs over a bare task, so every
     job sets only the slots below; what most jobs never change (``kind``,
@@ -129,8 +130,6 @@ class Job(asyncio.Task):
         coro,
         loop: asyncio.AbstractEventLoop,
         source: str,
-        kind: JobKind | None = None,
-        call: ThreadCall | None = None,
         assign_to: str | None = None,
         origin: str | None = None,
         endings: Endings | None = None,
@@ -139,15 +138,19 @@ class Job(asyncio.Task):
         self.source = source
         self.started = _monotonic()
         self.ended: float | None = None
-        self.id: int | None = None
-        self._endings = endings  # where it reports its end
-        if kind is not None:
-            self.kind = kind
-        if call is not None:
-            self.call = call
         # Slots, not class defaults: every job a magic starts has both.
         self.assign_to = assign_to
         self.origin = origin
+        self._endings = endings  # where it reports its end
+        if endings is None:
+            self.id: int | None = None
+        else:
+            # Into the table its end is reported to, at once: what
+            # JobTable.add does, inline, since nearly every job starts here
+            # and a call costs 2% of a job.
+            table = endings.table
+            self.id = job_id = next(table._ids)
+            table._jobs[job_id] = table._running[job_id] = self
 
     # -- ending ----------------------------------------------------------
 

@@ -20,8 +20,10 @@ async def fail(message):
     raise ValueError(message)
 
 
-def make(loop, coro, source="job()", table=None, **kwargs):
-    job = Job(coro, loop=loop, source=source, **kwargs)
+def make(loop, coro, source="job()", table=None, kind=None, call=None):
+    job = Job(coro, loop=loop, source=source)
+    if kind is not None:  # as JobControl.create_call does
+        job.kind, job.call = kind, call
     if table is not None:
         table.add(job)
     return job
