@@ -7,7 +7,7 @@ from concurrent.futures import Future as ConcurrentFuture
 
 import pytest
 
-from ipython_bg.jobs import Job, JobKind, JobState, JobTable, NoSuchJob, ThreadCall
+from ipython_bg.jobs import Endings, Job, JobKind, JobState, JobTable, NoSuchJob, ThreadCall
 
 
 async def value(result, delay=0.0):
@@ -224,3 +224,44 @@ def test_elapsed_grows_then_stops(loop):
     first = job.elapsed
     assert first >= 0.04
     assert job.elapsed == first
+
+
+def test_a_job_made_with_endings_is_in_the_table_and_reported_once(loop):
+    table = JobTable()
+    endings = Endings(table)
+    heard = []
+    endings.listeners.append(heard.append)
+    jobs = [Job(value(n), loop, f"v({n})", endings=endings) for n in range(3)]
+    assert [job.id for job in jobs] == [1, 2, 3] and list(table) == jobs
+    assert table.running() == jobs
+    loop.run_until_complete(asyncio.gather(*jobs))
+    loop.run_until_complete(asyncio.sleep(0))  # the report is one loop callback
+    assert heard == jobs and table.running() == []
+    assert [job.id for job in table.ordered()] == [3, 2, 1]
+
+
+def test_endings_wait_for_a_job_that_is_not_done_yet(loop):
+    """A job reported before its task is done (as in a nested loop) is
+    filed, and heard of, only once it is done."""
+    table = JobTable()
+    endings = Endings(table)
+    heard = []
+    endings.listeners.append(heard.append)
+    slow = make(loop, value("late", 0.05), "slow()", table)
+    endings.add(slow)
+    loop.run_until_complete(asyncio.sleep(0.01))
+    assert heard == [] and table.running() == [slow]
+    loop.run_until_complete(slow)
+    loop.run_until_complete(asyncio.sleep(0.01))
+    assert heard == [slow] and table.running() == []
+
+
+def test_mark_finished_files_a_job_once_and_never_a_forgotten_one(loop):
+    table = JobTable(history=5)
+    first, second = (make(loop, value(n), f"v({n})", table) for n in range(2))
+    loop.run_until_complete(asyncio.gather(first, second))
+    table.mark_finished([first, first, second])
+    table.mark_finished([second])
+    assert [job.id for job in table.forget_finished()] == [1, 2]
+    table.mark_finished([first])  # forgotten: stays forgotten
+    assert len(table) == 0 and table.forget_finished() == []
