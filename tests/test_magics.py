@@ -375,6 +375,22 @@ def test_help_lists_every_option_and_lsmagic_the_summary(shell):
     assert shell.object_inspect_text("%bg") == shell.object_inspect_text("%bg")
 
 
+def test_magics_answer_ipythons_per_call_questions(shell):
+    """run_line_magic asks each magic getattr(fn, name, False) on every
+    call; having the answers spares an AttributeError per question."""
+    from IPython.core.magic import MAGIC_NO_VAR_EXPAND_ATTR, MAGIC_OUTPUT_CAN_BE_SILENCED
+
+    for name in ("bg", "fg", "jobs"):
+        magic = shell.find_line_magic(name)
+        assert getattr(magic, MAGIC_NO_VAR_EXPAND_ATTR) is True, name
+        assert magic.needs_local_scope is False, name
+        assert getattr(magic, MAGIC_OUTPUT_CAN_BE_SILENCED) is False, name
+    # $-expansion stays off: the line reaches %bg as typed.
+    shell.user_ns["x"] = "not expanded"
+    job = shell.run_line_magic("bg", "asyncio.sleep(0, '$x')")
+    assert shell.run_line_magic("fg", f"{job.id}") == "$x"
+
+
 def test_a_job_is_shown_as_html_by_the_shells_formatter(shell):
     job = shell.run_line_magic("bg", "asyncio.sleep(0, 'x')")
     data, _ = shell.display_formatter.format(job)
