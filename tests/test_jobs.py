@@ -217,6 +217,12 @@ def test_repr_shows_id_state_kind_and_source(loop):
     assert repr(job) == "<Job 1 done coroutine: value(1)>"
 
 
+def test_a_job_is_named_by_its_source(loop):
+    job = make(loop, value(1), "value(1)")
+    assert job.get_name() == "value(1)"
+    loop.run_until_complete(job)
+
+
 def test_elapsed_grows_then_stops(loop):
     job = make(loop, value(None, 0.05))
     loop.run_until_complete(job)
