@@ -279,6 +279,12 @@ async def _tracked(job: Job, coro):
         return await coro
     except asyncio.CancelledError:
         raise
+    except GeneratorExit:
+        # Closed unfinished: the task is being destroyed (its loop was
+        # closed under it, as at exit), not ending; there is nobody to
+        # tell, and a closed loop cannot take the report.
+        job._endings = None
+        raise
     except BaseException as exc:
         # Kept now: every later re-raise (result(), %fg) rewrites
         # exc.__traceback__, and CPython's Future restores it only once.

@@ -1,6 +1,7 @@
 """The job model, with no shell: a Job is a Task, the table follows bash."""
 
 import asyncio
+import sys
 import threading
 import time
 from concurrent.futures import Future as ConcurrentFuture
@@ -91,6 +92,27 @@ def test_cancelled_before_its_first_step_closes_the_coroutine(loop):
     assert not job.cancel()  # already done: nothing more happens
     loop.run_until_complete(asyncio.sleep(0))
     assert ended == [job]
+
+
+def test_a_pending_job_destroyed_after_its_loop_closed_reports_nothing():
+    """Closing the loop under a running job and dropping the job (as at
+    exit) gives asyncio's own "destroyed but pending" log, but no error
+    from the job's wrapper trying to report an end on a closed loop."""
+    import gc
+
+    own = asyncio.new_event_loop()
+    table = JobTable()
+    job = Job(value(1, 3600), own, "sleepy()", endings=Endings(table))
+    own.run_until_complete(asyncio.sleep(0.01))  # the job is waiting now
+    own.close()
+    unraisable = []
+    previous, sys.unraisablehook = sys.unraisablehook, unraisable.append
+    try:
+        del job, table
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous
+    assert [str(report.exc_value) for report in unraisable] == []
 
 
 def test_cancelled_while_running_runs_its_finally(loop):
