@@ -77,6 +77,12 @@ def test_background_kinds_and_results(control, loop):
     assert [job.id for job in control.table] == [1, 2, 3]
 
 
+def test_jobs_of_one_coroutine_function_share_their_source(control):
+    first, second = control.background(double(1)), control.background(double(2))
+    assert first.source == "double()" and second.source is first.source
+    assert control.wait([first, second]) == [2, 4]
+
+
 def test_call_returning_an_awaitable_goes_on_on_the_loop(control):
     job = control.create_call(lambda: double(5), (), {}, source="make()")
     assert control.foreground(job) == 10
