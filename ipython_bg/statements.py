@@ -42,7 +42,8 @@ class Statement:
 
 class Work:
     """The outcome of evaluating a statement in the cell: an awaitable for
-    the loop, or a call (func, args, kwargs) for a worker."""
+    the loop, or a call (func, args, kwargs) for a worker.  Made with
+    positional arguments on the %bg path: keywords cost a dict per line."""
 
     __slots__ = ("awaitable", "func", "args", "kwargs")
 
@@ -152,10 +153,13 @@ def _capture(func, *args, **kwargs):
     return func, args, kwargs
 
 
+_FunctionType = types.FunctionType
+_CO_COROUTINE = inspect.CO_COROUTINE
+
+
 def is_coroutine_function(func) -> bool:
-    kind = type(func)
-    if kind is types.FunctionType:  # the common case, answered directly
-        return bool(func.__code__.co_flags & inspect.CO_COROUTINE) or asyncio.iscoroutinefunction(func)
+    if type(func) is _FunctionType:  # the common case, answered directly
+        return func.__code__.co_flags & _CO_COROUTINE != 0 or asyncio.iscoroutinefunction(func)
     if inspect.iscoroutinefunction(func) or asyncio.iscoroutinefunction(func):
         return True
     call = getattr(type(func), "__call__", None)
@@ -192,7 +196,7 @@ def evaluate(
     cell would otherwise bind its future to another loop.
     """
     locals_ = globals_ if locals_ is None else locals_
-    on_loop = on_loop or (lambda fn: fn())
+    on_loop = on_loop or _call
     if mode != "loop" and statement.call_code is not None:
         scope = _CaptureScope(locals_) if locals_ is not globals_ else {_CAPTURE: _capture}
         func, args, kwargs = eval(statement.call_code, globals_, scope)
@@ -200,7 +204,7 @@ def evaluate(
         if mode == "thread" or not (coroutine_function or belongs_to_asyncio(func)):
             if not callable(func):
                 raise StatementError(f"{statement.source}: {type(func).__name__} object is not callable")
-            return Work(func=func, args=args, kwargs=kwargs)
+            return Work(None, func, args, kwargs)
         if coroutine_function:
             value = func(*args, **kwargs)
         else:
@@ -213,13 +217,17 @@ def evaluate(
     if _is_awaitable(value) or isinstance(value, Job):
         if mode == "thread":
             raise StatementError(f"--thread needs a call or a callable; {statement.source} gives an awaitable")
-        return Work(awaitable=value)
+        return Work(value)
     if mode != "loop" and callable(value):
         if is_coroutine_function(value) and mode != "thread":
-            return Work(awaitable=value())
-        return Work(func=value, args=(), kwargs={})
+            return Work(value())
+        return Work(None, value, (), {})
     wanted = "an awaitable" if mode == "loop" else "an awaitable or a callable"
     raise StatementError(f"{statement.source} gives {type(value).__name__}, not {wanted}")
+
+
+def _call(function):
+    return function()
 
 
 class _CaptureScope(dict):
