@@ -214,6 +214,17 @@ class BackgroundJobs(Magics):
         self._executor_name = self.executor
         self._watchers: set[asyncio.Task] = set()
         self.control.listeners.append(self._job_finished)
+        # The cell that jobs start in, "In [N]", noted when each cell starts
+        # (reading the execution_count trait on every %bg costs 3% of a
+        # line).  IPython counts a cell kept in the history before running
+        # it, so at load, in a cell, the count is already the next one's.
+        count = shell.execution_count
+        self._origin: str | None = f"In [{count - 1}]" if count > 1 else None
+        shell.events.register("pre_run_cell", self._cell_starts)
+
+    def _cell_starts(self, info) -> None:
+        count = self.shell.execution_count
+        self._origin = f"In [{count - 1 if info.store_history else count}]"
 
     @validate("result_name")
     def _check_result_name(self, proposal):
@@ -524,7 +535,7 @@ class BackgroundJobs(Magics):
     def _job(self, work: Work, source: str, assign_to: str | None = None, executor=None, keep: bool = False) -> Job:
         """The job for a line's work; in the table already if ``keep``
         (``%bg``), else not until it has to outlive its ``%fg``."""
-        origin = f"In [{self.shell.execution_count}]"
+        origin = self._origin
         if isinstance(work.awaitable, Job) and work.awaitable.id is not None:
             job = work.awaitable
             if job not in self.control.table:
@@ -591,12 +602,11 @@ class BackgroundJobs(Magics):
         except (ValueError, RecursionError, MemoryError) as exc:
             raise UsageError(f"the cell does not compile: {type(exc).__name__}: {exc}") from None
         source = label or next(line.strip() for line in cell.splitlines() if line.strip())
-        origin = f"In [{shell.execution_count}]"
         if code.co_flags & inspect.CO_COROUTINE:
             coro = eval(code, shell.user_global_ns, shell.user_ns)
-            return self.control.create(coro, source=source, origin=origin)
+            return self.control.create(coro, source=source, origin=self._origin)
         run = functools.partial(exec, code, shell.user_global_ns, shell.user_ns)
-        return self.control.create_call(run, (), {}, source=source, origin=origin)
+        return self.control.create_call(run, (), {}, source=source, origin=self._origin)
 
     def _resolve(self, specs: list[str], magic: str) -> list[Job]:
         try:
@@ -665,6 +675,7 @@ def unload(shell) -> None:
         names = ", ".join(f"[{job.id}] {job.source}" for job in cancelled)
         print(f"ipython_bg: cancelled {len(cancelled)} running job(s): {names}")
     control.listeners.remove(magics._job_finished)
+    shell.events.unregister("pre_run_cell", magics._cell_starts)
     for watcher in list(magics._watchers):
         watcher.cancel()
     magics.host.uninstall()

@@ -53,6 +53,12 @@ def test_bg_coroutine_returns_a_job_and_fg_its_result(defs):
     assert ns(defs)["_bg1"] == 42
 
 
+def test_a_job_knows_the_cell_that_started_it(defs):
+    results = [defs.run_cell(cell, store_history=True) for cell in ("%bg double(1)", "%%bg\nawait double(2)")]
+    assert [result.result.origin for result in results] == [f"In [{result.execution_count}]" for result in results]
+    assert run(defs, "%fg %1 %2") == [2, None]
+
+
 def test_bg_assignment_targets(defs):
     run(defs, "d = {}")
     run(defs, "x = %bg double(1)")
