@@ -94,11 +94,21 @@ def _compile(text: str):
     value_code = _compile_expression(value)
     call_code = None
     if isinstance(value, ast.Call):
-        capture = ast.Call(
-            func=ast.Name(_CAPTURE, ast.Load()),
-            args=[value.func, *value.args],
-            keywords=value.keywords,
-        )
+        # The call's parts, evaluated here as the call would evaluate them:
+        # (func, (args...), {keywords}).  With **mapping, a real call to a
+        # capturing function, which checks the keywords as Python does.
+        if any(keyword.arg is None for keyword in value.keywords):
+            capture = ast.Call(
+                func=ast.Name(_CAPTURE, ast.Load()),
+                args=[value.func, *value.args],
+                keywords=value.keywords,
+            )
+        else:
+            keywords = ast.Dict(
+                keys=[ast.Constant(keyword.arg) for keyword in value.keywords],
+                values=[keyword.value for keyword in value.keywords],
+            )
+            capture = ast.Tuple([value.func, ast.Tuple(value.args, ast.Load()), keywords], ast.Load())
         call_code = _compile_expression(ast.copy_location(capture, value))
     return Statement(source, target, value_code, call_code), assign_code
 
@@ -154,6 +164,7 @@ def _capture(func, *args, **kwargs):
 
 
 _FunctionType = types.FunctionType
+_CoroutineType = types.CoroutineType
 _CO_COROUTINE = inspect.CO_COROUTINE
 
 
@@ -198,7 +209,10 @@ def evaluate(
     locals_ = globals_ if locals_ is None else locals_
     on_loop = on_loop or _call
     if mode != "loop" and statement.call_code is not None:
-        scope = _CaptureScope(locals_) if locals_ is not globals_ else {_CAPTURE: _capture}
+        if _CAPTURE in statement.call_code.co_names:
+            scope = _CaptureScope(locals_) if locals_ is not globals_ else {_CAPTURE: _capture}
+        else:
+            scope = locals_
         func, args, kwargs = eval(statement.call_code, globals_, scope)
         coroutine_function = mode != "thread" and is_coroutine_function(func)
         if mode == "thread" or not (coroutine_function or belongs_to_asyncio(func)):
@@ -207,6 +221,8 @@ def evaluate(
             return Work(None, func, args, kwargs)
         if coroutine_function:
             value = func(*args, **kwargs)
+            if type(value) is _CoroutineType:  # the common case, answered directly
+                return Work(value)
         else:
             value = on_loop(functools.partial(func, *args, **kwargs))
     elif mode == "loop":

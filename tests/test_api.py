@@ -272,6 +272,20 @@ def test_arguments_are_evaluated_here_in_order_with_keywords_and_stars():
     ns["loop"].close()
 
 
+def test_a_call_is_taken_apart_in_the_order_python_calls_it():
+    ns = namespace()
+    ns.update(order=[], items=[1, 2])
+    ns["note"] = lambda v: ns["order"].append(v) or v
+    work = evaluate(parse_statement("note(plain)(note('a'), *items, x=note('b'))", ns), ns)
+    assert ns["order"] == [ns["plain"], "a", "b"]
+    assert work.func is ns["plain"] and work.args == ("a", 1, 2) and work.kwargs == {"x": "b"}
+    coroutine = evaluate(parse_statement("fetch(x=note('c'))", ns), ns).awaitable
+    assert ns["loop"].run_until_complete(coroutine) == "c"
+    with pytest.raises(TypeError, match="multiple values for keyword argument 'x'"):
+        evaluate(parse_statement("plain(x=1, **{'x': 2})", ns), ns)  # as a call would
+    ns["loop"].close()
+
+
 @pytest.mark.parametrize(
     "line, message",
     [
