@@ -216,8 +216,9 @@ class BackgroundJobs(Magics):
         self.control.listeners.append(self._job_finished)
         # The cell that jobs start in, "In [N]", noted when each cell starts
         # (reading the execution_count trait and formatting it on every %bg
-        # cost 5% of a line).  IPython counts a cell kept in the history before running
-        # it, so at load, in a cell, the count is already the next one's.
+        # cost 5% of a line).  IPython counts a cell kept in the history
+        # before running it, so at load, in a cell, the count is already
+        # the next one's.
         count = shell.execution_count
         self._origin: str | None = f"In [{count - 1}]" if count > 1 else None
         shell.events.register("pre_run_cell", self._cell_starts)
@@ -305,7 +306,7 @@ class BackgroundJobs(Magics):
                     work,
                     statement.source,
                     assign_to=statement.target,
-                    executor=where or (self._default_executor() if self._executor_name else None),
+                    executor=where or (self._executor_named(self._executor_name) if self._executor_name else None),
                     keep=True,
                 )
             )
@@ -562,9 +563,6 @@ class BackgroundJobs(Magics):
         if options.executor:
             return self._executor_named(options.executor)
         return None
-
-    def _default_executor(self):
-        return self._executor_named(self._executor_name) if self._executor_name else None
 
     @observe("executor")
     def _executor_changed(self, change):
