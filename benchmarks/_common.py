@@ -1,5 +1,5 @@
 """What the benchmarks share: reporting, CPU time of a process, a terminal
-``ipython`` in a pty, and bounded waits."""
+``ipython`` in a pty (the end-to-end tests' too), and bounded waits."""
 
 from __future__ import annotations
 
@@ -121,27 +121,35 @@ class CpuMeter:
 
 
 class Terminal:
-    """A real terminal ``ipython`` in a pty (pexpect), TERM=dumb.
+    """A real terminal ``ipython`` in a pty (pexpect): the one launcher of
+    the benchmarks and of the end-to-end tests (tests/terminal.py).
+
+    ``startup`` is run by IPython at startup (a profile startup file);
+    ``directory`` holds the IPython directory and is the child's working
+    directory (a temporary one, removed by ``close``/``kill``, if not given).
+    The child imports ipython_bg from this checkout (:func:`child_env`).
 
     Every read is bounded; synchronise on printed sentinels, never on
     prompts (background output redraws the prompt).  ``expect`` returns the
-    match and the ``time.time()`` at which the chunk completing it arrived.
+    match and the ``time.time()`` at which the chunk completing it arrived;
+    ``expect_exact``, ``sync`` and ``run`` return the output before it.
     """
 
     def __init__(
-        self, *, extension: bool, startup: str = "", args=(), timeout: float = 30.0, wait: bool = True,
-        env: dict | None = None,
+        self, *, extension: bool = True, startup: str = "", args=(), timeout: float = 30.0, wait: bool = True,
+        env: dict | None = None, term: str = "dumb", directory=None,
     ):
         import pexpect
 
         self._pexpect = pexpect
-        self.tmp = tempfile.mkdtemp(prefix="ipython_bg_bench_")
-        ipython_dir = Path(self.tmp) / "ipython"
+        self._own_directory = directory is None
+        self.directory = Path(tempfile.mkdtemp(prefix="ipython_bg_bench_") if directory is None else directory)
+        ipython_dir = self.directory / "ipython"
         startup_dir = ipython_dir / "profile_default" / "startup"
         startup_dir.mkdir(parents=True)
         if startup:
-            (startup_dir / "00-benchmark.py").write_text(startup)
-        env = child_env(TERM="dumb", PROMPT_TOOLKIT_NO_CPR="1", IPYTHONDIR=str(ipython_dir), **(env or {}))
+            (startup_dir / "00-startup.py").write_text(startup)
+        env = child_env(TERM=term, PROMPT_TOOLKIT_NO_CPR="1", IPYTHONDIR=str(ipython_dir), **(env or {}))
         env.pop("IPY_TEST_SIMPLE_PROMPT", None)
         argv = [
             "-m", "IPython",
@@ -155,17 +163,18 @@ class Terminal:
         self.timeout = timeout
         self._buffer = ""
         self._chunks: list[tuple[int, float]] = []  # (end offset, arrival) of unread chunks
+        self._read: list[str] = []  # everything read, for the transcript
         self._count = 0
         self.child = pexpect.spawn(
-            sys.executable, argv, env=env, cwd=self.tmp, encoding="utf-8",
+            sys.executable, argv, env=env, cwd=str(self.directory), encoding="utf-8",
             codec_errors="replace", timeout=timeout, dimensions=(50, 200),
         )
         self.pid = self.child.pid
         if wait:
             try:
-                self.sync()
+                self.wait_ready()
             except BaseException:
-                self.close()
+                self.kill()
                 raise
 
     @classmethod
@@ -176,63 +185,125 @@ class Terminal:
             for kwargs in kwargs_list:
                 terms.append(cls(**kwargs, wait=False))
             for term in terms:
-                term.sync()
+                term.wait_ready()
         except BaseException:
             for term in terms:
-                term.close()
+                term.kill()
             raise
         return terms
+
+    def wait_ready(self) -> None:
+        """Wait for the first prompt: startup files and extensions have run."""
+        self.expect_exact("In [1]")
+
+    @property
+    def transcript(self) -> str:
+        """Everything ipython printed so far (and read)."""
+        return "".join(self._read)
 
     def send(self, line: str) -> None:
         self.child.sendline(line)
 
-    def expect(self, pattern: str, timeout: float | None = None):
-        """Read until ``pattern`` (a regex) matches the unread output;
-        return ``(match, arrival_time)``.  Output before the match is dropped."""
+    def interrupt(self) -> None:
+        self.child.sendintr()
+
+    def _fill(self, deadline: float, waiting_for: str) -> bool:
+        """Read one chunk (or nothing within a second); False at EOF."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            tail = self._buffer[-2000:]
+            raise TimeoutError(f"no {waiting_for} from ipython within the deadline; last output:\n{tail}")
+        try:
+            chunk = self.child.read_nonblocking(65536, timeout=min(remaining, 1.0))
+        except self._pexpect.TIMEOUT:
+            return True
+        except self._pexpect.EOF:
+            return False
+        self._buffer += chunk
+        self._read.append(chunk)
+        self._chunks.append((len(self._buffer), time.time()))
+        return True
+
+    def _deadline(self, timeout: float | None) -> float:
+        return time.monotonic() + (timeout if timeout is not None else self.timeout)
+
+    def _match(self, pattern: str, timeout: float | None):
+        """``(match, output before it, arrival)``; drops what it returns."""
         regex = re.compile(pattern)
-        deadline = time.monotonic() + (timeout if timeout is not None else self.timeout)
+        deadline = self._deadline(timeout)
         while True:
             match = regex.search(self._buffer)
             if match is not None:
                 # The chunk that completed the match, not the latest one.
                 arrived = next(when for end, when in self._chunks if end >= match.end())
+                before = self._buffer[:match.start()]
                 self._buffer = self._buffer[match.end():]
                 self._chunks = [(end - match.end(), when) for end, when in self._chunks if end > match.end()]
-                return match, arrived
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                tail = self._buffer[-2000:]
-                raise TimeoutError(f"no {pattern!r} from ipython within the deadline; last output:\n{tail}")
-            try:
-                chunk = self.child.read_nonblocking(65536, timeout=min(remaining, 1.0))
-            except self._pexpect.TIMEOUT:
-                continue
-            except self._pexpect.EOF:
+                return match, before, arrived
+            if not self._fill(deadline, repr(pattern)):
                 raise RuntimeError(f"ipython exited while waiting for {pattern!r}:\n{self._buffer[-2000:]}")
-            self._buffer += chunk
-            self._chunks.append((len(self._buffer), time.time()))
 
-    def sync(self, timeout: float | None = None) -> None:
-        """Wait until everything typed so far has run."""
+    def expect(self, pattern: str, timeout: float | None = None):
+        """Read until ``pattern`` (a regex) matches the unread output;
+        return ``(match, arrival_time)``.  Output before the match is dropped."""
+        match, _, arrived = self._match(pattern, timeout)
+        return match, arrived
+
+    def expect_exact(self, text: str, timeout: float | None = None) -> str:
+        """Read until ``text``; return the output before it."""
+        return self._match(re.escape(text), timeout)[1]
+
+    def expect_eof(self, timeout: float | None = None) -> str:
+        """Read until ipython exits; return the output not read before."""
+        deadline = self._deadline(timeout)
+        while self._fill(deadline, "end of output"):
+            pass
+        output, self._buffer, self._chunks = self._buffer, "", []
+        return output
+
+    def sync(self, timeout: float | None = None) -> str:
+        """Wait until everything typed so far has run; return the output since."""
         self._count += 1
-        self.send(f'print("<ready-%d>" % {self._count})')
-        self.expect(re.escape(f"<ready-{self._count}>"), timeout)
+        self.send(f'print("<sync-%d>" % {self._count})')
+        return self.expect_exact(f"<sync-{self._count}>", timeout)
+
+    def run(self, line: str) -> str:
+        self.send(line)
+        return self.sync()
 
     def value(self, expression: str, timeout: float | None = None) -> str:
-        """The printed value of ``expression`` (one line, no '<' in it)."""
+        """The printed value of ``expression``, between markers, stripped."""
         self._count += 1
         self.send(f'print("<v%d>" % {self._count}, {expression}, "</v>")')
-        match, _ = self.expect(rf"<v{self._count}> ([^<\r\n]*) </v>", timeout)
-        return match.group(1)
+        match, _ = self.expect(rf"<v{self._count}> (.*?) </v>", timeout)
+        return match.group(1).strip()
 
-    def close(self) -> None:
-        """End ipython: SIGHUP (as a closed terminal would), then SIGKILL.
+    def close(self) -> str:
+        """``exit`` (twice if jobs are running), wait for the end, and
+        return the transcript."""
+        try:
+            if self.child.isalive():
+                self.send("exit")
+                match, _ = self._until_eof_or("Exit again to cancel them", 15)
+                if match:
+                    self.send("exit")
+                    self.expect_eof(15)
+        finally:
+            self.kill()
+        return self.transcript
 
-        Not ``exit``: with jobs running, exit first lists them and waits
-        for a second ``exit``; the benchmarks have nothing to save."""
+    def _until_eof_or(self, text: str, timeout: float):
+        try:
+            return self.expect(re.escape(text), timeout)
+        except RuntimeError:  # exited
+            return None, None
+
+    def kill(self) -> None:
+        """End ipython at once: SIGHUP (as a closed terminal would), then
+        SIGKILL; nothing is saved, jobs are not asked."""
         child = getattr(self, "child", None)
         try:
-            if child is not None and child.isalive():
+            if child is not None and not child.closed:
                 try:
                     child.close(force=True)
                 except Exception:
@@ -240,13 +311,14 @@ class Terminal:
                 if child.isalive():
                     os.kill(child.pid, signal.SIGKILL)
         finally:
-            shutil.rmtree(self.tmp, ignore_errors=True)
+            if self._own_directory:
+                shutil.rmtree(self.directory, ignore_errors=True)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        self.close()
+        self.kill()
 
 
 # -- other children -------------------------------------------------------------------

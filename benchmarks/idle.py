@@ -63,7 +63,7 @@ def main(quick: bool = False) -> None:
     finally:
         for term in (ext, base):
             if term is not None:
-                term.close()
+                term.kill()
 
 
 if __name__ == "__main__":

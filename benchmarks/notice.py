@@ -69,7 +69,7 @@ def main(quick: bool = False) -> None:
         ends = {int(key): value for key, value in json.loads(match.group(1)).items()}
     finally:
         if term is not None:
-            term.close()
+            term.kill()
 
     jobs = [(arrivals[k] - ends[k]) * 1e3 for k in range(1, count + 1)]
     prints = [(arrivals[-k] - ends[-k]) * 1e3 for k in range(1, count + 1)]

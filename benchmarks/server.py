@@ -171,7 +171,7 @@ def main(quick: bool = False) -> None:
         for proc in plain_servers:
             stop_process(proc)
         for term in terms:
-            term.close()
+            term.kill()
 
     def paired(name: str, base: str, index: int) -> list[float]:
         # Ratios within each turn (the servers ran back to back), then the

@@ -40,20 +40,24 @@ __all__ = ["load_ipython_extension", "unload_ipython_extension", "run_in_backgro
 
 def load_ipython_extension(ipython):
     # Imported here, not at the top: importing the package must cost nothing.
-    from .magics import load
+    from .extension import load
 
     load(ipython)
 
 
 def unload_ipython_extension(ipython):
-    from .magics import unload
+    from .extension import unload
 
     unload(ipython)
 
 
 def __getattr__(name):
-    if name in ("run_in_background", "run_in_foreground", "Job", "JobState", "JobKind"):
-        from . import api, jobs
+    if name in ("run_in_background", "run_in_foreground"):
+        from . import control
 
-        return getattr(api, name, None) or getattr(jobs, name)
+        return getattr(control, name)
+    if name in ("Job", "JobState", "JobKind"):
+        from . import jobs
+
+        return getattr(jobs, name)
     raise AttributeError(f"module 'ipython_bg' has no attribute {name!r}")

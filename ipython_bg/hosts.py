@@ -5,8 +5,8 @@
   ``%gui asyncio``), so jobs advance while the user types, with no polling.
 - :class:`Host` (a plain ``InteractiveShell``, ``--simple-prompt``, no tty):
   the loop runs only in the foreground (``%fg``, ``await`` cells).
-- :class:`KernelHost`: ipykernel's loop already runs between and during
-  cells; jobs are scheduled on it and nothing can block it.
+- :class:`~ipython_bg.kernel.KernelHost` (in its own module): ipykernel's
+  loop already runs between and during cells.
 
 Every host owns the same few hooks, installed and removed in one place:
 the foreground runner (``shell.loop_runner``), ``pre/post_execute`` events,
@@ -16,7 +16,6 @@ the notices, and the display of a Ctrl-C that cancelled a foreground
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import atexit
 import signal
@@ -24,11 +23,11 @@ import sys
 import threading
 from collections import deque
 
-from IPython.core.error import UsageError
+from ._internals import ipython_asyncio_runner, ipython_loop, set_ipython_loop
+from .control import JobControl
+from .foreground import ForegroundInterrupt, ForegroundSuspended
 
-from .api import ForegroundInterrupt, ForegroundSuspended, JobControl
-
-__all__ = ["Host", "KernelHost", "TerminalHost", "host_for"]
+__all__ = ["Host", "TerminalHost", "UnsupportedShell"]
 
 
 class Host:
@@ -45,9 +44,8 @@ class Host:
     def __init__(self, shell, control: JobControl, settings):
         self.shell = shell
         self.control = control
-        # The BackgroundJobs magics: the traits the user configures (notify,
-        # loop, exit_timeout, confirm_exit, block_warning) and, for a
-        # kernel, the awaitable form of %fg (fg_async).
+        # What the user configured (notify, loop, exit_timeout, confirm_exit,
+        # block_warning), read when needed so that %config takes effect.
         self.settings = settings
         self.pending: deque[str] = deque()
         self._overflow: dict[str, int] = {}
@@ -60,6 +58,7 @@ class Host:
         self.exiting = False
         self._replaced_loop = False
         self._previous_loop = None
+        self._tasks: set[asyncio.Task] = set()
 
     # -- install / uninstall ---------------------------------------------------
 
@@ -76,8 +75,16 @@ class Host:
             shell.ask_exit = self._ask_exit
         atexit.register(self._at_exit)
 
+    def keep_task(self, task: asyncio.Task) -> None:
+        """Hold a strong reference to a task of the host's own (a watch),
+        until it ends or the host is uninstalled."""
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     def uninstall(self) -> None:
         shell = self.shell
+        for task in list(self._tasks):
+            task.cancel()
         atexit.unregister(self._at_exit)
         self._restore_loop()
         self._unhook_cells()
@@ -121,26 +128,20 @@ class Host:
         except ImportError:
             self.warn_once("uvloop", "BackgroundJobs.loop is 'uvloop' but uvloop is not installed; using asyncio's loop")
             return
-        from IPython.core import async_helpers
-
-        current = async_helpers._asyncio_event_loop
+        current = ipython_loop()
         if current is not None and not current.is_closed() and (current.is_running() or asyncio.all_tasks(current)):
             self.warn_once("uvloop", "IPython's event loop already has tasks, so it stays; uvloop applies from a fresh session")
             return
-        # IPython keeps its one loop in this module global and offers no
-        # setter: the only place ipython_bg replaces it.
         self._previous_loop = current
-        async_helpers._asyncio_event_loop = uvloop.new_event_loop()
+        set_ipython_loop(uvloop.new_event_loop())
         self._replaced_loop = True
 
     def _restore_loop(self) -> None:
         if not self._replaced_loop:
             return
-        from IPython.core import async_helpers
-
         # The uvloop loop is dropped, not closed: objects made on it (a
         # server, say) may still be referenced by the user.
-        async_helpers._asyncio_event_loop = self._previous_loop
+        set_ipython_loop(self._previous_loop)
         self._replaced_loop = False
 
     @property
@@ -172,9 +173,7 @@ class Host:
         runner = shell.loop_runner
         if runner is self.control.runner:
             return
-        from IPython.core.async_helpers import _asyncio_runner
-
-        if runner is _asyncio_runner:
+        if runner is ipython_asyncio_runner():
             # ``%autoawait asyncio`` (or a test fixture) put IPython's own
             # asyncio runner back; ours runs the same loop, plus Ctrl-C.
             self._previous_runner = runner
@@ -349,196 +348,5 @@ class TerminalHost(Host):
         self._enable_gui()
 
 
-class KernelHost(Host):
-    """ipykernel: its asyncio loop runs between and during cells.
-
-    Nothing may block that loop, so ``%fg`` lines are rewritten (an input
-    transformer) into an ``await`` of the same magic, which IPython's
-    top-level await runs in the kernel's loop.  ipykernel awaits a cell in
-    its loop only while ``shell.loop_runner`` is IPython's own runner, so
-    that is left alone.
-    """
-
-    kind = "kernel"
-    limitation = ""
-    loop_at_prompt = True
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._saved_sigint = None
-
-    def install(self) -> None:
-        shell = self.shell
-        if self.settings.loop == "uvloop":
-            self.warn_once("uvloop", "a kernel's event loop belongs to the kernel: BackgroundJobs.loop is ignored here")
-        self._hook_cells()
-        shell.input_transformers_post.append(self.rewrite_foreground)
-        _kernel_hosts[id(shell)] = self
-
-    def uninstall(self) -> None:
-        shell = self.shell
-        _kernel_hosts.pop(id(shell), None)
-        if self.rewrite_foreground in shell.input_transformers_post:
-            shell.input_transformers_post.remove(self.rewrite_foreground)
-        self._unhook_cells()
-        self._restore_sigint()
-        self.flush()
-
-    def can_await(self) -> bool:
-        from IPython.core.async_helpers import _asyncio_runner
-
-        return self.shell.autoawait and self.shell.loop_runner is _asyncio_runner
-
-    def check_settings(self) -> None:
-        if not self.can_await():
-            self.warn_once(
-                "kernel-runner",
-                "await cells are off here (%autoawait), so %fg cannot wait in this kernel; "
-                "`%autoawait asyncio` turns them back on",
-            )
-
-    def notify(self, text: str, *, state: str = "done") -> None:
-        # Printed at once: the job's done-callback runs in the context of
-        # the cell that started it, so the line lands in that cell.
-        if self.settings.notify != "off":
-            print(text, flush=True)
-
-    # -- %fg as await ------------------------------------------------------------
-
-    def rewrite_foreground(self, lines: list[str]) -> list[str]:
-        """Turn ``get_ipython().run_line_magic('fg', ...)`` (and the cell
-        form) into an ``await`` of the same magic.  Pure: IPython may
-        transform a cell more than once."""
-        source = "".join(lines)
-        if "_magic('fg'" not in source or not self.can_await():
-            return lines
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            return lines
-        calls = sorted(_foreground_calls(tree), key=lambda node: (node.lineno, node.col_offset), reverse=True)
-        for call in calls:
-            arguments = ", ".join(ast.get_source_segment(source, argument) for argument in call.args[1:])
-            start = source_offset(source, call.lineno, call.col_offset)
-            end = source_offset(source, call.end_lineno, call.end_col_offset)
-            replacement = (
-                "(await __import__('ipython_bg.hosts', fromlist=['await_foreground'])"
-                f".await_foreground(get_ipython(), {arguments}))"
-            )
-            source = source[:start] + replacement + source[end:]
-        return source.splitlines(keepends=True)
-
-    # -- interrupts ----------------------------------------------------------------
-
-    def _pre_execute(self) -> None:
-        super()._pre_execute()
-        self._wrap_sigint()
-
-    def _post_execute(self) -> None:
-        self._restore_sigint()
-        super()._post_execute()
-
-    def _wrap_sigint(self) -> None:
-        """Make a kernel interrupt during a cell wake the loop at once.
-
-        ipykernel's handler for await cells schedules the cancel with a call
-        that does not wake the loop from a signal handler (ipykernel issue
-        881): an interrupt then waits for the next timer or message.  The
-        flag lets the CancelledError show as the KeyboardInterrupt it was.
-        """
-        if threading.current_thread() is not threading.main_thread() or self._saved_sigint is not None:
-            return
-        current = signal.getsignal(signal.SIGINT)
-        if not callable(current):
-            return
-        loop = self.control.get_loop()
-        runner = self.control.runner
-
-        def on_sigint(signum, frame):
-            runner.interrupted = True
-            loop.call_soon_threadsafe(_wake)
-            current(signum, frame)
-
-        self._saved_sigint = current
-        self._our_sigint = on_sigint
-        signal.signal(signal.SIGINT, on_sigint)
-
-    def _restore_sigint(self) -> None:
-        if self._saved_sigint is None:
-            return
-        if signal.getsignal(signal.SIGINT) is self._our_sigint:
-            signal.signal(signal.SIGINT, self._saved_sigint)
-        self._saved_sigint = None
-
-
-def _wake() -> None:
-    pass
-
-
-def _foreground_calls(tree: ast.AST):
-    """``get_ipython().run_line_magic('fg', ...)`` / ``run_cell_magic('fg', ...)``
-    calls at the cell's top level (not inside functions, where ``await``
-    would mean something else or be invalid)."""
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            continue
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in ("run_line_magic", "run_cell_magic")
-            and isinstance(node.func.value, ast.Call)
-            and isinstance(node.func.value.func, ast.Name)
-            and node.func.value.func.id == "get_ipython"
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-            and node.args[0].value == "fg"
-            and not node.keywords
-        ):
-            yield node
-            continue
-        stack.extend(ast.iter_child_nodes(node))
-
-
-def source_offset(text: str, lineno: int, col_offset: int) -> int:
-    """The index in ``text`` of an AST position (``col_offset`` counts UTF-8 bytes)."""
-    lines = text.splitlines(keepends=True)
-    before = sum(len(line) for line in lines[: lineno - 1])
-    return before + len(lines[lineno - 1].encode()[:col_offset].decode()) if lines else 0
-
-
-# Kernel hosts by shell, for the code ``rewrite_foreground`` generates.
-_kernel_hosts: dict[int, KernelHost] = {}
-
-
-async def await_foreground(shell, line: str, cell: str | None = None):
-    """What a rewritten ``%fg`` line awaits in a kernel."""
-    host = _kernel_hosts.get(id(shell))
-    if host is None:
-        raise UsageError("ipython_bg is not loaded in this kernel")
-    return await host.settings.fg_async(line, cell)
-
-
 class UnsupportedShell(Exception):
     """The shell cannot host ipython_bg; the message says why."""
-
-
-def host_for(shell, control: JobControl, settings) -> Host:
-    """The integration that fits ``shell``."""
-    if type(shell).__module__.startswith("ipykernel"):
-        app = getattr(getattr(shell, "kernel", None), "parent", None)
-        if getattr(shell, "trio_runner", None) is not None or getattr(app, "trio_loop", False):
-            raise UnsupportedShell(
-                "this kernel runs trio, not asyncio (--IPKernelApp.trio_loop): "
-                "ipython_bg needs an asyncio event loop"
-            )
-        return KernelHost(shell, control, settings)
-    terminal = sys.modules.get("IPython.terminal.interactiveshell")
-    if (
-        terminal is not None
-        and isinstance(shell, terminal.TerminalInteractiveShell)
-        and not shell.simple_prompt
-    ):
-        return TerminalHost(shell, control, settings)
-    return Host(shell, control, settings)

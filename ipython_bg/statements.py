@@ -15,11 +15,10 @@ import inspect
 import types
 from typing import Any, Callable
 
-from .jobs import Job, _is_awaitable
+from .jobs import Job, is_awaitable
 
 __all__ = ["Statement", "Work", "parse_statement", "evaluate", "StatementError"]
 
-_CAPTURE = "__ipython_bg_capture__"
 _VALUE = "__ipython_bg_value__"
 
 
@@ -36,14 +35,13 @@ class Statement:
         self.source = source          # the expression's text, as typed
         self.target = target          # the assignment target's text, if any
         self.value_code = value_code  # the expression, compiled for eval
-        self.call_code = call_code    # for a call: capture(callee, *args, **kwargs), compiled
+        self.call_code = call_code    # for a call: its callee, arguments and keywords, compiled
         self.assign = assign          # function(value) doing ``target = value`` in the namespace
 
 
 class Work:
     """The outcome of evaluating a statement in the cell: an awaitable for
-    the loop, or a call (func, args, kwargs) for a worker.  Made with
-    positional arguments on the %bg path: keywords cost a dict per line."""
+    the loop, or a call (func, args, kwargs) for a worker."""
 
     __slots__ = ("awaitable", "func", "args", "kwargs")
 
@@ -94,23 +92,15 @@ def _compile(text: str):
     value_code = _compile_expression(value)
     call_code = None
     if isinstance(value, ast.Call):
-        # The call's parts, evaluated here as the call would evaluate them:
-        # (func, (args...), {keywords}).  With **mapping, a real call to a
-        # capturing function, which checks the keywords as Python does.
-        if any(keyword.arg is None for keyword in value.keywords):
-            capture = ast.Call(
-                func=ast.Name(_CAPTURE, ast.Load()),
-                args=[value.func, *value.args],
-                keywords=value.keywords,
-            )
-        else:
-            keywords = ast.Dict(
-                keys=[ast.Constant(keyword.arg) for keyword in value.keywords],
-                values=[keyword.value for keyword in value.keywords],
-            )
-            capture = ast.Tuple([value.func, ast.Tuple(value.args, ast.Load()), keywords], ast.Load())
+        # The call's parts, evaluated here as the call itself would evaluate
+        # them, keyword checks included: (lambda f, /, *a, **k: (f, a, k))(...)
+        capture = ast.Call(func=_capture_lambda(), args=[value.func, *value.args], keywords=value.keywords)
         call_code = _compile_expression(ast.copy_location(capture, value))
     return Statement(source, target, value_code, call_code), assign_code
+
+
+def _capture_lambda() -> ast.Lambda:
+    return ast.parse("lambda _f, /, *_a, **_k: (_f, _a, _k)", mode="eval").body
 
 
 def _compile_expression(node: ast.expr):
@@ -159,18 +149,7 @@ def _assigner_code(targets: list[ast.expr]):
     return scratch["assign"].__code__
 
 
-def _capture(func, *args, **kwargs):
-    return func, args, kwargs
-
-
-_FunctionType = types.FunctionType
-_CoroutineType = types.CoroutineType
-_CO_COROUTINE = inspect.CO_COROUTINE
-
-
 def is_coroutine_function(func) -> bool:
-    if type(func) is _FunctionType:  # the common case, answered directly
-        return func.__code__.co_flags & _CO_COROUTINE != 0 or asyncio.iscoroutinefunction(func)
     if inspect.iscoroutinefunction(func) or asyncio.iscoroutinefunction(func):
         return True
     call = getattr(type(func), "__call__", None)
@@ -209,11 +188,7 @@ def evaluate(
     locals_ = globals_ if locals_ is None else locals_
     on_loop = on_loop or _call
     if mode != "loop" and statement.call_code is not None:
-        if _CAPTURE in statement.call_code.co_names:
-            scope = _CaptureScope(locals_) if locals_ is not globals_ else {_CAPTURE: _capture}
-        else:
-            scope = locals_
-        func, args, kwargs = eval(statement.call_code, globals_, scope)
+        func, args, kwargs = eval(statement.call_code, globals_, locals_)
         coroutine_function = mode != "thread" and is_coroutine_function(func)
         if mode == "thread" or not (coroutine_function or belongs_to_asyncio(func)):
             if not callable(func):
@@ -221,8 +196,6 @@ def evaluate(
             return Work(None, func, args, kwargs)
         if coroutine_function:
             value = func(*args, **kwargs)
-            if type(value) is _CoroutineType:  # the common case, answered directly
-                return Work(value)
         else:
             value = on_loop(functools.partial(func, *args, **kwargs))
     elif mode == "loop":
@@ -230,7 +203,7 @@ def evaluate(
     else:
         value = eval(statement.value_code, globals_, locals_)
 
-    if _is_awaitable(value) or isinstance(value, Job):
+    if is_awaitable(value) or isinstance(value, Job):
         if mode == "thread":
             raise StatementError(f"--thread needs a call or a callable; {statement.source} gives an awaitable")
         return Work(value)
@@ -244,16 +217,3 @@ def evaluate(
 
 def _call(function):
     return function()
-
-
-class _CaptureScope(dict):
-    """The cell's names plus the capture helper, without writing to the cell."""
-
-    def __init__(self, names: dict):
-        super().__init__()
-        self._names = names
-
-    def __missing__(self, key):
-        if key == _CAPTURE:
-            return _capture
-        return self._names[key]

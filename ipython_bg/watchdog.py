@@ -25,12 +25,10 @@ import threading
 import time
 from typing import Callable
 
+from ._internals import get_selector, raise_in_thread, set_selector
 from .jobs import Job
 
 __all__ = ["JobInterrupted", "SelectorWatch", "Watchdog"]
-
-_monotonic = time.monotonic
-
 
 class JobInterrupted(Exception):
     """Ctrl-C stopped a job that was blocking the prompt."""
@@ -48,8 +46,7 @@ class SelectorWatch:
         self.selector = selector
         self.busy_since: float | None = time.monotonic()
         self._select = selector.select
-        # The loop calls these on every I/O event: bound here once, they
-        # cost what they cost on the selector itself.
+        # The loop calls these on every I/O event: the selector's own.
         self.get_key = selector.get_key
         self.register = selector.register
         self.unregister = selector.unregister
@@ -59,7 +56,7 @@ class SelectorWatch:
     def select(self, timeout=None):
         self.busy_since = None
         ready = self._select(timeout)
-        self.busy_since = _monotonic()
+        self.busy_since = time.monotonic()
         return ready
 
     def __getattr__(self, name):
@@ -97,14 +94,15 @@ class Watchdog:
 
     def start(self) -> bool:
         """Watch the loop; False if its kind cannot be watched (uvloop)."""
-        selector = getattr(self.loop, "_selector", None)
-        if selector is None or not hasattr(selector, "select"):
+        selector = get_selector(self.loop)
+        if selector is None:
             return False
         # asyncio has no hook for "the loop woke up"; its selector is the one
         # object every loop iteration passes through, so we stand in for it.
         if not isinstance(selector, SelectorWatch):
-            self.loop._selector = SelectorWatch(selector)
-        self.watch = self.loop._selector
+            selector = SelectorWatch(selector)
+            set_selector(self.loop, selector)
+        self.watch = selector
         self._thread = threading.Thread(target=self._run, name="ipython_bg-watchdog", daemon=True)
         self._thread.start()
         return True
@@ -112,8 +110,8 @@ class Watchdog:
     def stop(self) -> None:
         self._stopped = True
         self._armed.set()
-        if self.watch is not None and self.loop._selector is self.watch:
-            self.loop._selector = self.watch.selector
+        if self.watch is not None and get_selector(self.loop) is self.watch:
+            set_selector(self.loop, self.watch.selector)
 
     def arm(self) -> None:
         """The user is at the prompt: watch."""
@@ -172,11 +170,8 @@ class Watchdog:
                 return
 
     def _raise_in_main_thread(self) -> None:
-        # The job runs in the main thread and will not look up; CPython's
-        # way to raise in another thread is the one way to reach it.
-        import ctypes
-
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._main), ctypes.py_object(JobInterrupted))
+        # The job runs in the main thread and will not look up.
+        raise_in_thread(self._main, JobInterrupted)
 
     def on_sigint(self, signum, frame) -> None:
         """SIGINT between cells: stop the job holding the loop, if any."""

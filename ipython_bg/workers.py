@@ -16,7 +16,7 @@ from concurrent.futures import Executor, Future
 
 from .jobs import ThreadCall
 
-__all__ = ["DaemonThreadPool"]
+__all__ = ["DaemonThreadPool", "ForkPool", "ProcessDied", "RemoteTraceback"]
 
 
 class DaemonThreadPool(Executor):
@@ -76,12 +76,6 @@ class DaemonThreadPool(Executor):
                 self._idle += 1
         with self._lock:
             self._threads.discard(threading.current_thread())
-
-    @property
-    def busy(self) -> int:
-        """Threads running a call right now."""
-        with self._lock:
-            return len(self._threads) - self._idle
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         with self._lock:
@@ -147,11 +141,6 @@ class ForkPool(Executor):
             self._pending.append((future, fn, args, kwargs))
         self._start_pending()
         return future
-
-    @property
-    def busy(self) -> int:
-        with self._lock:
-            return len(self._running)
 
     def _start_pending(self) -> None:
         while True:

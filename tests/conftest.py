@@ -1,9 +1,17 @@
 import asyncio
 import atexit
+import sys
+from pathlib import Path
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
+
+# The tests' terminal is the benchmarks' (benchmarks/_common.py): the
+# checkout's root must be importable however pytest is started.
+ROOT = str(Path(__file__).resolve().parent.parent)
+if ROOT not in sys.path:
+    sys.path.append(ROOT)
 
 
 @pytest.fixture
@@ -28,3 +36,21 @@ def loop():
     yield loop
     loop.run_until_complete(loop.shutdown_asyncgens())
     loop.close()
+
+
+@pytest.fixture
+def sweep(shell, capsys, caplog, request):
+    """The sweep's checker (sweep.py) on ``shell``; at the end, every job
+    has ended and the table is still consistent."""
+    from sweep import Sweep
+
+    checker = Sweep(shell, capsys)
+    yield checker
+    checker.finish()
+    checker.close_stray_coroutines()
+    if sum(checker.outcomes.values()) >= 50:  # a property test: say what it covered
+        outcomes = ", ".join(f"{m} {o} {n}" for (m, o), n in sorted(checker.outcomes.items()))
+        with capsys.disabled():
+            print(f"\nsweep: {request.node.name}: {outcomes}")
+    for marker in ("never retrieved", "Exception in callback", "was destroyed but it is pending"):
+        assert marker not in caplog.text

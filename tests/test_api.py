@@ -12,7 +12,8 @@ import threading
 
 import pytest
 
-from ipython_bg.api import ForegroundInterrupt, ForegroundTimeout, JobControl, LoopBusy
+from ipython_bg.foreground import ForegroundInterrupt, ForegroundTimeout, LoopBusy
+from ipython_bg.control import JobControl
 from ipython_bg.jobs import JobKind, JobState
 from ipython_bg.statements import StatementError, evaluate, parse_statement
 from ipython_bg.workers import DaemonThreadPool
@@ -68,23 +69,23 @@ def test_plain_python_seed_demo():
 
 
 def test_background_kinds_and_results(control, loop):
-    coro_job = control.background(double(2))
-    thread_job = control.background(lambda: threading.current_thread().name)
-    aw_job = control.background(asyncio.sleep(0, result="slept"))
+    coro_job = control.start(double(2))
+    thread_job = control.start_call(lambda: threading.current_thread().name)
+    aw_job = control.start(asyncio.sleep(0, result="slept"))
     assert coro_job.kind is JobKind.COROUTINE and thread_job.kind is JobKind.THREAD
     assert control.wait([coro_job, thread_job, aw_job]) == [4, thread_job.result(), "slept"]
     assert thread_job.result().startswith("ipython_bg")
     assert [job.id for job in control.table] == [1, 2, 3]
 
 
-def test_jobs_of_one_coroutine_function_share_their_source(control):
-    first, second = control.background(double(1)), control.background(double(2))
-    assert first.source == "double()" and second.source is first.source
+def test_a_coroutine_job_is_shown_by_its_functions_name(control):
+    first, second = control.start(double(1)), control.start(double(2))
+    assert first.source == second.source == "double()"
     assert control.wait([first, second]) == [2, 4]
 
 
 def test_call_returning_an_awaitable_goes_on_on_the_loop(control):
-    job = control.create_call(lambda: double(5), (), {}, source="make()")
+    job = control.start_call(lambda: double(5), source="make()", keep=False)
     assert control.foreground(job) == 10
     assert job.kind is JobKind.THREAD
 
@@ -96,7 +97,7 @@ def test_listeners_hear_every_end_once_and_a_broken_one_does_not_stop_the_rest(c
         raise RuntimeError("listener bug")
 
     control.listeners += [broken, heard.append]
-    jobs = [control.background(double(n)) for n in range(3)]
+    jobs = [control.start(double(n)) for n in range(3)]
     control.wait(jobs)
     control.get_loop().run_until_complete(asyncio.sleep(0))
     assert heard == jobs
@@ -107,9 +108,9 @@ def test_failure_is_retrieved_so_asyncio_never_logs_it(control, caplog):
     async def boom():
         raise KeyError("lost")
 
-    job = control.background(boom())
+    job = control.start(boom())
     with pytest.raises(KeyError):
-        control.foreground(job)
+        control.wait([job])
     del job
     import gc
 
@@ -119,7 +120,7 @@ def test_failure_is_retrieved_so_asyncio_never_logs_it(control, caplog):
 
 def test_foreground_timeout_leaves_the_job_running_in_the_table(control):
     with pytest.raises(ForegroundTimeout) as info:
-        control.foreground(double(1, delay=0.5), timeout=0.01)
+        control.foreground(control.start(double(1, delay=0.5), keep=False), timeout=0.01)
     job = info.value.job
     assert job in control.table and not job.done()
     assert control.wait([job]) == [2]
@@ -128,7 +129,7 @@ def test_foreground_timeout_leaves_the_job_running_in_the_table(control):
 def test_foreground_refuses_a_running_loop(control, loop):
     async def inside():
         with pytest.raises(LoopBusy):
-            control.foreground(double(1))
+            control.foreground(control.start(double(1), keep=False))
 
     loop.run_until_complete(inside())
 
@@ -151,12 +152,12 @@ def test_first_ctrl_c_cancels_only_the_foreground(control, loop):
         finally:
             cleaned.append(True)
 
-    background = control.background(busy())
+    background = control.start(busy())
     for _ in range(5):
         timer = threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGINT))
         timer.start()
         with pytest.raises(ForegroundInterrupt):
-            control.foreground(foreground())
+            control.foreground(control.start(foreground(), keep=False))
         timer.join()
     assert cleaned == [True] * 5
     assert not background.done() and progress["steps"] > 0
@@ -167,7 +168,7 @@ def test_daemon_pool_reuses_threads_and_never_blocks_exit():
     pool = DaemonThreadPool(max_workers=2)
     gate = threading.Event()
     blocked = [pool.submit(gate.wait, 10) for _ in range(3)]
-    assert pool.busy == 2 and not blocked[2].running()
+    assert [future.running() for future in blocked] == [True, True, False]
     gate.set()
     assert [future.result(5) for future in blocked] == [True] * 3
     assert all(thread.daemon for thread in pool._threads)

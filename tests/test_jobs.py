@@ -8,7 +8,9 @@ from concurrent.futures import Future as ConcurrentFuture
 
 import pytest
 
-from ipython_bg.jobs import Endings, Job, JobKind, JobState, JobTable, NoSuchJob, ThreadCall
+from ipython_bg.control import JobControl
+from ipython_bg.jobs import Job, JobKind, JobState, NoSuchJob, ThreadCall
+from ipython_bg.table import JobTable
 
 
 async def value(result, delay=0.0):
@@ -72,14 +74,9 @@ def test_cancelled_before_its_first_step_closes_the_coroutine(loop):
     import warnings
 
     ended = []
-
-    class Endings:
-        def add(self, job):
-            ended.append(job)
-
     coro = value(1)
     job = make(loop, coro)
-    job._endings = Endings()
+    job.on_end = ended.append
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         assert job.cancel()
@@ -101,14 +98,14 @@ def test_a_pending_job_destroyed_after_its_loop_closed_reports_nothing():
     import gc
 
     own = asyncio.new_event_loop()
-    table = JobTable()
-    job = Job(value(1, 3600), own, "sleepy()", endings=Endings(table))
+    control = JobControl(lambda: own)
+    job = control.start(value(1, 3600), source="sleepy()")
     own.run_until_complete(asyncio.sleep(0.01))  # the job is waiting now
     own.close()
     unraisable = []
     previous, sys.unraisablehook = sys.unraisablehook, unraisable.append
     try:
-        del job, table
+        del job, control
         gc.collect()
     finally:
         sys.unraisablehook = previous
@@ -239,49 +236,31 @@ def test_repr_shows_id_state_kind_and_source(loop):
     assert repr(job) == "<Job 1 done coroutine: value(1)>"
 
 
-def test_a_job_is_named_by_its_source(loop):
-    job = make(loop, value(1), "value(1)")
-    assert job.get_name() == "value(1)"
-    loop.run_until_complete(job)
-
-
-def test_elapsed_grows_then_stops(loop):
+def test_elapsed_grows_while_running_then_stops(loop):
     job = make(loop, value(None, 0.05))
+    loop.run_until_complete(asyncio.sleep(0.01))
+    running = job.elapsed
+    loop.run_until_complete(asyncio.sleep(0.01))
+    assert 0 < running < job.elapsed
     loop.run_until_complete(job)
-    job.ended = time.monotonic()
     first = job.elapsed
     assert first >= 0.04
+    time.sleep(0.01)
     assert job.elapsed == first
 
 
-def test_a_job_made_with_endings_is_in_the_table_and_reported_once(loop):
-    table = JobTable()
-    endings = Endings(table)
+def test_a_started_job_is_in_the_table_and_reported_once(loop):
+    control = JobControl(lambda: loop)
     heard = []
-    endings.listeners.append(heard.append)
-    jobs = [Job(value(n), loop, f"v({n})", endings=endings) for n in range(3)]
-    assert [job.id for job in jobs] == [1, 2, 3] and list(table) == jobs
-    assert table.running() == jobs
+    control.listeners.append(heard.append)
+    jobs = [control.start(value(n), source=f"v({n})") for n in range(3)]
+    assert [job.id for job in jobs] == [1, 2, 3] and list(control.table) == jobs
+    assert control.table.running() == jobs
     loop.run_until_complete(asyncio.gather(*jobs))
     loop.run_until_complete(asyncio.sleep(0))  # the report is one loop callback
-    assert heard == jobs and table.running() == []
-    assert [job.id for job in table.ordered()] == [3, 2, 1]
-
-
-def test_endings_wait_for_a_job_that_is_not_done_yet(loop):
-    """A job reported before its task is done (as in a nested loop) is
-    filed, and heard of, only once it is done."""
-    table = JobTable()
-    endings = Endings(table)
-    heard = []
-    endings.listeners.append(heard.append)
-    slow = make(loop, value("late", 0.05), "slow()", table)
-    endings.add(slow)
-    loop.run_until_complete(asyncio.sleep(0.01))
-    assert heard == [] and table.running() == [slow]
-    loop.run_until_complete(slow)
-    loop.run_until_complete(asyncio.sleep(0.01))
-    assert heard == [slow] and table.running() == []
+    assert heard == jobs and control.table.running() == []
+    assert control.table.markers() == {3: "+", 2: "-"}
+    control.close()
 
 
 def test_mark_finished_files_a_job_once_and_never_a_forgotten_one(loop):

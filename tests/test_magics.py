@@ -9,14 +9,7 @@ from IPython.core.error import UsageError
 
 from ipython_bg.jobs import Job, JobKind, JobState
 
-
-def run(shell, code):
-    """Run a cell as a user would; fail the test if it raised."""
-    result = shell.run_cell(code)
-    assert result.error_before_exec is None and result.error_in_exec is None, (
-        result.error_before_exec or result.error_in_exec
-    )
-    return result.result
+from helpers import run
 
 
 def ns(shell):
@@ -125,7 +118,7 @@ def test_fg_expression_forms(defs):
     assert run(defs, "%fg blocking(1)") == 2
     assert run(defs, "%fg x2 = double(7)") == 14 and ns(defs)["x2"] == 14
     # Foreground work does not enter the job table.
-    assert len(defs.magics_manager.registry["BackgroundJobs"].control.table) == 0
+    assert len(defs.magics_manager.registry["BackgroundJobs"].session.control.table) == 0
 
 
 def test_fg_cell_awaits_even_with_autoawait_off(defs):
@@ -330,13 +323,14 @@ def test_ctrl_z_during_fg_sends_the_job_to_the_background(defs, capsys):
 
 
 def test_a_trio_kernel_is_refused_with_a_clear_message():
-    from ipython_bg.hosts import UnsupportedShell, host_for
+    from ipython_bg.hosts import UnsupportedShell
+    from ipython_bg.session import host_for
 
     # Only the decision is tested here: ipykernel 7.4's own trio mode does
     # not start, so there is no real trio kernel to load into.
     TrioShell = type("ZMQInteractiveShell", (), {"__module__": "ipykernel.zmqshell", "trio_runner": object()})
     with pytest.raises(UnsupportedShell, match="runs trio, not asyncio"):
-        host_for(TrioShell(), None, None)
+        host_for(TrioShell(), None, None, None)
 
 
 def test_failure_after_forgetting_finished_jobs_is_reported_once(defs, capsys):
@@ -366,10 +360,11 @@ def test_a_flood_of_notices_is_summed_up(defs, capsys):
 
 def test_help_lists_every_option_and_lsmagic_the_summary(shell):
     # The parsers are built on first use; %bg? still shows the options.
+    before_use = {}
     for magic, options in (("bg", ["--thread", "--no-thread", "--process", "--executor NAME", "--name LABEL"]),
                            ("fg", ["--timeout SECONDS"]),
                            ("jobs", ["--long", "--kill <SPEC", "--clear", "--traceback SPEC", "--watch"])):
-        text = shell.object_inspect_text(f"%{magic}")
+        text = before_use[magic] = shell.object_inspect_text(f"%{magic}")
         assert f"%{magic} [" in text, text
         for option in options:
             assert option in text, (magic, option, text)
@@ -377,20 +372,13 @@ def test_help_lists_every_option_and_lsmagic_the_summary(shell):
     assert brief["line"]["bg"] == "Start a background job and return it."
     assert brief["line"]["jobs"].startswith("List jobs")
     # Help asked for before any use is the same as after it.
-    shell.run_line_magic("bg", "asyncio.sleep(0)")
-    assert shell.object_inspect_text("%bg") == shell.object_inspect_text("%bg")
+    for magic, line in (("bg", "asyncio.sleep(0)"), ("fg", ""), ("jobs", "")):
+        shell.run_line_magic(magic, line)
+    for magic, text in before_use.items():
+        assert shell.object_inspect_text(f"%{magic}") == text, magic
 
 
-def test_magics_answer_ipythons_per_call_questions(shell):
-    """run_line_magic asks each magic getattr(fn, name, False) on every
-    call; having the answers spares an AttributeError per question."""
-    from IPython.core.magic import MAGIC_NO_VAR_EXPAND_ATTR, MAGIC_OUTPUT_CAN_BE_SILENCED
-
-    for name in ("bg", "fg", "jobs"):
-        magic = shell.find_line_magic(name)
-        assert getattr(magic, MAGIC_NO_VAR_EXPAND_ATTR) is True, name
-        assert magic.needs_local_scope is False, name
-        assert getattr(magic, MAGIC_OUTPUT_CAN_BE_SILENCED) is False, name
+def test_lines_reach_the_magics_without_dollar_expansion(shell):
     # $-expansion stays off: the line reaches %bg as typed.
     shell.user_ns["x"] = "not expanded"
     job = shell.run_line_magic("bg", "asyncio.sleep(0, '$x')")

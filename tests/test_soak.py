@@ -21,7 +21,7 @@ import weakref
 
 import pytest
 
-from ipython_bg.api import JobControl
+from ipython_bg.control import JobControl
 from ipython_bg.jobs import Job, JobKind, JobState
 
 TOTAL = 100_000
@@ -95,10 +95,10 @@ def test_soak_100k_jobs_bounded_history(loop, caplog, record_property):
             for _ in range(BATCH):
                 is_thread, fails = plan(n)
                 if is_thread:
-                    job = control.background(functools.partial(short_call, n // THREAD_EVERY), source=f"call {n}")
+                    job = control.start_call(functools.partial(short_call, n // THREAD_EVERY), source=f"call {n}")
                     assert job.kind is JobKind.THREAD
                 else:
-                    job = control.background(short_coroutine(n))
+                    job = control.start(short_coroutine(n))
                     assert job.kind is JobKind.COROUTINE
                 assert job.id == n + 1
                 expected[job.id] = fails

@@ -64,8 +64,8 @@ def test_sleep_in_a_thread_returns_at_once(terminal):
     terminal.send("%bg time.sleep(3)")
     terminal.send('print("back" + "-at-prompt")')
     # The prompt is back (and runs more code) before the thread's notice.
-    index = terminal.expect([r"back-at-prompt", r"done  thread  time\.sleep\(3\)"])
-    assert index == 0
+    match, _ = terminal.expect(r"back-at-prompt|done  thread  time\.sleep\(3\)")
+    assert match.group() == "back-at-prompt"
     terminal.expect_exact("[1]+ done  thread  time.sleep(3)")
 
 
@@ -88,7 +88,7 @@ def test_ctrl_c_in_fg_cancels_only_the_foreground(terminal):
     terminal.expect_exact("cell-finally")
     output = terminal.sync()
     assert "KeyboardInterrupt" in output and "CancelledError" not in output
-    assert terminal.value("b.done(), len(asyncio.all_tasks(get_ipython().magics_manager.registry['BackgroundJobs'].control.get_loop()))") == "False 1"
+    assert terminal.value("b.done(), len(asyncio.all_tasks(get_ipython().magics_manager.registry['BackgroundJobs'].session.control.get_loop()))") == "False 1"
 
 
 def test_jobs_table_in_the_terminal(terminal):
@@ -153,9 +153,8 @@ def test_exit_runs_finally_blocks_and_does_not_wait_for_threads(tmp_path):
     term.run("%bg time.sleep(600)")
     term.run("%config BackgroundJobs.confirm_exit = False")
     term.send("exit")
-    term.child.expect(pexpect.EOF, timeout=20)
-    output = term.child.before
-    term.child.close()
+    output = term.expect_eof(timeout=20)
+    term.close()
     assert "leaving-finally" in output
     for warning in ("destroyed but it is pending", "never retrieved", "Event loop is closed", "Traceback"):
         assert warning not in output
@@ -173,9 +172,8 @@ def test_first_exit_lists_running_jobs_and_the_second_leaves(tmp_path):
     term.send("exit")
     term.expect_exact("There are 2 running jobs:")  # warned again: a cell ran in between
     term.send("exit")
-    term.child.expect(pexpect.EOF, timeout=20)
-    output = term.child.before
-    term.child.close()
+    output = term.expect_eof(timeout=20)
+    term.close()
     assert "job-finally" in output and "Traceback" not in output
 
 
@@ -204,7 +202,7 @@ def test_ctrl_c_rescues_a_prompt_frozen_by_a_job(terminal):
         assert terminal.value("40 + 2") == "42"
         recovered += 1
     assert recovered == 10
-    output = "".join(terminal.transcript)
+    output = terminal.transcript
     assert "escaped interact" not in output and "Application is already running" not in output
 
 
@@ -261,9 +259,8 @@ def test_a_failure_during_exit_is_reported(tmp_path):
     term.expect_exact("late-start")
     term.run("%config BackgroundJobs.confirm_exit = False")
     term.send("exit")
-    term.child.expect(pexpect.EOF, timeout=20)
-    output = term.child.before
-    term.child.close()
+    output = term.expect_eof(timeout=20)
+    term.close()
     assert output.count("failed  coroutine  fail_on_cancel('late')  ValueError: late failed while cancelled") == 1
     assert "never retrieved" not in output and "Traceback" not in output
 
@@ -289,10 +286,9 @@ def test_exit_is_bounded_by_the_exit_timeout(tmp_path):
     term.run("%config BackgroundJobs.confirm_exit = False")
     started = time.monotonic()
     term.send("exit")
-    term.child.expect(pexpect.EOF, timeout=30)
+    output = term.expect_eof(timeout=30)
     elapsed = time.monotonic() - started
-    output = term.child.before
-    term.child.close()
+    term.close()
     print(f"exit took {elapsed:.2f} s with exit_timeout = 1.0")
     assert "left without waiting longer than 1 s for: [1] slow_to_clean('slow')" in output
     assert "destroyed but it is pending" not in output

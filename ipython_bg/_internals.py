@@ -1,0 +1,116 @@
+"""Every use of a library's private API, one small function each.
+
+Nothing else in ipython_bg reaches into asyncio's, IPython's, argparse's or
+CPython's internals: when one of them changes, this file is where to look.
+Each function says why there is no public way, and the versions it was
+checked against (Python 3.10-3.13, IPython 8.x-9.x, ipykernel 6.29-7.x).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import linecache
+
+__all__ = [
+    "cache_cell_source",
+    "get_selector",
+    "ipython_asyncio_runner",
+    "ipython_loop",
+    "option_takes_value",
+    "raise_in_thread",
+    "register_source",
+    "set_ipython_loop",
+    "set_selector",
+    "unregister_magics",
+]
+
+
+def get_selector(loop: asyncio.AbstractEventLoop):
+    """The selector a selector event loop waits in, or ``None`` (uvloop).
+
+    asyncio has no hook for "the loop woke up"; the selector is the one
+    object every iteration passes through (``BaseSelectorEventLoop._selector``,
+    the same from 3.4 to 3.13).
+    """
+    selector = getattr(loop, "_selector", None)
+    return selector if selector is not None and hasattr(selector, "select") else None
+
+
+def set_selector(loop: asyncio.AbstractEventLoop, selector) -> None:
+    loop._selector = selector
+
+
+def ipython_loop():
+    """IPython's own asyncio loop, or ``None`` if it has not made it yet.
+
+    ``get_asyncio_loop()`` is public but makes the loop; IPython keeps it in
+    a module global with no getter that leaves it alone (IPython 8.0-9.x).
+    """
+    from IPython.core import async_helpers
+
+    return async_helpers._asyncio_event_loop
+
+
+def set_ipython_loop(loop) -> None:
+    """Make ``loop`` the one IPython's ``get_asyncio_loop()`` returns (for
+    ``BackgroundJobs.loop = 'uvloop'``): IPython offers no setter."""
+    from IPython.core import async_helpers
+
+    async_helpers._asyncio_event_loop = loop
+
+
+def ipython_asyncio_runner():
+    """IPython's default asyncio ``loop_runner``.
+
+    ipykernel awaits a cell in its own loop only while ``shell.loop_runner``
+    is this very object, and ``%autoawait asyncio`` puts it back; neither
+    project exports it under a public name (IPython 8.0-9.x).
+    """
+    from IPython.core.async_helpers import _asyncio_runner
+
+    return _asyncio_runner
+
+
+def option_takes_value(parser, word: str) -> bool:
+    """Whether option ``word`` (``--timeout``) of an argparse parser takes a
+    value: argparse has no public lookup of an option's arity, and
+    ipython_bg must stop splitting where the Python expression begins."""
+    action = parser._option_string_actions.get(word.split("=", 1)[0])
+    return action is not None and action.nargs != 0 and "=" not in word
+
+
+def raise_in_thread(thread_id: int, exc_type: type[BaseException]) -> None:
+    """Raise ``exc_type`` in thread ``thread_id`` when it next runs Python
+    code.  A job that holds the loop without awaiting can be reached no
+    other way; ``PyThreadState_SetAsyncExc`` is CPython's C API for it and
+    has no Python wrapper (CPython 3.10-3.13)."""
+    import ctypes
+
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), ctypes.py_object(exc_type))
+
+
+def register_source(filename: str, text: str) -> None:
+    """Let tracebacks show ``text`` as the source of ``filename``: linecache
+    has no public way to add a file that does not exist on disk."""
+    linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
+
+
+def cache_cell_source(shell, transformed: str, raw: str) -> str:
+    """Compile-cache a cell body the way IPython does for its own cells, so
+    tracebacks name it ``Cell In[N]``; returns the filename to compile with.
+    ``CachingCompiler.cache`` is undocumented (IPython 8.0-9.x)."""
+    return shell.compile.cache(transformed, shell.execution_count, raw_code=raw)
+
+
+def unregister_magics(shell, magics) -> None:
+    """Remove a Magics instance's magics: IPython has ``register_magics``
+    but no way back (IPython 8.0-9.x).  Only entries still bound to
+    ``magics`` go, so a user's later redefinition stays."""
+    manager = shell.magics_manager
+    for kind, names in magics.magics.items():
+        table = manager.magics[kind]
+        for name in names:
+            if getattr(table.get(name), "__self__", None) is magics:
+                del table[name]
+    if manager.registry.get(type(magics).__name__) is magics:
+        del manager.registry[type(magics).__name__]

@@ -1,0 +1,106 @@
+"""Handing a call to a worker: a thread pool, a process, any
+``concurrent.futures.Executor`` or a Dask client.
+
+:func:`submit` starts the call at once (so it runs even while the loop does
+not, during a synchronous cell) and says what kind of job it makes;
+:func:`finish_call` is the coroutine the job runs on the loop meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextvars
+import functools
+import pickle
+
+from .jobs import JobKind, ThreadCall, is_awaitable
+from .workers import DaemonThreadPool, ForkPool
+
+__all__ = ["finish_call", "is_dask_client", "submit", "unpicklable"]
+
+
+def is_dask_client(executor) -> bool:
+    # Duck-typed so that nothing imports distributed unless it is used.
+    module = type(executor).__module__ or ""
+    return module.startswith("distributed") and hasattr(executor, "submit") and hasattr(executor, "gather")
+
+
+def unpicklable(func, args: tuple, kwargs: dict) -> str | None:
+    """Why a call cannot be sent to a pickling process pool, naming the
+    culprit; ``None`` if it can."""
+    parts = [("the function", func)]
+    parts += [(f"argument {number}", value) for number, value in enumerate(args, 1)]
+    parts += [(f"argument {name}=", value) for name, value in kwargs.items()]
+    for label, value in parts:
+        try:
+            pickle.dumps(value)
+        except Exception as exc:
+            return f"{label} ({type(value).__name__}) cannot be pickled for a process pool: {exc}"
+    return None
+
+
+def submit(func, args: tuple, kwargs: dict, executor) -> tuple[ThreadCall, JobKind]:
+    """Start ``func(*args, **kwargs)`` on ``executor``; TypeError if a process
+    pool cannot take it.  Worker threads get a copy of the caller's context
+    variables, which threads do not inherit."""
+    if isinstance(executor, (DaemonThreadPool, concurrent.futures.ThreadPoolExecutor)):
+        call = ThreadCall(func, args, kwargs, contextvars.copy_context())
+        call.future = executor.submit(call)
+        return call, JobKind.THREAD
+    call = ThreadCall(func, args, kwargs)
+    if is_dask_client(executor):
+        _submit_to_dask(executor, call)
+        return call, JobKind.DASK
+    if isinstance(executor, ForkPool):
+        # The pool stamps the call's start and end in this process.
+        call.future = executor.submit(call)
+        call.stop = functools.partial(executor.terminate, call.future)
+        return call, JobKind.PROCESS
+    if isinstance(executor, concurrent.futures.ProcessPoolExecutor):
+        problem = unpicklable(func, args, kwargs)
+        if problem:
+            raise TypeError(problem)
+        call.future = executor.submit(func, *args, **kwargs)
+        return call, JobKind.PROCESS
+    call.future = executor.submit(func, *args, **kwargs)
+    return call, JobKind.EXECUTOR
+
+
+def _submit_to_dask(client, call: ThreadCall) -> None:
+    """Submit to a ``distributed.Client`` and mirror its future into a
+    ``concurrent.futures.Future``: cancelling the job cancels the task on
+    the cluster; a failure keeps the worker's traceback."""
+    remote = client.submit(call.func, *call.args, pure=False, **call.kwargs)
+    local: concurrent.futures.Future = concurrent.futures.Future()
+    local.set_running_or_notify_cancel()
+
+    def transfer(remote):
+        try:
+            if remote.status == "cancelled":
+                local.set_exception(asyncio.CancelledError())
+            else:
+                local.set_result(remote.result())
+        except BaseException as exc:
+            local.set_exception(exc)
+
+    remote.add_done_callback(transfer)
+    call.future = local
+    call.stop = remote.cancel
+    call.where = f"dask key {remote.key}"
+
+
+async def finish_call(call: ThreadCall, loop: asyncio.AbstractEventLoop):
+    """Wait on the loop for a submitted call's outcome."""
+    try:
+        result = await asyncio.wrap_future(call.future, loop=loop)
+    except asyncio.CancelledError:
+        if call.stop is not None:
+            call.stop()
+        raise
+    if is_awaitable(result):
+        # A call made in a thread gave back an awaitable (aiohttp's
+        # session.get does): the job goes on by awaiting it on the loop.
+        call.continued = True
+        result = await result
+    return result

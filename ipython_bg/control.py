@@ -1,0 +1,341 @@
+"""Starting jobs and waiting for them: the engine behind the magics.
+
+This is Nick Coghlan's proposal as a library: :func:`run_in_background` is
+the shell's ``&`` and :func:`run_in_foreground` is ``fg``.  It needs no
+IPython; the extension gives its :class:`JobControl` IPython's loop and
+listens for finished jobs.
+
+A job comes in one of two ways: :meth:`JobControl.start` for an awaitable,
+:meth:`JobControl.start_call` for a call and the executor it goes to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import sys
+from typing import Any, Callable, Iterable
+
+from .calls import finish_call, submit
+from .foreground import ForegroundRunner, ForegroundSuspended, ForegroundTimeout, JobCancelled, results
+from .jobs import Job, is_awaitable
+from .table import JobTable
+from .workers import DaemonThreadPool, ForkPool
+
+__all__ = ["JobControl", "current_control", "describe", "run_in_background", "run_in_foreground"]
+
+
+def describe(target: Any) -> str:
+    """Short source-like text for a target given without its source."""
+    if asyncio.iscoroutine(target):
+        code = getattr(target, "cr_code", None)
+        name = getattr(code, "co_qualname", None) or getattr(target, "__qualname__", None)
+        return f"{name or type(target).__name__}()"
+    if isinstance(target, functools.partial):
+        return repr(target)
+    name = getattr(target, "__qualname__", None) or getattr(target, "__name__", None)
+    if callable(target) and name:
+        return name
+    return repr(target)
+
+
+async def _await(awaitable):
+    return await awaitable
+
+
+class JobControl:
+    """Jobs on one event loop: start them, wait for them, hear when they end.
+
+    ``get_loop`` returns the loop jobs run on (IPython's, in IPython).
+    Callables run on a pool of ``worker_threads`` daemon threads unless an
+    executor is given.  Every finished job is passed to each function in
+    ``listeners``, on the loop's thread, in the context the job ended in (in
+    a kernel, that of the cell that started it).
+    """
+
+    def __init__(
+        self,
+        get_loop: Callable[[], asyncio.AbstractEventLoop] | None = None,
+        *,
+        history: int = 1000,
+        worker_threads: int = 32,
+        process_workers: int | None = None,
+    ):
+        self.get_loop = get_loop or _default_loop
+        self.table = JobTable(history)
+        self.listeners: list[Callable[[Job], object]] = []
+        self.runner = ForegroundRunner(self.get_loop)
+        self.threads = DaemonThreadPool(worker_threads)
+        self.process_workers = process_workers
+        self._processes: ForkPool | None = None
+        self._ended: list[tuple[Job, contextvars.Context]] = []
+
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The loop jobs start on: the running one, else ``get_loop()``'s."""
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            return self.get_loop()
+
+    @property
+    def processes(self) -> ForkPool:
+        """The extension's own process pool (made on first use)."""
+        if self._processes is None:
+            self._processes = ForkPool(self.process_workers)
+        return self._processes
+
+    def set_worker_threads(self, count: int) -> None:
+        self.threads.max_workers = count
+
+    def set_process_workers(self, count: int | None) -> None:
+        self.process_workers = count
+        if self._processes is not None:
+            self._processes.max_workers = count or self._processes.default_workers()
+
+    # -- the two ways in ---------------------------------------------------
+
+    def start(self, awaitable, *, source: str | None = None, origin: str | None = None, keep: bool = True) -> Job:
+        """A job for a coroutine, future or other awaitable, scheduled on the
+        loop; in the table unless ``keep`` is false (a foreground job, kept
+        only if it outlives its wait).  A Job is taken as it is."""
+        if isinstance(awaitable, Job):
+            job = awaitable
+        elif asyncio.iscoroutine(awaitable) or is_awaitable(awaitable):
+            coro = awaitable if asyncio.iscoroutine(awaitable) else _await(awaitable)
+            job = Job(coro, loop=self.loop(), source=source or describe(awaitable), origin=origin)
+        else:
+            raise TypeError(f"cannot run {type(awaitable).__name__} in the background: give an awaitable")
+        if keep:
+            self.keep(job)
+        return job
+
+    def start_call(
+        self,
+        func: Callable,
+        args: tuple = (),
+        kwargs: dict | None = None,
+        *,
+        executor=None,
+        source: str | None = None,
+        origin: str | None = None,
+        keep: bool = True,
+    ) -> Job:
+        """A job for ``func(*args, **kwargs)`` on ``executor`` (default: the
+        worker threads), which starts on a worker now.  TypeError if a
+        process pool cannot take the call."""
+        loop = self.loop()
+        call, kind = submit(func, args, kwargs or {}, executor or self.threads)
+        job = Job(finish_call(call, loop), loop=loop, source=source or describe(func), kind=kind, call=call, origin=origin)
+        if keep:
+            self.keep(job)
+        return job
+
+    def keep(self, job: Job) -> Job:
+        """File ``job`` in the table and report its end once.  A job that was
+        filed once (and maybe forgotten since) is left as it is."""
+        if job.id is not None:
+            return job
+        self.table.add(job)
+        job.on_end = self._job_ended
+        if job.done():
+            job._end()
+        return job
+
+    # -- ends --------------------------------------------------------------
+
+    def _job_ended(self, job: Job) -> None:
+        # Called within the job's last step, so the job is done only once
+        # that returns: one loop callback reports every job that ended
+        # meanwhile, however many there are.
+        self._ended.append((job, contextvars.copy_context()))
+        if len(self._ended) == 1:
+            job.get_loop().call_soon(self._report)
+
+    def _report(self) -> None:
+        ended, self._ended = self._ended, []
+        self.table.mark_finished(job for job, _ in ended)
+        for job, context in ended:
+            if not job.cancelled():
+                # Retrieving the exception keeps asyncio from logging "Task
+                # exception was never retrieved": the listeners report it.
+                job.exception()
+            for listener in self.listeners:
+                try:
+                    context.run(listener, job)
+                except Exception as exc:  # one failing listener never stops the rest
+                    print(
+                        f"ipython_bg: reporting job {job.id} failed: {type(exc).__name__}: {exc}",
+                        file=sys.stderr,
+                    )
+
+    def on_loop(self, function: Callable[[], Any]):
+        """``function()``, called where asyncio sees the job loop running.
+
+        In a kernel the loop already runs the cell; elsewhere it is run for
+        the one step this takes (ready background callbacks run too).
+        """
+        loop = self.get_loop()
+        if loop.is_running():
+            return function()
+
+        async def call():
+            return function()
+
+        return loop.run_until_complete(call())
+
+    # -- waiting -------------------------------------------------------------
+
+    def foreground(self, job: Job, *, timeout: float | None = None, suspendable: bool = False):
+        """Wait for a job made with ``keep=False`` and return its result; if
+        the wait stops first (``timeout``, or Ctrl-Z when ``suspendable``)
+        the job goes on in the background, in the table."""
+        __tracebackhide__ = True  # the job's failure shows the job's frames
+        try:
+            return self.wait([job], timeout=timeout, suspendable=suspendable)[0]
+        except (ForegroundTimeout, ForegroundSuspended):
+            self.keep(job)
+            raise
+
+    def wait(self, jobs: Iterable[Job], *, timeout: float | None = None, suspendable: bool = False) -> list:
+        """Wait for every job and return their results in order.
+
+        The first failure is raised once all have ended.  Ctrl-C cancels
+        the jobs waited for, as ``fg`` then Ctrl-C would in a shell.
+        """
+        __tracebackhide__ = True  # the job's failure shows the job's frames
+        jobs = list(jobs)
+        for job in jobs:
+            job.waited = True
+        gathered = asyncio.gather(*jobs, return_exceptions=True) if len(jobs) > 1 else jobs[0]
+        try:
+            self.runner.run(
+                gathered,
+                timeout=timeout,
+                suspendable=suspendable,
+                interrupt=lambda: [job.cancel() for job in jobs],
+            )
+        except (ForegroundTimeout, ForegroundSuspended) as stopped:
+            for job in jobs:
+                job.waited = False
+            stopped.job = jobs[0] if len(jobs) == 1 else jobs
+            raise
+        except asyncio.CancelledError:
+            for job in jobs:
+                if job.cancelled():
+                    raise JobCancelled(job) from None
+            raise
+        except Exception:
+            if not all(job.done() for job in jobs):
+                raise
+        return results(jobs)
+
+    async def wait_async(self, jobs: list[Job], *, timeout: float | None = None) -> list:
+        """:meth:`wait` for a caller already running on the loop.  If the
+        caller is cancelled (a kernel interrupt), the jobs are cancelled and
+        given a moment to run their ``finally`` blocks first."""
+        __tracebackhide__ = True  # the job's failure shows the job's frames
+        for job in jobs:
+            job.waited = True
+        try:
+            _, pending = await asyncio.wait(jobs, timeout=timeout)
+        except asyncio.CancelledError:
+            for job in jobs:
+                job.cancel()
+            await asyncio.wait(jobs, timeout=1.0)
+            raise
+        if pending:
+            for job in jobs:
+                job.waited = False
+                self.keep(job)
+            raise ForegroundTimeout(jobs[0] if len(jobs) == 1 else jobs, timeout)
+        return results(jobs)
+
+    # -- leaving -------------------------------------------------------------
+
+    def cancel_all(self, timeout: float = 2.0) -> list[Job]:
+        """Cancel every unfinished job and, where the loop is free, give
+        their ``finally`` blocks up to ``timeout`` seconds to run."""
+        running = self.table.running()
+        for job in running:
+            job.cancel()
+        loop = self.get_loop()
+        if running and not loop.is_running() and not loop.is_closed():
+            loop.run_until_complete(asyncio.wait(running, timeout=timeout))
+        return running
+
+    def close(self) -> None:
+        """Stop the worker pools: threads are daemons and never hold the
+        exit; processes are terminated."""
+        self.threads.shutdown(wait=False, cancel_futures=True)
+        if self._processes is not None:
+            self._processes.shutdown(wait=True, cancel_futures=True)
+            self._processes = None
+
+
+# -- without IPython ---------------------------------------------------------------
+
+_plain_loop: asyncio.AbstractEventLoop | None = None
+_control: JobControl | None = None
+
+
+def _default_loop() -> asyncio.AbstractEventLoop:
+    """One loop for this process, made on first use."""
+    global _plain_loop
+    if _plain_loop is None or _plain_loop.is_closed():
+        _plain_loop = asyncio.new_event_loop()
+    return _plain_loop
+
+
+def current_control() -> JobControl:
+    """The JobControl the module-level functions use (the extension's, once
+    loaded; else one made on first use with its own loop)."""
+    global _control
+    if _control is None:
+        _control = JobControl()
+        _control.listeners.append(_report_failure)
+    return _control
+
+
+def set_control(control: JobControl | None) -> None:
+    global _control
+    _control = control
+
+
+def _report_failure(job: Job) -> None:
+    # Plain Python has no prompt to show notices at: say only what went wrong.
+    if not job.cancelled() and job.exception() is not None:
+        exc = job.exception()
+        print(f"[{job.id}] failed  {job.source}  {type(exc).__name__}: {exc}", file=sys.stderr)
+
+
+def run_in_background(target: Any, *, executor=None) -> Job:
+    """Start ``target`` in the background and return its :class:`Job`.
+
+    A coroutine, future or awaitable is scheduled on the event loop; a
+    callable is called with no arguments in a worker thread, or on
+    ``executor``.  The job runs whenever the loop runs.
+    """
+    control = current_control()
+    if isinstance(target, Job) or is_awaitable(target):
+        return control.start(target)
+    if callable(target):
+        return control.start_call(target, executor=executor)
+    raise TypeError(
+        f"cannot run {type(target).__name__} in the background: give a coroutine, an awaitable or a callable"
+    )
+
+
+def run_in_foreground(target: Any, *, timeout: float | None = None):
+    """Run the loop until ``target`` (a job, awaitable or callable) ends;
+    return its result or raise its exception.  Background jobs progress
+    meanwhile; Ctrl-C cancels ``target`` only."""
+    __tracebackhide__ = True
+    control = current_control()
+    if isinstance(target, Job):
+        return control.wait([target], timeout=timeout)[0]
+    if callable(target) and not is_awaitable(target):
+        job = control.start_call(target, keep=False)
+    else:
+        job = control.start(target, keep=False)
+    return control.foreground(job, timeout=timeout)

@@ -1,0 +1,40 @@
+"""Loading and unloading the extension in a shell."""
+
+from __future__ import annotations
+
+from IPython.core.error import UsageError
+
+from ._internals import unregister_magics
+from .hosts import UnsupportedShell
+from .magics import BackgroundJobs
+
+__all__ = ["load", "unload"]
+
+# Loaded extensions, by shell.  Not in the user namespace: %reset clears that.
+_loaded: dict[int, BackgroundJobs] = {}
+
+
+def load(shell) -> BackgroundJobs:
+    if id(shell) in _loaded:
+        return _loaded[id(shell)]
+    try:
+        magics = BackgroundJobs(shell)  # also enters shell.configurables
+    except UnsupportedShell as exc:
+        raise UsageError(f"ipython_bg cannot load here: {exc}") from None
+    magics.session.install()
+    shell.register_magics(magics)
+    _loaded[id(shell)] = magics
+    return magics
+
+
+def unload(shell) -> None:
+    magics = _loaded.pop(id(shell), None)
+    if magics is None:
+        return
+    cancelled = magics.session.uninstall()
+    if cancelled:
+        names = ", ".join(f"[{job.id}] {job.source}" for job in cancelled)
+        print(f"ipython_bg: cancelled {len(cancelled)} running job(s): {names}")
+    unregister_magics(shell, magics)
+    while magics in shell.configurables:
+        shell.configurables.remove(magics)

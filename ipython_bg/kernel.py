@@ -1,0 +1,192 @@
+"""ipykernel integration: jobs on the kernel's own running loop.
+
+Nothing may block that loop, so ``%fg`` lines are rewritten (an input
+transformer) into an ``await`` that IPython's top-level await runs in the
+kernel's loop; an interrupt then cancels the wait promptly.
+"""
+
+from __future__ import annotations
+
+import ast
+import signal
+import threading
+
+from IPython.core.error import UsageError
+
+from ._internals import ipython_asyncio_runner
+from .hosts import Host
+
+__all__ = ["KernelHost", "await_foreground"]
+
+
+class KernelHost(Host):
+    """ipykernel: its asyncio loop runs between and during cells.
+
+    Nothing may block that loop, so ``%fg`` lines are rewritten (an input
+    transformer) into an ``await`` of the same magic, which IPython's
+    top-level await runs in the kernel's loop.  ipykernel awaits a cell in
+    its loop only while ``shell.loop_runner`` is IPython's own runner, so
+    that is left alone.
+    """
+
+    kind = "kernel"
+    limitation = ""
+    loop_at_prompt = True
+
+    def __init__(self, shell, control, settings, foreground_async):
+        super().__init__(shell, control, settings)
+        # How the session runs a %fg line where the loop already runs.
+        self.foreground_async = foreground_async
+        self._saved_sigint = None
+
+    def install(self) -> None:
+        shell = self.shell
+        if self.settings.loop == "uvloop":
+            self.warn_once("uvloop", "a kernel's event loop belongs to the kernel: BackgroundJobs.loop is ignored here")
+        self._hook_cells()
+        shell.input_transformers_post.append(self.rewrite_foreground)
+        _kernel_hosts[id(shell)] = self
+
+    def uninstall(self) -> None:
+        shell = self.shell
+        _kernel_hosts.pop(id(shell), None)
+        for task in list(self._tasks):
+            task.cancel()
+        if self.rewrite_foreground in shell.input_transformers_post:
+            shell.input_transformers_post.remove(self.rewrite_foreground)
+        self._unhook_cells()
+        self._restore_sigint()
+        self.flush()
+
+    def can_await(self) -> bool:
+        return self.shell.autoawait and self.shell.loop_runner is ipython_asyncio_runner()
+
+    def check_settings(self) -> None:
+        if not self.can_await():
+            self.warn_once(
+                "kernel-runner",
+                "await cells are off here (%autoawait), so %fg cannot wait in this kernel; "
+                "`%autoawait asyncio` turns them back on",
+            )
+
+    def notify(self, text: str, *, state: str = "done") -> None:
+        # Printed at once: the job's done-callback runs in the context of
+        # the cell that started it, so the line lands in that cell.
+        if self.settings.notify != "off":
+            print(text, flush=True)
+
+    # -- %fg as await ------------------------------------------------------------
+
+    def rewrite_foreground(self, lines: list[str]) -> list[str]:
+        """Turn ``get_ipython().run_line_magic('fg', ...)`` (and the cell
+        form) into an ``await`` of the same magic.  Pure: IPython may
+        transform a cell more than once."""
+        source = "".join(lines)
+        if "_magic('fg'" not in source or not self.can_await():
+            return lines
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            return lines
+        calls = sorted(_foreground_calls(tree), key=lambda node: (node.lineno, node.col_offset), reverse=True)
+        for call in calls:
+            arguments = ", ".join(ast.get_source_segment(source, argument) for argument in call.args[1:])
+            start = source_offset(source, call.lineno, call.col_offset)
+            end = source_offset(source, call.end_lineno, call.end_col_offset)
+            replacement = (
+                "(await __import__('ipython_bg.kernel', fromlist=['await_foreground'])"
+                f".await_foreground(get_ipython(), {arguments}))"
+            )
+            source = source[:start] + replacement + source[end:]
+        return source.splitlines(keepends=True)
+
+    # -- interrupts ----------------------------------------------------------------
+
+    def _pre_execute(self) -> None:
+        super()._pre_execute()
+        self._wrap_sigint()
+
+    def _post_execute(self) -> None:
+        self._restore_sigint()
+        super()._post_execute()
+
+    def _wrap_sigint(self) -> None:
+        """Make a kernel interrupt during a cell wake the loop at once.
+
+        ipykernel's handler for await cells schedules the cancel with a call
+        that does not wake the loop from a signal handler (ipykernel issue
+        881): an interrupt then waits for the next timer or message.  The
+        flag lets the CancelledError show as the KeyboardInterrupt it was.
+        """
+        if threading.current_thread() is not threading.main_thread() or self._saved_sigint is not None:
+            return
+        current = signal.getsignal(signal.SIGINT)
+        if not callable(current):
+            return
+        loop = self.control.get_loop()
+        runner = self.control.runner
+
+        def on_sigint(signum, frame):
+            runner.interrupted = True
+            loop.call_soon_threadsafe(_wake)
+            current(signum, frame)
+
+        self._saved_sigint = current
+        self._our_sigint = on_sigint
+        signal.signal(signal.SIGINT, on_sigint)
+
+    def _restore_sigint(self) -> None:
+        if self._saved_sigint is None:
+            return
+        if signal.getsignal(signal.SIGINT) is self._our_sigint:
+            signal.signal(signal.SIGINT, self._saved_sigint)
+        self._saved_sigint = None
+
+
+def _wake() -> None:
+    pass
+
+
+def _foreground_calls(tree: ast.AST):
+    """``get_ipython().run_line_magic('fg', ...)`` / ``run_cell_magic('fg', ...)``
+    calls at the cell's top level (not inside functions, where ``await``
+    would mean something else or be invalid)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("run_line_magic", "run_cell_magic")
+            and isinstance(node.func.value, ast.Call)
+            and isinstance(node.func.value.func, ast.Name)
+            and node.func.value.func.id == "get_ipython"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and node.args[0].value == "fg"
+            and not node.keywords
+        ):
+            yield node
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def source_offset(text: str, lineno: int, col_offset: int) -> int:
+    """The index in ``text`` of an AST position (``col_offset`` counts UTF-8 bytes)."""
+    lines = text.splitlines(keepends=True)
+    before = sum(len(line) for line in lines[: lineno - 1])
+    return before + len(lines[lineno - 1].encode()[:col_offset].decode()) if lines else 0
+
+
+# Kernel hosts by shell, for the code ``rewrite_foreground`` generates.
+_kernel_hosts: dict[int, KernelHost] = {}
+
+
+async def await_foreground(shell, line: str, cell: str | None = None):
+    """What a rewritten ``%fg`` line awaits in a kernel."""
+    host = _kernel_hosts.get(id(shell))
+    if host is None:
+        raise UsageError("ipython_bg is not loaded in this kernel")
+    return await host.foreground_async(line, cell)

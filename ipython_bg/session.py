@@ -1,0 +1,259 @@
+"""One session per shell: lines and cells become jobs, ends become notices.
+
+The :class:`Session` sits between the magics (which parse) and the engine
+(:class:`~ipython_bg.control.JobControl`, which knows no IPython).  It
+evaluates a line in the user's namespace, starts the job, assigns results
+(``NAME = EXPR`` and ``_bgN``), notes which cell started each job, hears
+every end and hands its notice to the host, and applies every setting.
+"""
+
+from __future__ import annotations
+
+import ast
+import concurrent.futures
+import functools
+import inspect
+import os
+import sys
+import types
+
+from IPython.core.async_helpers import get_asyncio_loop
+
+from ._internals import cache_cell_source
+from .calls import is_dask_client
+from .control import JobControl, set_control
+from .hosts import Host, TerminalHost, UnsupportedShell
+from .jobs import Job, JobKind, JobState
+from .statements import StatementError, Work, evaluate, parse_statement
+
+__all__ = ["Session", "SessionError", "host_for"]
+
+
+class SessionError(ValueError):
+    """What the user asked for cannot be done; the message says why."""
+
+
+def host_for(shell, control: JobControl, settings, foreground_async) -> Host:
+    """The integration that fits ``shell``."""
+    if type(shell).__module__.startswith("ipykernel"):
+        app = getattr(getattr(shell, "kernel", None), "parent", None)
+        if getattr(shell, "trio_runner", None) is not None or getattr(app, "trio_loop", False):
+            raise UnsupportedShell(
+                "this kernel runs trio, not asyncio (--IPKernelApp.trio_loop): ipython_bg needs an asyncio event loop"
+            )
+        from .kernel import KernelHost
+
+        return KernelHost(shell, control, settings, foreground_async)
+    terminal = sys.modules.get("IPython.terminal.interactiveshell")
+    if terminal is not None and isinstance(shell, terminal.TerminalInteractiveShell) and not shell.simple_prompt:
+        return TerminalHost(shell, control, settings)
+    return Host(shell, control, settings)
+
+
+def _describe_exception(exc: BaseException) -> str:
+    message = str(exc)
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+class Session:
+    """Job control for one shell, configured by ``settings`` (an object with
+    the BackgroundJobs traits as attributes, kept up to date by the magics)."""
+
+    def __init__(self, shell, settings: types.SimpleNamespace, foreground_async):
+        self.shell = shell
+        self.settings = settings
+        self.control = JobControl(
+            get_asyncio_loop,
+            history=settings.history,
+            worker_threads=settings.worker_threads,
+            process_workers=settings.process_workers or None,
+        )
+        self.host = host_for(shell, self.control, settings, foreground_async)
+        self.assigners: dict[int, tuple[str, types.FunctionType]] = {}
+        # The cell that jobs start in, "In [N]", noted when each cell starts.
+        # IPython counts a cell kept in the history before running it, so at
+        # load, in a cell, the count is already the next one's.
+        count = shell.execution_count
+        self.origin: str | None = f"In [{count - 1}]" if count > 1 else None
+
+    # -- life ----------------------------------------------------------------
+
+    def install(self) -> None:
+        self.host.install()
+        self.control.listeners.append(self._job_finished)
+        self.shell.events.register("pre_run_cell", self._cell_starts)
+        html = self.shell.display_formatter.formatters["text/html"]
+        html.for_type_by_name("ipython_bg.jobs", "Job", _job_html)
+        set_control(self.control)
+
+    def uninstall(self) -> list[Job]:
+        """Undo :meth:`install`; returns the jobs it had to cancel."""
+        cancelled = self.control.cancel_all(timeout=self.settings.exit_timeout)
+        self.control.listeners.remove(self._job_finished)
+        self.shell.events.unregister("pre_run_cell", self._cell_starts)
+        self.shell.display_formatter.formatters["text/html"].pop(Job, None)
+        self.host.uninstall()
+        self.control.close()
+        set_control(None)
+        return cancelled
+
+    def _cell_starts(self, info) -> None:
+        count = self.shell.execution_count
+        self.origin = f"In [{count - 1 if info.store_history else count}]"
+
+    def configure(self, name: str, value) -> str | None:
+        """Apply a changed setting at once; returns a sentence to show the
+        user when it cannot apply now."""
+        setattr(self.settings, name, value)
+        if name == "history":
+            self.control.table.set_history(value)
+        elif name == "worker_threads":
+            self.control.set_worker_threads(value)
+        elif name == "process_workers":
+            self.control.set_process_workers(value or None)
+        elif name == "loop":
+            return "BackgroundJobs.loop is read when the extension loads: `%reload_ext ipython_bg` applies it"
+        return None
+
+    # -- starting jobs ---------------------------------------------------------
+
+    def background(self, text: str, *, mode: str = "auto", executor=None) -> Job:
+        """``%bg [NAME =] EXPR``: a job in the table."""
+        statement, work = self.evaluate(text, mode)
+        job = self.job_for(work, statement.source, executor=executor or self.default_executor(), keep=True)
+        if statement.assign is not None:
+            self.assigners[job.id] = (statement.target, statement.assign)
+        return job
+
+    def evaluate(self, text: str, mode: str):
+        __tracebackhide__ = True
+        shell = self.shell
+        try:
+            statement = parse_statement(text, shell.user_ns)
+            work = evaluate(statement, shell.user_global_ns, shell.user_ns, mode=mode, on_loop=self.control.on_loop)
+        except StatementError:
+            raise
+        except Exception as exc:
+            raise SessionError(f"{text}: {_describe_exception(exc)}") from None
+        return statement, work
+
+    def job_for(self, work: Work, source: str, *, executor=None, keep: bool) -> Job:
+        """The job for a line's work: in the table if ``keep`` (``%bg``), else
+        not until it has to outlive its ``%fg``."""
+        if isinstance(work.awaitable, Job) and work.awaitable.id is not None:
+            job = work.awaitable
+            if job not in self.control.table:
+                raise SessionError(f"job {job.id} was forgotten (%jobs -c); await or use the Job object itself")
+            return job
+        if work.awaitable is not None:
+            return self.control.start(work.awaitable, source=source, origin=self.origin, keep=keep)
+        try:
+            return self.control.start_call(
+                work.func, work.args, work.kwargs, executor=executor, source=source, origin=self.origin, keep=keep
+            )
+        except TypeError as exc:  # cannot be pickled for a process pool
+            raise SessionError(str(exc)) from None
+
+    def cell_job(self, cell: str, label: str | None, *, keep: bool = True) -> Job:
+        """A job for a cell body: a coroutine if it awaits, else a thread."""
+        shell = self.shell
+        if not cell.strip():
+            raise SessionError("the cell is empty: nothing to run")
+        try:
+            transformed = shell.transform_cell(cell)
+        except Exception as exc:
+            raise SessionError(f"the cell cannot be read: {_describe_exception(exc)}") from None
+        filename = cache_cell_source(shell, transformed, cell)
+        flags = shell.compile.flags | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+        try:
+            code = compile(transformed, filename, "exec", flags=flags, dont_inherit=True)
+        except SyntaxError as exc:
+            raise SessionError(f"the cell does not compile: {exc.msg} (line {exc.lineno})") from None
+        except (ValueError, RecursionError, MemoryError) as exc:
+            raise SessionError(f"the cell does not compile: {type(exc).__name__}: {exc}") from None
+        source = label or next(line.strip() for line in cell.splitlines() if line.strip())
+        if code.co_flags & inspect.CO_COROUTINE:
+            coro = eval(code, shell.user_global_ns, shell.user_ns)
+            return self.control.start(coro, source=source, origin=self.origin, keep=keep)
+        run = functools.partial(exec, code, shell.user_global_ns, shell.user_ns)
+        return self.control.start_call(run, source=source, origin=self.origin, keep=keep)
+
+    def executor_for(self, process: bool, name: str | None):
+        """The executor that ``--process`` / ``--executor NAME`` ask for."""
+        if process:
+            if not hasattr(os, "fork"):
+                raise SessionError("--process needs os.fork (POSIX); use --executor with a ProcessPoolExecutor")
+            return self.control.processes
+        return self.executor_named(name) if name else None
+
+    def default_executor(self):
+        name = self.settings.executor
+        return self.executor_named(name) if name else None
+
+    def executor_named(self, name: str):
+        try:
+            executor = self.shell.user_ns[name]
+        except KeyError:
+            raise SessionError(f"no executor named {name!r} in the namespace") from None
+        if not (isinstance(executor, concurrent.futures.Executor) or is_dask_client(executor)):
+            raise SessionError(
+                f"{name!r} is a {type(executor).__name__}, not a concurrent.futures.Executor or a Dask Client"
+            )
+        return executor
+
+    # -- acting on jobs ------------------------------------------------------------
+
+    def cancel(self, jobs: list[Job]) -> list[Job]:
+        """Cancel the unfinished ones of ``jobs``; returns those.  A job already
+        over (a thread job whose call returned while the loop was not
+        running, say) keeps the outcome %jobs showed."""
+        targets = [job for job in jobs if not job.state.finished]
+        for job in targets:
+            if job.kind is JobKind.THREAD and job.state is JobState.RUNNING:
+                self.host.warn_once(
+                    "thread-cancel",
+                    "a cancelled thread job stops waiting at once, but Python cannot stop "
+                    "its thread: the call runs on until it returns, and its result is dropped",
+                )
+            job.cancel()
+        return targets
+
+    def assign(self, target: str, assign, value) -> None:
+        """``target = value`` in the user namespace, or SessionError saying why not."""
+        try:
+            assign(value)
+        except Exception as exc:
+            from .display import short_repr
+
+            raise SessionError(
+                f"the result {short_repr(value)} could not be assigned to {target}: {_describe_exception(exc)}"
+            ) from None
+
+    # -- ends --------------------------------------------------------------------
+
+    def _job_finished(self, job: Job) -> None:
+        from .display import notice  # imported on first use: loading stays quick
+
+        target, assign = self.assigners.pop(job.id, (None, None))
+        names, note = [], ""
+        if not job.cancelled() and job.exception() is None:
+            result = job.result()
+            if assign is not None:
+                try:
+                    assign(result)
+                    names.append(target)
+                except Exception as exc:
+                    note = f"not assigned to {target}: {_describe_exception(exc)}"
+            if self.settings.result_name and result is not None:
+                name = self.settings.result_name.format(id=job.id)
+                self.shell.user_ns[name] = result
+                names.append(name)
+        if not job.waited and self.settings.notify != "off":
+            marker = self.control.table.marker(job)
+            self.host.notify(notice(job, marker, tuple(names), note), state=job.state.value)
+
+
+def _job_html(job: Job) -> str:
+    from .display import job_html
+
+    return job_html(job)

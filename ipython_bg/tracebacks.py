@@ -1,0 +1,57 @@
+"""Tracebacks of jobs, in the user's frames.
+
+A job's failure passes through ipython_bg's own code (the wrapper that
+notes its end, the worker that called it); those frames only carried the
+job, so they are left out of everything the user is shown.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+import types
+
+from ._internals import register_source
+
+__all__ = ["PACKAGE_DIR", "format_without_our_frames", "raise_at_source", "without_our_frames"]
+
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def is_ours(filename: str) -> bool:
+    return filename.startswith(PACKAGE_DIR)
+
+
+def without_our_frames(tb):
+    """A copy of traceback ``tb`` without the frames of ipython_bg itself."""
+    kept = []
+    while tb is not None:
+        if not is_ours(tb.tb_frame.f_code.co_filename):
+            kept.append(tb)
+        tb = tb.tb_next
+    clean = None
+    for entry in reversed(kept):
+        clean = types.TracebackType(clean, entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
+    return clean
+
+
+def format_without_our_frames(exc: BaseException, tb) -> list[str]:
+    """``traceback.format_exception`` of ``exc`` with traceback ``tb``, its
+    chained causes and contexts included, none showing our frames."""
+    report = traceback.TracebackException(type(exc), exc, tb)
+    part = report
+    while part is not None:
+        part.stack = traceback.StackSummary.from_list(
+            [frame for frame in part.stack if not is_ours(frame.filename)]
+        )
+        part = part.__cause__ or part.__context__
+    return list(report.format())
+
+
+def raise_at_source(exc: BaseException, filename: str, source: str):
+    """Raise a failure that has no frame of the user's (a builtin or a class
+    called in a worker: ``int('x')``) from a frame that shows the job's own
+    text, rather than from ipython_bg's code."""
+    __tracebackhide__ = True
+    register_source(filename, source + "\n")
+    exec(compile("raise failure", filename, "exec"), {"failure": exc.with_traceback(None)})

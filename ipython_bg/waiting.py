@@ -1,0 +1,141 @@
+"""The waiting side of a session: ``%fg`` and ``%jobs -w``.
+
+A :class:`Plan` says what one ``%fg`` waits for; :func:`run` and
+:func:`run_async` wait (blocking where the loop is free, awaiting where it
+already runs the cell) and turn a wait that stopped early into what the
+user should see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from .foreground import ForegroundSuspended, ForegroundTimeout, JobCancelled, LoopBusy
+from .jobs import Job
+from .session import Session, SessionError
+from .table import is_job_spec
+
+__all__ = ["Plan", "plan", "run", "run_async", "watch"]
+
+
+class Plan:
+    """What a ``%fg`` line waits for."""
+
+    def __init__(self, jobs: list[Job], new: bool, timeout: float | None, target=None, assign=None):
+        self.jobs = jobs
+        self.new = new  # a job made for this line (not yet in the table)
+        self.timeout = timeout
+        self.target = target  # ``NAME`` of ``%fg NAME = EXPR``, and its assigner
+        self.assign = assign
+
+
+def plan(session: Session, text: str, cell: str | None, *, mode: str, timeout: float | None) -> Plan:
+    """What ``%fg TEXT`` (or the ``%%fg`` cell) waits for."""
+    if cell is not None:
+        return Plan([session.cell_job(cell, None, keep=False)], True, timeout)
+    words = text.split()
+    if not words or all(is_job_spec(word) for word in words):
+        return Plan(session.control.table.resolve_all(words or ["%+"]), False, timeout)
+    statement, work = session.evaluate(text, mode)
+    job = session.job_for(work, statement.source, keep=False)
+    return Plan([job], job.id is None, timeout, statement.target, statement.assign)
+
+
+def run(session: Session, plan: Plan):
+    __tracebackhide__ = True  # a job's failure should show the job's frames, not ours
+    control = session.control
+    with _outcome(session, plan):
+        if plan.new:
+            results = [control.foreground(plan.jobs[0], timeout=plan.timeout, suspendable=True)]
+        else:
+            results = control.wait(plan.jobs, timeout=plan.timeout, suspendable=True)
+    return _result(session, plan, results)
+
+
+async def run_async(session: Session, plan: Plan):
+    """:func:`run` where the loop already runs the cell (a Jupyter kernel)."""
+    __tracebackhide__ = True
+    with _outcome(session, plan):
+        results = await session.control.wait_async(plan.jobs, timeout=plan.timeout)
+    return _result(session, plan, results)
+
+
+@contextlib.contextmanager
+def _outcome(session: Session, plan: Plan):
+    """Turn a wait that stopped early into what the user should see."""
+    __tracebackhide__ = True
+    try:
+        yield
+    except JobCancelled as exc:
+        raise SessionError(f"[{exc.job.id}] {exc.job.source} was cancelled") from None
+    except LoopBusy:
+        raise SessionError(
+            "cannot wait here: the event loop is already running this cell "
+            "(use `await` on the job or awaitable instead)"
+        ) from None
+    except (ForegroundTimeout, ForegroundSuspended) as exc:
+        if plan.new and plan.assign is not None:
+            # The job went on in the background: so does its assignment.
+            session.assigners[plan.jobs[0].id] = (plan.target, plan.assign)
+        what = ", ".join(f"[{job.id}] {job.source}" for job in plan.jobs)
+        if isinstance(exc, ForegroundTimeout):
+            verb = "keeps" if len(plan.jobs) == 1 else "keep"
+            raise SessionError(f"gave up after {exc.timeout:g} s; {what} {verb} running in the background") from None
+        # Said in one line, like bash's "[3]+ cmd &" after Ctrl-Z and bg.
+        table = session.control.table
+        exc.args = (
+            "\n".join(
+                f"[{job.id}]{table.marker(job)} continued in background  {job.kind.value}  {job.source}"
+                for job in plan.jobs
+            ),
+        )
+        if not session.host.shows_suspension:
+            raise SessionError(exc.args[0]) from None
+        raise
+
+
+def _result(session: Session, plan: Plan, results: list):
+    if plan.assign is not None:
+        session.assign(plan.target, plan.assign, results[0])
+    return results if len(plan.jobs) > 1 else results[0]
+
+
+def watch(session: Session, jobs: list[Job], table):
+    """``%jobs -w``: in a notebook, a table that updates in place while the
+    cell is free; elsewhere, the table again after each job ends, in the
+    foreground (Ctrl-C stops watching, not the jobs).  ``table(jobs)``
+    makes the table."""
+
+    async def changes(tick: float | None):
+        # On each end, and every ``tick`` seconds for the elapsed times.
+        unfinished = [job for job in jobs if not job.done()]
+        while unfinished:
+            await asyncio.wait(unfinished, timeout=tick, return_when=asyncio.FIRST_COMPLETED)
+            unfinished = [job for job in unfinished if not job.done()]
+            yield
+
+    if session.host.kind == "kernel":
+        from IPython.display import display
+
+        handle = display(table(jobs), display_id=True)
+
+        async def refresh():
+            async for _ in changes(1.0):
+                handle.update(table(jobs))
+
+        session.host.keep_task(session.control.get_loop().create_task(refresh()))
+        return None
+
+    async def reprint():
+        print(table(jobs).text(), flush=True)
+        async for _ in changes(None):
+            print(table(jobs).text(), flush=True)
+
+    try:
+        session.control.runner.run(reprint())
+    except KeyboardInterrupt:
+        pass
+    except LoopBusy:
+        raise SessionError("cannot watch here: the event loop is already running this cell") from None
+    return table(jobs)
