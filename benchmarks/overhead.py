@@ -56,7 +56,7 @@ from ._common import ROOT, child_env, figure, median
 
 N = 10_000
 WARM_UP = 1_000
-GOAL_RATIO = 1.3
+GOAL_RATIO = 1.5
 GOAL_MAGIC_US = 15.0
 
 

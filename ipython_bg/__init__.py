@@ -21,12 +21,18 @@ Job specs are bash's: ``N``, ``%N``, ``%+`` / ``%%`` (current), ``%-``
 (previous), ``%name`` (text starts with), ``%?text`` (text contains).
 Ctrl-C during ``%fg`` or an ``await`` cell cancels that job only.
 
-Configuration, in ``ipython_config.py`` or with ``%config``::
+Configuration, in ``ipython_config.py`` or with ``%config`` (which takes
+effect at once; ``loop`` is read at load)::
 
     c.BackgroundJobs.notify = "immediate"    # or "prompt", "off"
     c.BackgroundJobs.result_name = "_bg{id}" # "" to switch off
     c.BackgroundJobs.history = 1000          # finished jobs kept
-    c.BackgroundJobs.worker_threads = 32
+    c.BackgroundJobs.executor = ""           # name of an Executor or Dask Client for calls
+    c.BackgroundJobs.process_workers = 0     # --process jobs at once; 0: one per CPU
+    c.BackgroundJobs.worker_threads = 32     # thread jobs at once
+    c.BackgroundJobs.loop = "asyncio"        # or "uvloop"
+    c.BackgroundJobs.block_warning = 2.0     # seconds before a frozen prompt is named; 0: off
+    c.BackgroundJobs.confirm_exit = True     # exit with running jobs asks again
     c.BackgroundJobs.exit_timeout = 2.0      # seconds for finally blocks
 
 Without IPython, :func:`run_in_background` and :func:`run_in_foreground`

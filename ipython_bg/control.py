@@ -29,9 +29,7 @@ __all__ = ["JobControl", "current_control", "describe", "run_in_background", "ru
 def describe(target: Any) -> str:
     """Short source-like text for a target given without its source."""
     if asyncio.iscoroutine(target):
-        code = getattr(target, "cr_code", None)
-        name = getattr(code, "co_qualname", None) or getattr(target, "__qualname__", None)
-        return f"{name or type(target).__name__}()"
+        return f"{getattr(target, '__qualname__', type(target).__name__)}()"
     if isinstance(target, functools.partial):
         return repr(target)
     name = getattr(target, "__qualname__", None) or getattr(target, "__name__", None)
@@ -139,7 +137,7 @@ class JobControl:
         self.table.add(job)
         job.on_end = self._job_ended
         if job.done():
-            job._end()
+            job.note_end()
         return job
 
     # -- ends --------------------------------------------------------------

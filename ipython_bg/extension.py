@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from IPython.core.error import UsageError
+from traitlets import TraitError
 
 from ._internals import unregister_magics
 from .hosts import UnsupportedShell
@@ -21,6 +22,11 @@ def load(shell) -> BackgroundJobs:
         magics = BackgroundJobs(shell)  # also enters shell.configurables
     except UnsupportedShell as exc:
         raise UsageError(f"ipython_bg cannot load here: {exc}") from None
+    except TraitError as exc:
+        # A value %config refused stays in the shell's config, where loading
+        # meets it again: say which, and leave nothing half made behind.
+        shell.configurables[:] = [c for c in shell.configurables if type(c) is not BackgroundJobs]
+        raise UsageError(f"ipython_bg cannot load: {exc}; set a valid value with %config") from None
     magics.session.install()
     shell.register_magics(magics)
     _loaded[id(shell)] = magics

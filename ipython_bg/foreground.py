@@ -117,8 +117,7 @@ class ForegroundRunner:
 
         ``interrupt`` replaces ``future.cancel`` as what the first Ctrl-C
         does.  After ``timeout`` seconds, or on Ctrl-Z if ``suspendable``
-        (POSIX), the wait stops while the awaitable goes on:
-        :class:`ForegroundTimeout` or :class:`ForegroundSuspended`.
+        (POSIX), the wait stops while the awaitable goes on.
         """
         __tracebackhide__ = True
         loop = self.get_loop()
@@ -138,7 +137,6 @@ class ForegroundRunner:
 
         future.add_done_callback(on_done)
         timer = loop.call_later(timeout, release, _Wait.TIMEOUT) if timeout is not None else None
-        suspendable = suspendable and hasattr(signal, "SIGTSTP")
         previous = self._take_signals(loop, interrupt or future.cancel, release, suspendable)
         try:
             reason = loop.run_until_complete(waiter)
@@ -176,6 +174,6 @@ class ForegroundRunner:
         previous = {}
         if threading.current_thread() is threading.main_thread():
             previous[signal.SIGINT] = signal.signal(signal.SIGINT, on_sigint)
-            if suspendable:
+            if suspendable and hasattr(signal, "SIGTSTP"):
                 previous[signal.SIGTSTP] = signal.signal(signal.SIGTSTP, on_sigtstp)
         return previous

@@ -91,6 +91,11 @@ class Job(asyncio.Task):
     within the job's last step and in its context.
     """
 
+    # Slots, as Task itself has no instance dict of its own to fill.
+    __slots__ = (
+        "id", "source", "kind", "call", "origin", "started", "ended", "waited", "on_end", "_inner", "_failure_tb",
+    )
+
     def __init__(
         self,
         coro,
@@ -116,7 +121,7 @@ class Job(asyncio.Task):
         self._inner = coro
         self._failure_tb = None
 
-    def _end(self, _future=None) -> None:
+    def note_end(self, _future=None) -> None:
         if self.ended is not None:
             return
         call = self.call
@@ -136,7 +141,7 @@ class Job(asyncio.Task):
             # (asyncio throws the cancellation in before its first line): its
             # end is noted when it is done, and the job's own coroutine is
             # closed here, or it would warn that it was never awaited.
-            self.add_done_callback(self._end)
+            self.add_done_callback(self.note_end)
             if asyncio.iscoroutine(self._inner):
                 self._inner.close()
         return cancelling
@@ -220,7 +225,7 @@ async def _tracked(job: Job, coro):
         return await coro
     except (asyncio.CancelledError, GeneratorExit):
         # GeneratorExit: closed unfinished, as when its loop is closed under
-        # it at exit; _end sees the closed loop and tells nobody.
+        # it at exit; note_end sees the closed loop and tells nobody.
         raise
     except BaseException as exc:
         # Kept now: every later re-raise (result(), %fg) rewrites
@@ -228,4 +233,4 @@ async def _tracked(job: Job, coro):
         job._failure_tb = exc.__traceback__
         raise
     finally:
-        job._end()
+        job.note_end()
