@@ -12,6 +12,7 @@ A job comes in one of two ways: :meth:`JobControl.start` for an awaitable,
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextvars
 import functools
 import sys
@@ -292,7 +293,22 @@ def current_control() -> JobControl:
     if _control is None:
         _control = JobControl()
         _control.listeners.append(_report_failure)
+        atexit.register(_at_exit, _control)
     return _control
+
+
+def _at_exit(control: JobControl) -> None:
+    # Jobs still pending when a script ends are cancelled and their finally
+    # blocks run, rather than destroyed with asyncio's "Task was destroyed
+    # but it is pending!".
+    if control is not _control:
+        return
+    control.cancel_all()
+    loop = control.get_loop()
+    if not loop.is_running() and not loop.is_closed():
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+    control.close()
 
 
 def set_control(control: JobControl | None) -> None:
@@ -301,8 +317,9 @@ def set_control(control: JobControl | None) -> None:
 
 
 def _report_failure(job: Job) -> None:
-    # Plain Python has no prompt to show notices at: say only what went wrong.
-    if not job.cancelled() and job.exception() is not None:
+    # Plain Python has no prompt to show notices at: say only what went
+    # wrong, and only where nobody waited for the job and saw it raise.
+    if not job.waited and not job.cancelled() and job.exception() is not None:
         exc = job.exception()
         print(f"[{job.id}] failed  {job.source}  {type(exc).__name__}: {exc}", file=sys.stderr)
 

@@ -146,6 +146,21 @@ class Job(asyncio.Task):
                 self._inner.close()
         return cancelling
 
+    def __await__(self):
+        # A job made before asyncio.run() lives on the loop that was current
+        # then, which asyncio.run()'s new loop does not run: say so, rather
+        # than asyncio's "attached to a different loop".
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is not None and running is not self.get_loop():
+            raise RuntimeError(
+                f"job {self.id} ({self.source}) runs on another event loop than this one: start it inside "
+                "the coroutine that asyncio.run() runs, or wait for it with run_in_foreground()"
+            )
+        return (yield from super().__await__())
+
     # -- state -----------------------------------------------------------
 
     @property

@@ -288,6 +288,7 @@ class BackgroundJobs(Magics):
     @argument("-k", "--kill", nargs="+", metavar="SPEC", help="cancel these jobs")
     @argument("-c", "--clear", action="store_true", help="forget finished jobs")
     @argument("-t", "--traceback", metavar="SPEC", help="show the full traceback of a failed job")
+    @argument("-d", "--debug", metavar="SPEC", help="open the debugger on a failed job's failure, in its frames")
     @argument("-w", "--watch", action="store_true", help="keep the table up to date until its jobs have ended")
     @argument("specs", nargs="*", metavar="SPEC", help="show only these jobs")
     @no_var_expand
@@ -304,6 +305,8 @@ class BackgroundJobs(Magics):
                 return session.cancel(table.resolve_all(args.kill))
             if args.clear:
                 return table.forget_finished()
+            if args.debug:
+                return session.post_mortem(table.resolve(args.debug))
             if args.traceback:
                 job = table.resolve(args.traceback)
                 text = job.format_traceback()

@@ -218,6 +218,18 @@ class Session:
             job.cancel()
         return targets
 
+    def post_mortem(self, job: Job) -> None:
+        """IPython's debugger on ``job``'s failure, in the user's frames (as
+        ``%debug`` does for the last cell's error, which stays as it was)."""
+        if job.state is not JobState.FAILED:
+            raise SessionError(f"job {job.id} has not failed (it is {job.state.value})")
+        tb = job.failure_traceback()
+        if tb is None:
+            raise SessionError(f"job {job.id} failed outside Python code of yours: there is no frame to debug")
+        debugger = self.shell.debugger_cls()
+        debugger.reset()
+        debugger.interaction(None, tb)
+
     def assign(self, target: str, assign, value) -> None:
         """``target = value`` in the user namespace, or SessionError saying why not."""
         try:

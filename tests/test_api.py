@@ -316,3 +316,51 @@ def test_assignment_targets_land_in_the_namespace():
     assert ns["x"] == 1 and (ns["a"], ns["b"], ns["c"]) == (1, 2, [3, 4])
     assert ns["d"] == {"k": "v"} and ns["obj"].attr == "v"
     assert parse_statement("a, b = f()", ns).target == "a, b"
+
+
+PLAIN_SCRIPT = """
+import asyncio
+from ipython_bg import run_in_background, run_in_foreground
+
+async def boom():
+    raise ValueError("caught by me")
+
+async def slow():
+    try:
+        await asyncio.sleep(100)
+    finally:
+        print("finally ran")
+
+job = run_in_background(boom())
+try:
+    run_in_foreground(job)
+except ValueError as exc:
+    print("caught", exc)
+run_in_background(slow())
+early = run_in_background(asyncio.sleep(0, "early"))
+
+async def main():
+    try:
+        return await early
+    except RuntimeError as exc:
+        return str(exc)
+
+print(asyncio.run(main()))
+run_in_foreground(asyncio.sleep(0.01))
+print("end")
+"""
+
+
+def test_plain_python_script_ends_cleanly():
+    """A caught failure is not printed again; a job still pending at the
+    end runs its finally block, with no asyncio warning; a job awaited on
+    another loop says what to do."""
+    out = subprocess.run(
+        [sys.executable, "-W", "default", "-c", PLAIN_SCRIPT], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "caught caught by me"
+    assert "runs on another event loop" in lines[1] and "inside the coroutine that asyncio.run() runs" in lines[1]
+    assert lines[2:] == ["end", "finally ran"]
+    assert out.stderr == ""
