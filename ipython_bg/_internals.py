@@ -19,10 +19,19 @@ __all__ = [
     "option_takes_value",
     "raise_in_thread",
     "register_source",
+    "running_loop",
     "set_ipython_loop",
     "set_selector",
     "unregister_magics",
 ]
+
+
+def running_loop():
+    """The running event loop, or ``None``.  ``asyncio.get_running_loop()``
+    raises instead, and jobs started from a synchronous cell would pay for
+    an exception each; ``asyncio._get_running_loop`` is the same lookup
+    without it (Python 3.7-3.13)."""
+    return asyncio._get_running_loop()
 
 
 def get_selector(loop: asyncio.AbstractEventLoop):

@@ -18,6 +18,7 @@ import functools
 import sys
 from typing import Any, Callable, Iterable
 
+from ._internals import running_loop
 from .calls import finish_call, submit
 from .foreground import ForegroundRunner, ForegroundSuspended, ForegroundTimeout, JobCancelled, results
 from .jobs import Job, is_awaitable
@@ -69,13 +70,11 @@ class JobControl:
         self.process_workers = process_workers
         self._processes: ForkPool | None = None
         self._ended: list[tuple[Job, contextvars.Context]] = []
+        self._on_end = self._job_ended  # one bound method for every job
 
     def loop(self) -> asyncio.AbstractEventLoop:
         """The loop jobs start on: the running one, else ``get_loop()``'s."""
-        try:
-            return asyncio.get_running_loop()
-        except RuntimeError:
-            return self.get_loop()
+        return running_loop() or self.get_loop()
 
     @property
     def processes(self) -> ForkPool:
@@ -100,9 +99,10 @@ class JobControl:
         only if it outlives its wait).  A Job is taken as it is."""
         if isinstance(awaitable, Job):
             job = awaitable
-        elif asyncio.iscoroutine(awaitable) or is_awaitable(awaitable):
-            coro = awaitable if asyncio.iscoroutine(awaitable) else _await(awaitable)
-            job = Job(coro, loop=self.loop(), source=source or describe(awaitable), origin=origin)
+        elif asyncio.iscoroutine(awaitable):
+            job = Job(awaitable, loop=self.loop(), source=source or f"{awaitable.__qualname__}()", origin=origin)
+        elif is_awaitable(awaitable):
+            job = Job(_await(awaitable), loop=self.loop(), source=source or describe(awaitable), origin=origin)
         else:
             raise TypeError(f"cannot run {type(awaitable).__name__} in the background: give an awaitable")
         if keep:
@@ -136,7 +136,7 @@ class JobControl:
         if job.id is not None:
             return job
         self.table.add(job)
-        job.on_end = self._job_ended
+        job.on_end = self._on_end
         if job.done():
             job.note_end()
         return job
@@ -332,13 +332,9 @@ def run_in_background(target: Any, *, executor=None) -> Job:
     ``executor``.  The job runs whenever the loop runs.
     """
     control = current_control()
-    if isinstance(target, Job) or is_awaitable(target):
-        return control.start(target)
-    if callable(target):
+    if callable(target) and not is_awaitable(target):
         return control.start_call(target, executor=executor)
-    raise TypeError(
-        f"cannot run {type(target).__name__} in the background: give a coroutine, an awaitable or a callable"
-    )
+    return control.start(target)
 
 
 def run_in_foreground(target: Any, *, timeout: float | None = None):
