@@ -153,7 +153,7 @@ class JobControl:
 
     def _report(self) -> None:
         ended, self._ended = self._ended, []
-        self.table.mark_finished(job for job, _ in ended)
+        self.table.mark_finished([job for job, _ in ended])
         for job, context in ended:
             if not job.cancelled():
                 # Retrieving the exception keeps asyncio from logging "Task
