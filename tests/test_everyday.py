@@ -1,0 +1,151 @@
+"""Everyday lines: objects with an async interface are made on the loop,
+asyncio.run and friends block in a thread.  Against a real InteractiveShell, and the engine without one."""
+
+import asyncio
+import gc
+import threading
+import warnings
+
+import aiohttp
+import pytest
+import websockets
+
+from ipython_bg.jobs import JobKind
+
+from helpers import run
+
+CLASSES = """
+made_in = []
+
+def note_where():
+    # Fails, as in a worker thread, where no loop runs.
+    made_in.append((threading.current_thread().name, asyncio.get_running_loop()))
+
+class Ticket:
+    def __init__(self, n):
+        note_where()
+        self.n = n
+    def __await__(self):
+        yield from asyncio.sleep(0).__await__()
+        return 2 * self.n
+
+class Connection:
+    def __init__(self):
+        note_where()
+    async def __aenter__(self):
+        return self
+    async def __aexit__(self, *exc):
+        return None
+
+class Ticks:
+    def __init__(self, n):
+        note_where()
+        self.left = n
+    def __aiter__(self):
+        return self
+    async def __anext__(self):
+        if not self.left:
+            raise StopAsyncIteration
+        self.left -= 1
+        return self.left
+
+def connect() -> Connection:
+    return Connection()
+
+def connect_later() -> "Connection":
+    return Connection()
+
+class Plain:
+    def __init__(self):
+        self.thread = threading.current_thread().name
+
+def plain() -> int:
+    return threading.current_thread().name
+"""
+
+
+@pytest.fixture
+def classes(shell):
+    run(shell, CLASSES)
+    return shell
+
+
+def job_loop(shell):
+    return shell.magics_manager.registry["BackgroundJobs"].session.control.get_loop()
+
+
+def no_never_awaited(caught):
+    gc.collect()
+    return not [w for w in caught if "never awaited" in str(w.message)]
+
+
+# -- 1. classes and factories with an async interface ------------------------
+
+
+@pytest.mark.parametrize("line", ["Connection()", "connect()", "connect_later()"])
+def test_an_async_context_manager_is_made_on_the_loop_and_is_the_result(classes, line):
+    run(classes, f"value = %fg {line}")
+    ns = classes.user_ns
+    assert type(ns["value"]).__name__ == "Connection"
+    assert ns["made_in"] == [(threading.current_thread().name, job_loop(classes))]
+
+
+def test_an_awaitable_instance_becomes_the_job(classes):
+    assert run(classes, "%fg Ticket(21)") == 42
+    assert classes.user_ns["made_in"][0][0] == threading.current_thread().name
+
+
+def test_an_async_iterator_in_the_background_is_a_finished_job(classes):
+    job = run(classes, "%bg ticks = Ticks(2)")
+    assert job.kind is JobKind.COROUTINE
+    run(classes, "%fg")
+    run(classes, "%%fg\nseen = [n async for n in ticks]\n")
+    assert classes.user_ns["seen"] == [1, 0]
+
+
+def test_calls_without_an_async_interface_still_go_to_a_thread(classes):
+    assert run(classes, "%bg Plain()").kind is JobKind.THREAD
+    assert run(classes, "%fg plain()") != threading.current_thread().name
+
+
+def test_websockets_serve_and_connect(shell):
+    run(shell, "import websockets")
+    run(shell, "async def echo(ws):\n    async for message in ws:\n        await ws.send(message)\n")
+    run(shell, "server = %fg websockets.serve(echo, '127.0.0.1', 0)")
+    run(shell, "port = server.sockets[0].getsockname()[1]")
+    run(shell, "ws = %fg websockets.connect(f'ws://127.0.0.1:{port}')")
+    run(shell, "%fg ws.send('hello')")
+    assert run(shell, "%fg ws.recv()") == "hello"
+    run(shell, "%fg ws.close()")
+    run(shell, "server.close()")
+    run(shell, "%fg server.wait_closed()")
+
+
+def test_aiohttp_client_session(shell):
+    run(shell, "import aiohttp")
+    run(shell, "session = %fg aiohttp.ClientSession()")
+    assert isinstance(shell.user_ns["session"], aiohttp.ClientSession)
+    run(shell, "%fg session.close()")
+    assert shell.user_ns["session"].closed
+
+
+# -- 2. asyncio's blocking entry points ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "asyncio.run(main())",
+        "asyncio.Runner().run(main())",
+        "asyncio.new_event_loop().run_until_complete(main())",
+    ],
+)
+def test_a_blocking_entry_point_runs_in_a_thread_on_its_own_loop(shell, line):
+    run(shell, "async def main():\n    await asyncio.sleep(0.01)\n    return threading.current_thread().name\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        job = run(shell, f"%bg where = {line}")
+        assert job.kind is JobKind.THREAD
+        run(shell, "%fg")
+        assert shell.user_ns["where"] != threading.current_thread().name
+        assert no_never_awaited(caught)
