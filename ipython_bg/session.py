@@ -248,9 +248,22 @@ class Session:
                 name = self.settings.result_name.format(id=job.id)
                 self.shell.user_ns[name] = result
                 names.append(name)
+        elif _needs_the_loop(job):
+            note = "it needs a running event loop: try --no-thread"
         if not job.waited and self.settings.notify != "off":
             marker = self.control.table.marker(job)
             self.host.notify(notice(job, marker, tuple(names), note), state=job.state.value)
+
+
+def _needs_the_loop(job: Job) -> bool:
+    """A thread job that failed because what it called wants the event loop
+    (asyncio's "no running event loop"): ``--no-thread`` calls it on the loop."""
+    exc = None if job.cancelled() else job.exception()
+    return (
+        job.kind is JobKind.THREAD
+        and isinstance(exc, RuntimeError)
+        and "no running event loop" in str(exc)
+    )
 
 
 def _job_html(job: Job) -> str:

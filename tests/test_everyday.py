@@ -1,5 +1,6 @@
 """Everyday lines: objects with an async interface are made on the loop,
-asyncio.run and friends block in a thread.  Against a real InteractiveShell, and the engine without one."""
+asyncio.run and friends block in a thread, and a thread job that
+wanted the loop says so.  Against a real InteractiveShell, and the engine without one."""
 
 import asyncio
 import gc
@@ -149,3 +150,25 @@ def test_a_blocking_entry_point_runs_in_a_thread_on_its_own_loop(shell, line):
         run(shell, "%fg")
         assert shell.user_ns["where"] != threading.current_thread().name
         assert no_never_awaited(caught)
+
+
+# -- 3. the hint for a thread job that wanted the loop -------------------------------
+
+
+def test_a_thread_job_wanting_the_loop_suggests_no_thread(shell, capsys):
+    run(shell, "def needs_loop():\n    return asyncio.get_running_loop()\n")
+    run(shell, "%bg needs_loop()")
+    capsys.readouterr()
+    run(shell, "%%fg\nawait asyncio.sleep(0.05)\n")
+    out = capsys.readouterr().out
+    assert "[1]+ failed  thread  needs_loop()  RuntimeError: no running event loop" in out
+    assert "try --no-thread" in out
+
+
+def test_other_failures_get_no_such_hint(shell, capsys):
+    run(shell, "def fails():\n    raise RuntimeError('other')\n")
+    run(shell, "%bg fails()")
+    capsys.readouterr()
+    run(shell, "%%fg\nawait asyncio.sleep(0.05)\n")
+    out = capsys.readouterr().out
+    assert "RuntimeError: other" in out and "--no-thread" not in out
