@@ -1,16 +1,20 @@
 """Everyday lines: objects with an async interface are made on the loop,
-asyncio.run and friends block in a thread, and a thread job that
-wanted the loop says so.  Against a real InteractiveShell, and the engine without one."""
+asyncio.run and friends block in a thread, and a refused %fg starts
+nothing.  Against a real InteractiveShell, and the engine without one."""
 
 import asyncio
 import gc
 import threading
+import time
 import warnings
 
 import aiohttp
 import pytest
 import websockets
+from IPython.core.error import UsageError
 
+from ipython_bg import run_in_foreground
+from ipython_bg.foreground import LoopBusy
 from ipython_bg.jobs import JobKind
 
 from helpers import run
@@ -172,3 +176,42 @@ def test_other_failures_get_no_such_hint(shell, capsys):
     run(shell, "%%fg\nawait asyncio.sleep(0.05)\n")
     out = capsys.readouterr().out
     assert "RuntimeError: other" in out and "--no-thread" not in out
+
+
+# -- 4. a refused wait starts nothing -------------------------------------------------
+
+
+@pytest.mark.parametrize("line", ["bump()", "bump_async()", "asyncio.sleep(bump())"])
+def test_fg_that_cannot_wait_starts_nothing(shell, line):
+    run(shell, "calls = []\ndef bump():\n    calls.append(1)\nasync def bump_async():\n    bump()\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = shell.run_cell(f"await asyncio.sleep(0)\n%fg {line}\n")
+        time.sleep(0.05)  # a call handed to a thread would have run by now
+        run(shell, "%%fg\nawait asyncio.sleep(0.01)\n")  # and a scheduled coroutine now
+        assert no_never_awaited(caught)
+    assert isinstance(result.error_in_exec, UsageError)
+    assert "cannot wait here" in str(result.error_in_exec)
+    assert shell.user_ns["calls"] == []
+    assert len(run(shell, "%jobs")) == 0
+
+
+def test_run_in_foreground_inside_a_running_loop_starts_nothing():
+    calls = []
+
+    async def work():
+        calls.append("coroutine")
+
+    async def inside():
+        with pytest.raises(LoopBusy):
+            run_in_foreground(lambda: calls.append("callable"))
+        with pytest.raises(LoopBusy):
+            run_in_foreground(work())
+        await asyncio.sleep(0.05)  # a started job would have run by now
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        asyncio.run(inside())
+        time.sleep(0.05)
+        assert no_never_awaited(caught)
+    assert calls == []
