@@ -127,10 +127,18 @@ def test_websockets_serve_and_connect(shell):
 
 
 def test_aiohttp_client_session(shell):
-    run(shell, "import aiohttp")
+    run(shell, "import aiohttp\nfrom aiohttp import web")
+    run(shell, "async def hello(request):\n    return web.Response(text='hi')\n")
+    run(shell, "app = web.Application()\napp.router.add_get('/', hello)\nrunner = web.AppRunner(app)")
+    run(shell, "%fg runner.setup()")
+    run(shell, "%fg web.TCPSite(runner, '127.0.0.1', 0).start()")
     run(shell, "session = %fg aiohttp.ClientSession()")
     assert isinstance(shell.user_ns["session"], aiohttp.ClientSession)
+    # session.get(...) -> _RequestContextManager, a generic: made on the loop too
+    run(shell, "response = %fg session.get('http://%s:%d/' % runner.addresses[0][:2])")
+    assert run(shell, "%fg response.text()") == "hi"
     run(shell, "%fg session.close()")
+    run(shell, "%fg runner.cleanup()")
     assert shell.user_ns["session"].closed
 
 
