@@ -164,6 +164,18 @@ def test_a_blocking_entry_point_runs_in_a_thread_on_its_own_loop(shell, line):
         assert no_never_awaited(caught)
 
 
+def test_running_the_job_loop_itself_is_refused(shell):
+    run(shell, "async def main():\n    return 1\n")
+    shell.user_ns["job_loop"] = job_loop(shell)  # as IPython's get_asyncio_loop() gives it
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = shell.run_cell("%bg job_loop.run_until_complete(main())")
+        assert no_never_awaited(caught)
+    assert isinstance(result.error_in_exec, UsageError)
+    assert "a job cannot run the job loop" in str(result.error_in_exec)
+    assert len(run(shell, "%jobs")) == 0
+
+
 # -- 3. the hint for a thread job that wanted the loop -------------------------------
 
 
