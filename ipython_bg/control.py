@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable
 
 from ._internals import running_loop
 from .calls import finish_call, submit
-from .foreground import ForegroundRunner, ForegroundSuspended, ForegroundTimeout, JobCancelled, results
+from .foreground import ForegroundRunner, ForegroundSuspended, ForegroundTimeout, JobCancelled, LoopBusy, results
 from .jobs import Job, is_awaitable
 from .table import JobTable
 from .workers import DaemonThreadPool, ForkPool
@@ -185,6 +185,17 @@ class JobControl:
 
     # -- waiting -------------------------------------------------------------
 
+    def can_block(self) -> bool:
+        """Whether a wait here may run the job loop: not where a loop already
+        runs this thread (the job loop in a kernel or an await cell, or
+        another inside ``asyncio.run``).  Checked before a job is made, so a
+        refused wait has started nothing."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return not self.get_loop().is_running()
+        return False
+
     def foreground(self, job: Job, *, timeout: float | None = None, suspendable: bool = False):
         """Wait for a job made with ``keep=False`` and return its result; if
         the wait stops first (``timeout``, or Ctrl-Z when ``suspendable``)
@@ -343,6 +354,10 @@ def run_in_foreground(target: Any, *, timeout: float | None = None):
     meanwhile; Ctrl-C cancels ``target`` only."""
     __tracebackhide__ = True
     control = current_control()
+    if not control.can_block():
+        if asyncio.iscoroutine(target):
+            target.close()  # never started: no "was never awaited" warning
+        raise LoopBusy("the event loop is already running here: use `await` instead")
     if isinstance(target, Job):
         return control.wait([target], timeout=timeout)[0]
     if callable(target) and not is_awaitable(target):

@@ -265,20 +265,21 @@ class BackgroundJobs(Magics):
         """
         __tracebackhide__ = True  # a job's failure should show the job's frames, not ours
         with usage_errors("fg"):
-            return waiting.run(self.session, self._plan(line, cell))
+            return waiting.run(self.session, self._plan(line, cell, blocking=True))
 
     async def _fg_async(self, line: str, cell: str | None = None):
         """``%fg`` where the loop already runs the cell (a Jupyter kernel)."""
         __tracebackhide__ = True
         with usage_errors("fg"):
-            return await waiting.run_async(self.session, self._plan(line, cell))
+            return await waiting.run_async(self.session, self._plan(line, cell, blocking=False))
 
-    def _plan(self, line: str, cell: str | None) -> waiting.Plan:
+    def _plan(self, line: str, cell: str | None, *, blocking: bool) -> waiting.Plan:
         options, text = split_options(self.fg, line)
         if cell is not None and text:
             raise UsageError(f"%%fg takes options only on its first line, not {text!r}")
         mode = _mode(options, None)
-        return waiting.plan(self.session, text, cell, mode=mode, timeout=_timeout(options.timeout))
+        timeout = _timeout(options.timeout)
+        return waiting.plan(self.session, text, cell, mode=mode, timeout=timeout, blocking=blocking)
 
     # -- %jobs ---------------------------------------------------------------------
 

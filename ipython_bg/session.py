@@ -24,7 +24,7 @@ from .calls import is_dask_client
 from .control import JobControl, set_control
 from .hosts import Host, TerminalHost, UnsupportedShell
 from .jobs import Job, JobKind, JobState
-from .statements import StatementError, Work, evaluate, parse_statement
+from .statements import StatementError, Work, blocks_on_a_loop, evaluate, parse_statement
 
 __all__ = ["Session", "SessionError", "host_for"]
 
@@ -135,6 +135,13 @@ class Session:
             raise
         except Exception as exc:
             raise SessionError(f"{text}: {_describe_exception(exc)}") from None
+        if blocks_on_a_loop(work.func) and getattr(work.func, "__self__", None) is self.control.get_loop():
+            # loop.run_until_complete(...) on the job loop, from a worker,
+            # would run one loop in two threads.
+            for value in (*work.args, *work.kwargs.values()):
+                if inspect.iscoroutine(value):
+                    value.close()  # never started: no "never awaited" warning
+            raise SessionError(f"{statement.source}: a job cannot run the job loop; use %fg or await")
         return statement, work
 
     def job_for(self, work: Work, source: str, *, executor=None, keep: bool) -> Job:
@@ -260,9 +267,22 @@ class Session:
                 name = self.settings.result_name.format(id=job.id)
                 self.shell.user_ns[name] = result
                 names.append(name)
+        elif _needs_the_loop(job):
+            note = "it needs a running event loop: try --no-thread"
         if not job.waited and self.settings.notify != "off":
             marker = self.control.table.marker(job)
             self.host.notify(notice(job, marker, tuple(names), note), state=job.state.value)
+
+
+def _needs_the_loop(job: Job) -> bool:
+    """A thread job that failed because what it called wants the event loop
+    (asyncio's "no running event loop"): ``--no-thread`` calls it on the loop."""
+    exc = None if job.cancelled() else job.exception()
+    return (
+        job.kind is JobKind.THREAD
+        and isinstance(exc, RuntimeError)
+        and "no running event loop" in str(exc)
+    )
 
 
 def _job_html(job: Job) -> str:

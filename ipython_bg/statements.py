@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import builtins
 import functools
 import inspect
 import types
+import typing
 from typing import Any, Callable
 
 from .jobs import Job, is_awaitable
@@ -169,6 +171,59 @@ def belongs_to_asyncio(func) -> bool:
     return module == "asyncio" or module.startswith("asyncio.")
 
 
+# asyncio's entry points that run a loop to the end: they block, so they go
+# to a worker thread (where ``asyncio.run`` makes a loop of its own), never
+# onto the job loop, which they could not run from inside.
+_BLOCKING_LOOP_METHODS = frozenset({"run_until_complete", "run_forever"})
+
+
+def blocks_on_a_loop(func) -> bool:
+    """True for ``asyncio.run``, ``loop.run_until_complete`` (and
+    ``run_forever``) and ``asyncio.Runner(...).run``."""
+    if func is asyncio.run:
+        return True
+    owner = getattr(func, "__self__", None)
+    name = getattr(func, "__name__", None)
+    if isinstance(owner, asyncio.AbstractEventLoop):
+        return name in _BLOCKING_LOOP_METHODS
+    return isinstance(owner, asyncio.Runner) and name == "run"
+
+
+def has_async_interface(cls) -> bool:
+    """True for a class whose instances are awaitable, async context managers
+    or async iterators: such objects bind to the running loop when made
+    (``aiohttp.ClientSession``, websockets' ``Server``), so they must be made
+    where the job loop runs, not in a worker thread."""
+    return isinstance(cls, type) and any(
+        hasattr(cls, name) for name in ("__await__", "__aenter__", "__aiter__", "__anext__")
+    )
+
+
+def makes_async_object(func) -> bool:
+    """True for a class with an async interface, or a function annotated to
+    return one (``websockets.serve() -> Server``)."""
+    if isinstance(func, type):
+        return has_async_interface(func)
+    if not (inspect.isfunction(func) or inspect.ismethod(func)):
+        return False
+    returns = getattr(func, "__annotations__", {}).get("return")
+    if isinstance(returns, str):
+        returns = _resolve_name(returns, getattr(inspect.unwrap(func), "__globals__", {}))
+    # A generic (``Manager[Response]``) stands for its class.
+    return has_async_interface(typing.get_origin(returns) or returns)
+
+
+def _resolve_name(text: str, namespace: dict):
+    """A string annotation that is a (dotted) name, looked up without
+    evaluating anything; None for anything else."""
+    text = text.split("[", 1)[0]  # ``Manager[Response]``: the class is enough
+    first, *rest = text.strip().split(".")
+    value = namespace.get(first, getattr(builtins, first, None))
+    for part in rest:
+        value = getattr(value, part, None)
+    return value
+
+
 def evaluate(
     statement: Statement,
     globals_: dict,
@@ -190,7 +245,7 @@ def evaluate(
     if mode != "loop" and statement.call_code is not None:
         func, args, kwargs = eval(statement.call_code, globals_, locals_)
         coroutine_function = mode != "thread" and is_coroutine_function(func)
-        if mode == "thread" or not (coroutine_function or belongs_to_asyncio(func)):
+        if mode == "thread" or not (coroutine_function or _runs_on_loop(func)):
             if not callable(func):
                 raise StatementError(f"{statement.source}: {type(func).__name__} object is not callable")
             return Work(None, func, args, kwargs)
@@ -198,6 +253,10 @@ def evaluate(
             value = func(*args, **kwargs)
         else:
             value = on_loop(functools.partial(func, *args, **kwargs))
+            if not (is_awaitable(value) or isinstance(value, Job)) and makes_async_object(func):
+                # An async context manager or iterator (a ClientSession):
+                # the object made is the result, as a job already over.
+                value = _ready(value)
     elif mode == "loop":
         value = on_loop(functools.partial(eval, statement.value_code, globals_, locals_))
     else:
@@ -213,6 +272,14 @@ def evaluate(
         return Work(None, value, (), {})
     wanted = "an awaitable" if mode == "loop" else "an awaitable or a callable"
     raise StatementError(f"{statement.source} gives {type(value).__name__}, not {wanted}")
+
+
+def _runs_on_loop(func) -> bool:
+    return (belongs_to_asyncio(func) or makes_async_object(func)) and not blocks_on_a_loop(func)
+
+
+async def _ready(value):
+    return value
 
 
 def _call(function):

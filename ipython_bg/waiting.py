@@ -30,8 +30,21 @@ class Plan:
         self.assign = assign
 
 
-def plan(session: Session, text: str, cell: str | None, *, mode: str, timeout: float | None) -> Plan:
-    """What ``%fg TEXT`` (or the ``%%fg`` cell) waits for."""
+_CANNOT_WAIT = (
+    "cannot wait here: the event loop is already running this cell "
+    "(use `await` on the job or awaitable instead)"
+)
+
+
+def plan(
+    session: Session, text: str, cell: str | None, *, mode: str, timeout: float | None, blocking: bool = True
+) -> Plan:
+    """What ``%fg TEXT`` (or the ``%%fg`` cell) waits for.  A ``blocking``
+    wait that cannot block is refused before anything of the line is
+    evaluated: otherwise the job would start anyway, and following the
+    advice to ``await`` would run it a second time."""
+    if blocking and not session.control.can_block():
+        raise SessionError(_CANNOT_WAIT)
     if cell is not None:
         return Plan([session.cell_job(cell, None, keep=False)], True, timeout)
     words = text.split()
@@ -70,10 +83,7 @@ def _outcome(session: Session, plan: Plan):
     except JobCancelled as exc:
         raise SessionError(f"[{exc.job.id}] {exc.job.source} was cancelled") from None
     except LoopBusy:
-        raise SessionError(
-            "cannot wait here: the event loop is already running this cell "
-            "(use `await` on the job or awaitable instead)"
-        ) from None
+        raise SessionError(_CANNOT_WAIT) from None
     except (ForegroundTimeout, ForegroundSuspended) as exc:
         if plan.new and plan.assign is not None:
             # The job went on in the background: so does its assignment.

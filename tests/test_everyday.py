@@ -1,0 +1,237 @@
+"""Everyday lines: objects with an async interface are made on the loop,
+asyncio.run and friends block in a thread, and a refused %fg starts
+nothing.  Against a real InteractiveShell, and the engine without one."""
+
+import asyncio
+import gc
+import threading
+import time
+import warnings
+
+import aiohttp
+import pytest
+import websockets
+from IPython.core.error import UsageError
+
+from ipython_bg import run_in_foreground
+from ipython_bg.foreground import LoopBusy
+from ipython_bg.jobs import JobKind
+
+from helpers import run
+
+CLASSES = """
+made_in = []
+
+def note_where():
+    # Fails, as in a worker thread, where no loop runs.
+    made_in.append((threading.current_thread().name, asyncio.get_running_loop()))
+
+class Ticket:
+    def __init__(self, n):
+        note_where()
+        self.n = n
+    def __await__(self):
+        yield from asyncio.sleep(0).__await__()
+        return 2 * self.n
+
+class Connection:
+    def __init__(self):
+        note_where()
+    async def __aenter__(self):
+        return self
+    async def __aexit__(self, *exc):
+        return None
+
+class Ticks:
+    def __init__(self, n):
+        note_where()
+        self.left = n
+    def __aiter__(self):
+        return self
+    async def __anext__(self):
+        if not self.left:
+            raise StopAsyncIteration
+        self.left -= 1
+        return self.left
+
+def connect() -> Connection:
+    return Connection()
+
+def connect_later() -> "Connection":
+    return Connection()
+
+class Plain:
+    def __init__(self):
+        self.thread = threading.current_thread().name
+
+def plain() -> int:
+    return threading.current_thread().name
+"""
+
+
+@pytest.fixture
+def classes(shell):
+    run(shell, CLASSES)
+    return shell
+
+
+def job_loop(shell):
+    return shell.magics_manager.registry["BackgroundJobs"].session.control.get_loop()
+
+
+def no_never_awaited(caught):
+    gc.collect()
+    return not [w for w in caught if "never awaited" in str(w.message)]
+
+
+# -- 1. classes and factories with an async interface ------------------------
+
+
+@pytest.mark.parametrize("line", ["Connection()", "connect()", "connect_later()"])
+def test_an_async_context_manager_is_made_on_the_loop_and_is_the_result(classes, line):
+    run(classes, f"value = %fg {line}")
+    ns = classes.user_ns
+    assert type(ns["value"]).__name__ == "Connection"
+    assert ns["made_in"] == [(threading.current_thread().name, job_loop(classes))]
+
+
+def test_an_awaitable_instance_becomes_the_job(classes):
+    assert run(classes, "%fg Ticket(21)") == 42
+    assert classes.user_ns["made_in"][0][0] == threading.current_thread().name
+
+
+def test_an_async_iterator_in_the_background_is_a_finished_job(classes):
+    job = run(classes, "%bg ticks = Ticks(2)")
+    assert job.kind is JobKind.COROUTINE
+    run(classes, "%fg")
+    run(classes, "%%fg\nseen = [n async for n in ticks]\n")
+    assert classes.user_ns["seen"] == [1, 0]
+
+
+def test_calls_without_an_async_interface_still_go_to_a_thread(classes):
+    assert run(classes, "%bg Plain()").kind is JobKind.THREAD
+    assert run(classes, "%fg plain()") != threading.current_thread().name
+
+
+def test_websockets_serve_and_connect(shell):
+    run(shell, "import websockets")
+    run(shell, "async def echo(ws):\n    async for message in ws:\n        await ws.send(message)\n")
+    run(shell, "server = %fg websockets.serve(echo, '127.0.0.1', 0)")
+    run(shell, "port = server.sockets[0].getsockname()[1]")
+    run(shell, "ws = %fg websockets.connect(f'ws://127.0.0.1:{port}')")
+    run(shell, "%fg ws.send('hello')")
+    assert run(shell, "%fg ws.recv()") == "hello"
+    run(shell, "%fg ws.close()")
+    run(shell, "server.close()")
+    run(shell, "%fg server.wait_closed()")
+
+
+def test_aiohttp_client_session(shell):
+    run(shell, "import aiohttp\nfrom aiohttp import web")
+    run(shell, "async def hello(request):\n    return web.Response(text='hi')\n")
+    run(shell, "app = web.Application()\napp.router.add_get('/', hello)\nrunner = web.AppRunner(app)")
+    run(shell, "%fg runner.setup()")
+    run(shell, "%fg web.TCPSite(runner, '127.0.0.1', 0).start()")
+    run(shell, "session = %fg aiohttp.ClientSession()")
+    assert isinstance(shell.user_ns["session"], aiohttp.ClientSession)
+    # session.get(...) -> _RequestContextManager, a generic: made on the loop too
+    run(shell, "response = %fg session.get('http://%s:%d/' % runner.addresses[0][:2])")
+    assert run(shell, "%fg response.text()") == "hi"
+    run(shell, "%fg session.close()")
+    run(shell, "%fg runner.cleanup()")
+    assert shell.user_ns["session"].closed
+
+
+# -- 2. asyncio's blocking entry points ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "asyncio.run(main())",
+        "asyncio.Runner().run(main())",
+        "asyncio.new_event_loop().run_until_complete(main())",
+    ],
+)
+def test_a_blocking_entry_point_runs_in_a_thread_on_its_own_loop(shell, line):
+    run(shell, "async def main():\n    await asyncio.sleep(0.01)\n    return threading.current_thread().name\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        job = run(shell, f"%bg where = {line}")
+        assert job.kind is JobKind.THREAD
+        run(shell, "%fg")
+        assert shell.user_ns["where"] != threading.current_thread().name
+        assert no_never_awaited(caught)
+
+
+def test_running_the_job_loop_itself_is_refused(shell):
+    run(shell, "async def main():\n    return 1\n")
+    shell.user_ns["job_loop"] = job_loop(shell)  # as IPython's get_asyncio_loop() gives it
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = shell.run_cell("%bg job_loop.run_until_complete(main())")
+        assert no_never_awaited(caught)
+    assert isinstance(result.error_in_exec, UsageError)
+    assert "a job cannot run the job loop" in str(result.error_in_exec)
+    assert len(run(shell, "%jobs")) == 0
+
+
+# -- 3. the hint for a thread job that wanted the loop -------------------------------
+
+
+def test_a_thread_job_wanting_the_loop_suggests_no_thread(shell, capsys):
+    run(shell, "def needs_loop():\n    return asyncio.get_running_loop()\n")
+    run(shell, "%bg needs_loop()")
+    capsys.readouterr()
+    run(shell, "%%fg\nawait asyncio.sleep(0.05)\n")
+    out = capsys.readouterr().out
+    assert "[1]+ failed  thread  needs_loop()  RuntimeError: no running event loop" in out
+    assert "try --no-thread" in out
+
+
+def test_other_failures_get_no_such_hint(shell, capsys):
+    run(shell, "def fails():\n    raise RuntimeError('other')\n")
+    run(shell, "%bg fails()")
+    capsys.readouterr()
+    run(shell, "%%fg\nawait asyncio.sleep(0.05)\n")
+    out = capsys.readouterr().out
+    assert "RuntimeError: other" in out and "--no-thread" not in out
+
+
+# -- 4. a refused wait starts nothing -------------------------------------------------
+
+
+@pytest.mark.parametrize("line", ["bump()", "bump_async()", "asyncio.sleep(bump())"])
+def test_fg_that_cannot_wait_starts_nothing(shell, line):
+    run(shell, "calls = []\ndef bump():\n    calls.append(1)\nasync def bump_async():\n    bump()\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = shell.run_cell(f"await asyncio.sleep(0)\n%fg {line}\n")
+        time.sleep(0.05)  # a call handed to a thread would have run by now
+        run(shell, "%%fg\nawait asyncio.sleep(0.01)\n")  # and a scheduled coroutine now
+        assert no_never_awaited(caught)
+    assert isinstance(result.error_in_exec, UsageError)
+    assert "cannot wait here" in str(result.error_in_exec)
+    assert shell.user_ns["calls"] == []
+    assert len(run(shell, "%jobs")) == 0
+
+
+def test_run_in_foreground_inside_a_running_loop_starts_nothing():
+    calls = []
+
+    async def work():
+        calls.append("coroutine")
+
+    async def inside():
+        with pytest.raises(LoopBusy):
+            run_in_foreground(lambda: calls.append("callable"))
+        with pytest.raises(LoopBusy):
+            run_in_foreground(work())
+        await asyncio.sleep(0.05)  # a started job would have run by now
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        asyncio.run(inside())
+        time.sleep(0.05)
+        assert no_never_awaited(caught)
+    assert calls == []
