@@ -285,7 +285,7 @@ class BackgroundJobs(Magics):
     @summary_first
     @magic_arguments()
     @argument("-l", "--long", action="store_true", help="add tracebacks of failed jobs and where running coroutines wait")
-    @argument("-k", "--kill", nargs="+", metavar="SPEC", help="cancel these jobs")
+    @argument("-k", "--kill", nargs="+", metavar="SPEC", help="cancel these jobs ('all': every unfinished one)")
     @argument("-c", "--clear", action="store_true", help="forget finished jobs")
     @argument("-t", "--traceback", metavar="SPEC", help="show the full traceback of a failed job")
     @argument("-w", "--watch", action="store_true", help="keep the table up to date until its jobs have ended")
@@ -301,7 +301,9 @@ class BackgroundJobs(Magics):
         table = session.control.table
         with usage_errors("jobs"):
             if args.kill:
-                return session.cancel(table.resolve_all(args.kill))
+                # Printed, not returned: a cell ending in %jobs -k shows one line, not a list.
+                print(session.cancel_line(args.kill))
+                return None
             if args.clear:
                 return table.forget_finished()
             if args.traceback:

@@ -25,6 +25,7 @@ from .control import JobControl, set_control
 from .hosts import Host, TerminalHost, UnsupportedShell
 from .jobs import Job, JobKind, JobState
 from .statements import StatementError, Work, evaluate, parse_statement
+from .table import name_jobs
 
 __all__ = ["Session", "SessionError", "host_for"]
 
@@ -217,6 +218,17 @@ class Session:
                 )
             job.cancel()
         return targets
+
+    def cancel_line(self, specs: list[str]) -> str:
+        """``%jobs -k SPEC ...`` or ``-k all``: cancel, and say what in one line."""
+        table = self.control.table
+        every = specs == ["all"]
+        asked = table.running() if every else table.resolve_all(specs)
+        cancelled = self.cancel(asked)
+        if not cancelled:
+            return "no unfinished jobs: nothing cancelled" if every else f"nothing cancelled: {name_jobs(asked)} had ended"
+        count = f"{len(cancelled)} jobs: " if len(cancelled) > 1 else ""
+        return f"cancelled {count}{name_jobs(cancelled)}"
 
     def assign(self, target: str, assign, value) -> None:
         """``target = value`` in the user namespace, or SessionError saying why not."""

@@ -178,12 +178,13 @@ def test_jobs_sees_a_thread_jobs_end_during_a_synchronous_cell(defs):
     assert not ns(defs)["j"].done()
 
 
-def test_jobs_kill_and_clear(defs):
+def test_jobs_kill_and_clear(defs, capsys):
     run(defs, "%bg double(1, 30)")
     run(defs, "%bg double(2)")
     run(defs, "%fg 2")
-    killed = run(defs, "%jobs -k %1")
-    assert [job.id for job in killed] == [1]
+    capsys.readouterr()
+    assert run(defs, "%jobs -k %1") is None
+    assert capsys.readouterr().out == "cancelled [1] double(1, 30)\n"
     run(defs, "%%fg\nawait asyncio.sleep(0)\n")
     assert ns(defs)["_bg2"] == 4
     states = {row.id: row.state for row in run(defs, "%jobs")}
@@ -390,3 +391,33 @@ def test_a_job_is_shown_as_html_by_the_shells_formatter(shell):
     data, _ = shell.display_formatter.format(job)
     assert 'class="ipython-bg-job' in data["text/html"] and f"[{job.id}]" in data["text/html"]
     assert data["text/plain"] == f"[{job.id}] coroutine  asyncio.sleep(0, 'x')"
+
+
+def test_jobs_kill_all_cancels_every_unfinished_job_and_says_so(defs, capsys):
+    run(defs, "%bg double(1, 30)")
+    run(defs, "%fg double(2)")  # finished: not in the count
+    run(defs, "%bg double(3)\n%fg")
+    run(defs, "gate = threading.Event()\n%bg blocking(4, gate)")
+    run(defs, "%bg double(5, 30)")
+    capsys.readouterr()
+    assert run(defs, "%jobs -k all") is None
+    out = capsys.readouterr().out
+    assert out == "cancelled 3 jobs: [1] double(1, 30), [3] blocking(4, gate), [4] double(5, 30)\n"
+    ns(defs)["gate"].set()
+    run(defs, "%%fg\nawait asyncio.sleep(0)\n")
+    assert {row.id: row.state for row in run(defs, "%jobs")}[1] is JobState.CANCELLED
+    capsys.readouterr()
+    run(defs, "%jobs -k all")
+    assert capsys.readouterr().out == "no unfinished jobs: nothing cancelled\n"
+
+
+def test_an_ambiguous_kill_names_a_few_of_the_jobs(defs):
+    for _ in range(8):
+        run(defs, "%bg double(1, 30)")
+    with pytest.raises(UsageError) as error:
+        defs.run_line_magic("jobs", "-k %?double")
+    message = str(error.value)
+    assert message.startswith("%jobs: %?double is ambiguous: it matches [1] double(1, 30), [2] double(1, 30),")
+    assert message.endswith("[5] double(1, 30) and 3 more") and "\n" not in message
+    assert all(not job.done() for job in defs.magics_manager.registry["BackgroundJobs"].session.control.table)
+    run(defs, "%jobs -k all")
