@@ -421,3 +421,19 @@ def test_an_ambiguous_kill_names_a_few_of_the_jobs(defs):
     assert message.endswith("[5] double(1, 30) and 3 more") and "\n" not in message
     assert all(not job.done() for job in defs.magics_manager.registry["BackgroundJobs"].session.control.table)
     run(defs, "%jobs -k all")
+
+
+def test_wide_characters_keep_the_jobs_columns_aligned(defs):
+    from prompt_toolkit.utils import get_cwidth
+
+    run(defs, "%bg asyncio.sleep(0, '日本語のテキスト')")
+    run(defs, "%bg asyncio.sleep(0, 'plain')")
+    run(defs, "%bg asyncio.sleep(0, '" + "漢" * 60 + "')")
+    run(defs, "%fg 1 2 3")
+    lines = [line for line in run(defs, "%jobs").text().splitlines() if line.startswith("[")]
+    # The result column starts at the same terminal column on every line.
+    starts = [get_cwidth(line[: line.rindex("  '") + 2]) for line in lines]
+    assert len(set(starts)) == 1, lines
+    # A clipped wide source or result fits its width in columns, not characters.
+    assert all(get_cwidth(line) <= get_cwidth(lines[1]) + 48 for line in lines), lines
+    assert lines[2].endswith("…") and get_cwidth(lines[2]) - starts[2] <= 48
