@@ -55,8 +55,12 @@ def split_options(magic, line: str):
     try:
         words = [shlex.split(word)[0] if word[:1] in "\"'" else word for word in words]
     except ValueError as exc:  # an unbalanced quote
-        raise UsageError(f"{exc} in the options: {line.strip()!r}") from None
-    return parser.parse_args(words), line[position:].strip()
+        raise UsageError(f"%{magic.__name__}: {exc} in the options: {line.strip()!r}") from None
+    try:
+        options = parser.parse_args(words)
+    except UsageError as exc:  # said like every other mistake of the magic
+        raise UsageError(f"%{magic.__name__}: {exc}") from None
+    return options, line[position:].strip()
 
 
 _default_options: dict = {}

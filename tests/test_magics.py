@@ -437,3 +437,17 @@ def test_wide_characters_keep_the_jobs_columns_aligned(defs):
     # A clipped wide source or result fits its width in columns, not characters.
     assert all(get_cwidth(line) <= get_cwidth(lines[1]) + 48 for line in lines), lines
     assert lines[2].endswith("…") and get_cwidth(lines[2]) - starts[2] <= 48
+
+
+def test_bg_help_shows_expr_in_its_usage_line(shell):
+    text = shell.object_inspect_text("%bg")
+    usage = text.split("::", 1)[1].split("Start a background job", 1)[0]
+    assert "%bg" in usage and "EXPR" in usage, usage
+
+
+@pytest.mark.parametrize("magic", ["bg", "fg", "jobs"])
+def test_an_unknown_option_is_said_by_its_magic(shell, magic):
+    for line in ("--bogus", "--bogus x", "-k 'x" if magic == "jobs" else "--name 'x"):
+        with pytest.raises(UsageError) as error:
+            shell.run_line_magic(magic, line)
+        assert str(error.value).startswith(f"%{magic}: "), error.value
