@@ -12,7 +12,7 @@ import shlex
 import types
 
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, no_var_expand
+from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, needs_local_scope, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Bool, CaselessStrEnum, Float, Integer, TraitError, Unicode, observe, validate
 
@@ -203,8 +203,9 @@ class BackgroundJobs(Magics):
     @argument("--name", metavar="LABEL", help="%%%%bg only: what %%jobs shows for the cell")
     @argument("expr", nargs="?", metavar="[NAME =] EXPR", help="what to run; its result goes to NAME")
     @no_var_expand
+    @needs_local_scope
     @line_cell_magic
-    def bg(self, line, cell=None):
+    def bg(self, line, cell=None, local_ns=None):
         """Start a background job and return it.
 
         %bg EXPR            a coroutine, task or other awaitable: scheduled on the loop
@@ -236,7 +237,7 @@ class BackgroundJobs(Magics):
             elif not text:
                 raise SessionError("give an expression to run, e.g. %bg asyncio.sleep(1)")
             else:
-                job = session.background(text, mode=mode, executor=where)
+                job = session.background(text, mode=mode, executor=where, local_ns=local_ns)
         if session.host.limitation:
             session.host.warn_once("limitation", session.host.limitation)
         return job
@@ -255,13 +256,15 @@ class BackgroundJobs(Magics):
     )
     @argument("expr", nargs="?", metavar="[NAME =] EXPR | SPEC ...", help="what to run, or the jobs to wait for")
     @no_var_expand
+    @needs_local_scope
     @line_cell_magic
-    def fg(self, line, cell=None):
+    def fg(self, line, cell=None, local_ns=None):
         """Run something in the foreground, or wait for jobs; return the result.
 
         %fg EXPR             run an awaitable (or a call, in a thread) to its end
         %fg                  wait for the current job (%+)
-        %fg SPEC [SPEC ...]  wait for jobs: N, %N, %+, %-, %name, %?text
+        %fg SPEC [SPEC ...]  wait for jobs: N, %N, %+, %-, %name, %?text, or
+                             names of Job objects
         %%fg                 run the cell with top-level await, even without autoawait
 
         A failed job's exception is raised here.  Ctrl-C cancels the
@@ -269,7 +272,7 @@ class BackgroundJobs(Magics):
         """
         __tracebackhide__ = True  # a job's failure should show the job's frames, not ours
         with usage_errors("fg"):
-            return waiting.run(self.session, self._plan(line, cell))
+            return waiting.run(self.session, self._plan(line, cell, local_ns))
 
     async def _fg_async(self, line: str, cell: str | None = None):
         """``%fg`` where the loop already runs the cell (a Jupyter kernel)."""
@@ -277,12 +280,12 @@ class BackgroundJobs(Magics):
         with usage_errors("fg"):
             return await waiting.run_async(self.session, self._plan(line, cell))
 
-    def _plan(self, line: str, cell: str | None) -> waiting.Plan:
+    def _plan(self, line: str, cell: str | None, local_ns: dict | None = None) -> waiting.Plan:
         options, text = split_options(self.fg, line)
         if cell is not None and text:
             raise UsageError(f"%%fg takes options only on its first line, not {text!r}")
         mode = _mode(options, None)
-        return waiting.plan(self.session, text, cell, mode=mode, timeout=_timeout(options.timeout))
+        return waiting.plan(self.session, text, cell, mode=mode, timeout=_timeout(options.timeout), local_ns=local_ns)
 
     # -- %jobs ---------------------------------------------------------------------
 

@@ -118,20 +118,24 @@ class Session:
 
     # -- starting jobs ---------------------------------------------------------
 
-    def background(self, text: str, *, mode: str = "auto", executor=None) -> Job:
-        """``%bg [NAME =] EXPR``: a job in the table."""
-        statement, work = self.evaluate(text, mode)
+    def background(self, text: str, *, mode: str = "auto", executor=None, local_ns: dict | None = None) -> Job:
+        """``%bg [NAME =] EXPR``: a job in the table; ``local_ns`` is the
+        namespace of the function the line is in, if any."""
+        statement, work = self.evaluate(text, mode, local_ns)
         job = self.job_for(work, statement.source, executor=executor or self.default_executor(), keep=True)
         if statement.assign is not None:
             self.assigners[job.id] = (statement.target, statement.assign)
         return job
 
-    def evaluate(self, text: str, mode: str):
+    def evaluate(self, text: str, mode: str, local_ns: dict | None = None):
         __tracebackhide__ = True
         shell = self.shell
+        # In a function (``def f(): return %bg g(x)``) the line sees its
+        # locals; its globals, and an assignment's target, stay the user's.
+        local_ns = shell.user_ns if local_ns is None else local_ns
         try:
             statement = parse_statement(text, shell.user_ns)
-            work = evaluate(statement, shell.user_global_ns, shell.user_ns, mode=mode, on_loop=self.control.on_loop)
+            work = evaluate(statement, shell.user_global_ns, local_ns, mode=mode, on_loop=self.control.on_loop)
         except StatementError:
             raise
         except Exception as exc:
@@ -142,10 +146,7 @@ class Session:
         """The job for a line's work: in the table if ``keep`` (``%bg``), else
         not until it has to outlive its ``%fg``."""
         if isinstance(work.awaitable, Job) and work.awaitable.id is not None:
-            job = work.awaitable
-            if job not in self.control.table:
-                raise SessionError(f"job {job.id} was forgotten (%jobs -c); await or use the Job object itself")
-            return job
+            return self.kept(work.awaitable)
         if work.awaitable is not None:
             return self.control.start(work.awaitable, source=source, origin=self.origin, keep=keep)
         try:
@@ -154,6 +155,12 @@ class Session:
             )
         except TypeError as exc:  # cannot be pickled for a process pool
             raise SessionError(str(exc)) from None
+
+    def kept(self, job: Job) -> Job:
+        """``job``, given by name or value, if the table still has it."""
+        if job.id is not None and job not in self.control.table:
+            raise SessionError(f"job {job.id} was forgotten (%jobs -c); await or use the Job object itself")
+        return job
 
     def cell_job(self, cell: str, label: str | None, *, keep: bool = True) -> Job:
         """A job for a cell body: a coroutine if it awaits, else a thread."""

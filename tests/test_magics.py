@@ -451,3 +451,40 @@ def test_an_unknown_option_is_said_by_its_magic(shell, magic):
         with pytest.raises(UsageError) as error:
             shell.run_line_magic(magic, line)
         assert str(error.value).startswith(f"%{magic}: "), error.value
+
+
+def test_bg_and_fg_say_what_is_missing_after_an_assignment(shell):
+    for magic in ("bg", "fg"):
+        with pytest.raises(UsageError) as error:
+            shell.run_line_magic(magic, "x =")
+        assert str(error.value) == f"%{magic}: nothing after `x =`: give an expression to run"
+
+
+def test_bg_of_an_await_says_to_drop_it(shell):
+    for line in ("await asyncio.sleep(0)", "x = await asyncio.sleep(0)"):
+        with pytest.raises(UsageError) as error:
+            shell.run_line_magic("bg", line)
+        assert str(error.value).startswith("%bg: drop the `await`: %bg asyncio.sleep(0) runs it in the background")
+    assert len(shell.magics_manager.registry["BackgroundJobs"].session.control.table) == 0
+
+
+def test_fg_waits_for_jobs_by_name(defs):
+    run(defs, "h1 = %bg double(1)\nh2 = %bg double(2, 0.01)\n%bg double(3)")
+    assert run(defs, "%fg h1 h2") == [2, 4]
+    assert run(defs, "%fg h2 3 h1") == [4, 6, 2]
+    with pytest.raises(UsageError):  # not a job: the line is an expression, and a bad one
+        defs.run_line_magic("fg", "h1 d")
+    run(defs, "d = 1")
+    with pytest.raises(UsageError):
+        defs.run_line_magic("fg", "h1 d")
+
+
+def test_bg_and_fg_in_a_function_see_its_locals(defs):
+    # IPython rewrites ``name = %magic`` and a line starting with one, not ``return %bg``.
+    run(defs, "def f(x):\n    job = %bg asyncio.sleep(0, x)\n    return job\n")
+    run(defs, "j = f(5)")
+    assert run(defs, "%fg") == 5
+    run(defs, "def g(y):\n    first = %bg double(y)\n    second = %bg double(y + 1)\n    results = %fg first second\n    return results\n")
+    assert run(defs, "g(1)") == [2, 4]
+    run(defs, "def h(z):\n    result = %fg double(z)\n    return result\n")
+    assert run(defs, "h(21)") == 42
