@@ -268,8 +268,7 @@ class Session:
                 self.shell.user_ns[name] = result
                 names.append(name)
         if not job.waited and self.settings.notify != "off":
-            marker = self.control.table.marker(job)
-            self.host.notify(notice(job, marker, tuple(names), note), state=job.state.value)
+            self.host.notify(notice(job, job.end_marker, tuple(names), note), state=job.state.value)
 
 
 def _job_html(job: Job) -> str:

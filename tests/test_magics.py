@@ -488,3 +488,13 @@ def test_bg_and_fg_in_a_function_see_its_locals(defs):
     assert run(defs, "g(1)") == [2, 4]
     run(defs, "def h(z):\n    result = %fg double(z)\n    return result\n")
     assert run(defs, "h(21)") == 42
+
+
+def test_a_notice_keeps_the_marker_the_job_had_while_it_ran(defs, capsys):
+    run(defs, "%bg double(1, 30)")
+    run(defs, "%bg double(2, 0.01)")  # current (+) while it runs; job 1 is current once it ends
+    capsys.readouterr()
+    run(defs, "%%fg\nawait asyncio.sleep(0.1)\n")
+    assert "[2]+ done  coroutine  double(2, 0.01) -> _bg2" in capsys.readouterr().out.splitlines()
+    assert defs.magics_manager.registry["BackgroundJobs"].session.control.table.markers() == {1: "+", 2: "-"}
+    run(defs, "%jobs -k all")
