@@ -73,6 +73,10 @@ class Host:
         # to hold an exit that would abandon running jobs.
         if hasattr(type(shell), "ask_exit"):
             shell.ask_exit = self._ask_exit
+        # Ctrl-D reaches ask_exit only after IPython's own confirm_exit
+        # question: with jobs running, ours is asked instead of both.
+        if hasattr(type(shell), "prompt_for_code"):
+            shell.prompt_for_code = self._prompt_for_code
         atexit.register(self._at_exit)
 
     def keep_task(self, task: asyncio.Task) -> None:
@@ -90,8 +94,9 @@ class Host:
         self._unhook_cells()
         if shell.loop_runner is self.control.runner:
             shell.loop_runner = self._previous_runner
-        if shell.__dict__.get("ask_exit") == self._ask_exit:
-            del shell.ask_exit
+        for name, ours in (("ask_exit", self._ask_exit), ("prompt_for_code", self._prompt_for_code)):
+            if shell.__dict__.get(name) == ours:
+                delattr(shell, name)
         self.flush()
 
     _custom_exceptions = (asyncio.CancelledError, ForegroundInterrupt, ForegroundSuspended)
@@ -228,6 +233,15 @@ class Host:
         if key not in self._warned:
             self._warned.add(key)
             print(f"ipython_bg: {message}", file=sys.stderr, flush=True)
+
+    def _prompt_for_code(self) -> str:
+        try:
+            return type(self.shell).prompt_for_code(self.shell)
+        except EOFError:
+            if not (self.settings.confirm_exit and self.control.table.running()):
+                raise  # IPython's own Ctrl-D, its question included
+            self._ask_exit()
+            return ""  # nothing to run; the loop ends if that was the exit
 
     def _ask_exit(self) -> None:
         running = self.control.table.running()
