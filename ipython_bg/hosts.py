@@ -52,6 +52,7 @@ class Host:
         self._depth = 0
         self._warned: set[str] = set()
         self._previous_runner = None
+        self._own_prompt = None  # the shell's own prompt_for_code (an instance's, under simple_prompt)
         self._owns_custom_exc = False
         self._cells = 0
         self._exit_warned_at: int | None = None
@@ -76,6 +77,7 @@ class Host:
         # Ctrl-D reaches ask_exit only after IPython's own confirm_exit
         # question: with jobs running, ours is asked instead of both.
         if hasattr(type(shell), "prompt_for_code"):
+            self._own_prompt = shell.prompt_for_code
             shell.prompt_for_code = self._prompt_for_code
         atexit.register(self._at_exit)
 
@@ -94,9 +96,12 @@ class Host:
         self._unhook_cells()
         if shell.loop_runner is self.control.runner:
             shell.loop_runner = self._previous_runner
-        for name, ours in (("ask_exit", self._ask_exit), ("prompt_for_code", self._prompt_for_code)):
-            if shell.__dict__.get(name) == ours:
-                delattr(shell, name)
+        if shell.__dict__.get("ask_exit") == self._ask_exit:
+            del shell.ask_exit
+        if shell.__dict__.get("prompt_for_code") == self._prompt_for_code:
+            del shell.prompt_for_code
+            if self._own_prompt != getattr(shell, "prompt_for_code"):
+                shell.prompt_for_code = self._own_prompt
         self.flush()
 
     _custom_exceptions = (asyncio.CancelledError, ForegroundInterrupt, ForegroundSuspended)
@@ -236,7 +241,7 @@ class Host:
 
     def _prompt_for_code(self) -> str:
         try:
-            return type(self.shell).prompt_for_code(self.shell)
+            return self._own_prompt()
         except EOFError:
             if not (self.settings.confirm_exit and self.control.table.running()):
                 raise  # IPython's own Ctrl-D, its question included
