@@ -130,7 +130,7 @@ class Session:
     def evaluate(self, text: str, mode: str, local_ns: dict | None = None):
         __tracebackhide__ = True
         shell = self.shell
-        # In a function (``def f(): return %bg g(x)``) the line sees its
+        # In a function (``def f(x): job = %bg g(x)``) the line sees its
         # locals; its globals, and an assignment's target, stay the user's.
         local_ns = shell.user_ns if local_ns is None else local_ns
         try:
@@ -233,7 +233,9 @@ class Session:
         asked = table.running() if every else table.resolve_all(specs)
         cancelled = self.cancel(asked)
         if not cancelled:
-            return "no unfinished jobs: nothing cancelled" if every else f"nothing cancelled: {name_jobs(asked)} had ended"
+            if every:
+                return "no unfinished jobs: nothing cancelled"
+            return f"nothing cancelled: {name_jobs(asked)} had ended"
         count = f"{len(cancelled)} jobs: " if len(cancelled) > 1 else ""
         return f"cancelled {count}{name_jobs(cancelled)}"
 
