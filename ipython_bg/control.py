@@ -153,6 +153,10 @@ class JobControl:
 
     def _report(self) -> None:
         ended, self._ended = self._ended, []
+        # Ranked as they ran: once finished, another job may be current.
+        markers = self.table.markers()
+        for job, _ in ended:
+            job.end_marker = markers.get(job.id, "")
         self.table.mark_finished([job for job, _ in ended])
         for job, context in ended:
             if not job.cancelled():

@@ -41,9 +41,30 @@ def short_repr(value) -> str:
     return clip(text, RESULT_WIDTH)
 
 
+def columns(text: str) -> int:
+    """How many terminal columns ``text`` takes: CJK and other wide
+    characters take two, combining ones none."""
+    if text.isascii():
+        return len(text)
+    # Imported only for such text: a kernel has not loaded prompt_toolkit.
+    from prompt_toolkit.utils import get_cwidth
+
+    return get_cwidth(text)
+
+
 def clip(text: str, width: int) -> str:
+    """``text`` on one line, at most ``width`` columns wide."""
     text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+    if text.isascii():
+        return text if len(text) <= width else text[: width - 1] + "…"
+    if columns(text) <= width:
+        return text
+    used = 0
+    for end, char in enumerate(text):
+        used += columns(char)
+        if used > width - 1:
+            return text[:end] + "…"
+    return text
 
 
 def describe_exception(exc: BaseException) -> str:
@@ -197,13 +218,21 @@ class JobsTable:
             ids = [f"[{row.id}]{row.marker}" for row in self.rows]
             cells = [row.cells for row in self.rows]
             # One format for all the rows: the widest cell of each column
-            # but the last, which runs on.
+            # but the last, which runs on.  A row with wide characters is
+            # padded by columns instead (format pads by characters).
             widths = [max(len(ident) for ident in ids)]
-            widths += [max(len(cell) for cell in column) for column in list(zip(*cells))[: len(self.columns) - 2]]
+            widths += [
+                max(map(len if "".join(column).isascii() else columns, column))
+                for column in list(zip(*cells))[: len(self.columns) - 2]
+            ]
             line = "  ".join(f"{{:<{width}}}" for width in widths) + "  {}"
             lines = []
             for ident, row, row_cells in zip(ids, self.rows, cells):
-                lines.append(line.format(ident, *row_cells).rstrip())
+                if "".join(row_cells).isascii():
+                    lines.append(line.format(ident, *row_cells).rstrip())
+                else:
+                    padded = [cell + " " * (width - columns(cell)) for cell, width in zip((ident, *row_cells), widths)]
+                    lines.append("  ".join([*padded, row_cells[-1]]).rstrip())
                 if row.details:
                     lines.extend("    " + detail for detail in row.details.splitlines())
         if self.footer:

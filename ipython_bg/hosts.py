@@ -52,6 +52,7 @@ class Host:
         self._depth = 0
         self._warned: set[str] = set()
         self._previous_runner = None
+        self._own_prompt = None  # the shell's own prompt_for_code (an instance's, under simple_prompt)
         self._owns_custom_exc = False
         self._cells = 0
         self._exit_warned_at: int | None = None
@@ -73,6 +74,11 @@ class Host:
         # to hold an exit that would abandon running jobs.
         if hasattr(type(shell), "ask_exit"):
             shell.ask_exit = self._ask_exit
+        # Ctrl-D reaches ask_exit only after IPython's own confirm_exit
+        # question: with jobs running, ours is asked instead of both.
+        if hasattr(type(shell), "prompt_for_code"):
+            self._own_prompt = shell.prompt_for_code
+            shell.prompt_for_code = self._prompt_for_code
         atexit.register(self._at_exit)
 
     def keep_task(self, task: asyncio.Task) -> None:
@@ -92,6 +98,10 @@ class Host:
             shell.loop_runner = self._previous_runner
         if shell.__dict__.get("ask_exit") == self._ask_exit:
             del shell.ask_exit
+        if shell.__dict__.get("prompt_for_code") == self._prompt_for_code:
+            del shell.prompt_for_code
+            if self._own_prompt != getattr(shell, "prompt_for_code"):
+                shell.prompt_for_code = self._own_prompt
         self.flush()
 
     _custom_exceptions = (asyncio.CancelledError, ForegroundInterrupt, ForegroundSuspended)
@@ -228,6 +238,15 @@ class Host:
         if key not in self._warned:
             self._warned.add(key)
             print(f"ipython_bg: {message}", file=sys.stderr, flush=True)
+
+    def _prompt_for_code(self) -> str:
+        try:
+            return self._own_prompt()
+        except EOFError:
+            if not (self.settings.confirm_exit and self.control.table.running()):
+                raise  # IPython's own Ctrl-D, its question included
+            self._ask_exit()
+            return ""  # nothing to run; the loop ends if that was the exit
 
     def _ask_exit(self) -> None:
         running = self.control.table.running()

@@ -93,7 +93,8 @@ class Job(asyncio.Task):
 
     # Slots, as Task itself has no instance dict of its own to fill.
     __slots__ = (
-        "id", "source", "kind", "call", "origin", "started", "ended", "waited", "on_end", "_inner", "_failure_tb",
+        "id", "source", "kind", "call", "origin", "started", "ended", "waited", "on_end", "end_marker",
+        "_inner", "_failure_tb",
     )
 
     def __init__(
@@ -118,6 +119,8 @@ class Job(asyncio.Task):
         self.ended: float | None = None
         self.waited = False  # someone waited for it in the foreground and got its outcome there
         self.on_end: Callable[[Job], object] | None = None
+        # The table's + or - for the job as it ended (bash's notice keeps it).
+        self.end_marker = ""
         self._inner = coro
         self._failure_tb = None
 

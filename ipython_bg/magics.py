@@ -12,7 +12,7 @@ import shlex
 import types
 
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, no_var_expand
+from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, needs_local_scope, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Bool, CaselessStrEnum, Float, Integer, TraitError, Unicode, observe, validate
 
@@ -55,8 +55,12 @@ def split_options(magic, line: str):
     try:
         words = [shlex.split(word)[0] if word[:1] in "\"'" else word for word in words]
     except ValueError as exc:  # an unbalanced quote
-        raise UsageError(f"{exc} in the options: {line.strip()!r}") from None
-    return parser.parse_args(words), line[position:].strip()
+        raise UsageError(f"%{magic.__name__}: {exc} in the options: {line.strip()!r}") from None
+    try:
+        options = parser.parse_args(words)
+    except UsageError as exc:  # said like every other mistake of the magic
+        raise UsageError(f"%{magic.__name__}: {exc}") from None
+    return options, line[position:].strip()
 
 
 _default_options: dict = {}
@@ -199,8 +203,9 @@ class BackgroundJobs(Magics):
     @argument("--name", metavar="LABEL", help="%%%%bg only: what %%jobs shows for the cell")
     @argument("expr", nargs="?", metavar="[NAME =] EXPR", help="what to run; its result goes to NAME")
     @no_var_expand
+    @needs_local_scope
     @line_cell_magic
-    def bg(self, line, cell=None):
+    def bg(self, line, cell=None, local_ns=None):
         """Start a background job and return it.
 
         %bg EXPR            a coroutine, task or other awaitable: scheduled on the loop
@@ -232,7 +237,7 @@ class BackgroundJobs(Magics):
             elif not text:
                 raise SessionError("give an expression to run, e.g. %bg asyncio.sleep(1)")
             else:
-                job = session.background(text, mode=mode, executor=where)
+                job = session.background(text, mode=mode, executor=where, local_ns=local_ns)
         if session.host.limitation:
             session.host.warn_once("limitation", session.host.limitation)
         return job
@@ -251,13 +256,15 @@ class BackgroundJobs(Magics):
     )
     @argument("expr", nargs="?", metavar="[NAME =] EXPR | SPEC ...", help="what to run, or the jobs to wait for")
     @no_var_expand
+    @needs_local_scope
     @line_cell_magic
-    def fg(self, line, cell=None):
+    def fg(self, line, cell=None, local_ns=None):
         """Run something in the foreground, or wait for jobs; return the result.
 
         %fg EXPR             run an awaitable (or a call, in a thread) to its end
         %fg                  wait for the current job (%+)
-        %fg SPEC [SPEC ...]  wait for jobs: N, %N, %+, %-, %name, %?text
+        %fg SPEC [SPEC ...]  wait for jobs: N, %N, %+, %-, %name, %?text, or
+                             names of Job objects
         %%fg                 run the cell with top-level await, even without autoawait
 
         A failed job's exception is raised here.  Ctrl-C cancels the
@@ -265,7 +272,7 @@ class BackgroundJobs(Magics):
         """
         __tracebackhide__ = True  # a job's failure should show the job's frames, not ours
         with usage_errors("fg"):
-            return waiting.run(self.session, self._plan(line, cell, blocking=True))
+            return waiting.run(self.session, self._plan(line, cell, local_ns, blocking=True))
 
     async def _fg_async(self, line: str, cell: str | None = None):
         """``%fg`` where the loop already runs the cell (a Jupyter kernel)."""
@@ -273,20 +280,22 @@ class BackgroundJobs(Magics):
         with usage_errors("fg"):
             return await waiting.run_async(self.session, self._plan(line, cell, blocking=False))
 
-    def _plan(self, line: str, cell: str | None, *, blocking: bool) -> waiting.Plan:
+    def _plan(self, line: str, cell: str | None, local_ns: dict | None = None, *, blocking: bool) -> waiting.Plan:
         options, text = split_options(self.fg, line)
         if cell is not None and text:
             raise UsageError(f"%%fg takes options only on its first line, not {text!r}")
         mode = _mode(options, None)
         timeout = _timeout(options.timeout)
-        return waiting.plan(self.session, text, cell, mode=mode, timeout=timeout, blocking=blocking)
+        return waiting.plan(
+            self.session, text, cell, mode=mode, timeout=timeout, blocking=blocking, local_ns=local_ns
+        )
 
     # -- %jobs ---------------------------------------------------------------------
 
     @summary_first
     @magic_arguments()
     @argument("-l", "--long", action="store_true", help="add tracebacks of failed jobs and where running coroutines wait")
-    @argument("-k", "--kill", nargs="+", metavar="SPEC", help="cancel these jobs")
+    @argument("-k", "--kill", nargs="+", metavar="SPEC", help="cancel these jobs ('all': every unfinished one)")
     @argument("-c", "--clear", action="store_true", help="forget finished jobs")
     @argument("-t", "--traceback", metavar="SPEC", help="show the full traceback of a failed job")
     @argument("-d", "--debug", metavar="SPEC", help="open the debugger on a failed job's failure, in its frames")
@@ -303,7 +312,9 @@ class BackgroundJobs(Magics):
         table = session.control.table
         with usage_errors("jobs"):
             if args.kill:
-                return session.cancel(table.resolve_all(args.kill))
+                # Printed, not returned: a cell ending in %jobs -k shows one line, not a list.
+                print(session.cancel_line(args.kill))
+                return None
             if args.clear:
                 return table.forget_finished()
             if args.debug:

@@ -25,6 +25,7 @@ from .control import JobControl, set_control
 from .hosts import Host, TerminalHost, UnsupportedShell
 from .jobs import Job, JobKind, JobState
 from .statements import StatementError, Work, blocks_on_a_loop, evaluate, parse_statement
+from .table import name_jobs
 
 __all__ = ["Session", "SessionError", "host_for"]
 
@@ -117,20 +118,24 @@ class Session:
 
     # -- starting jobs ---------------------------------------------------------
 
-    def background(self, text: str, *, mode: str = "auto", executor=None) -> Job:
-        """``%bg [NAME =] EXPR``: a job in the table."""
-        statement, work = self.evaluate(text, mode)
+    def background(self, text: str, *, mode: str = "auto", executor=None, local_ns: dict | None = None) -> Job:
+        """``%bg [NAME =] EXPR``: a job in the table; ``local_ns`` is the
+        namespace of the function the line is in, if any."""
+        statement, work = self.evaluate(text, mode, local_ns)
         job = self.job_for(work, statement.source, executor=executor or self.default_executor(), keep=True)
         if statement.assign is not None:
             self.assigners[job.id] = (statement.target, statement.assign)
         return job
 
-    def evaluate(self, text: str, mode: str):
+    def evaluate(self, text: str, mode: str, local_ns: dict | None = None):
         __tracebackhide__ = True
         shell = self.shell
+        # In a function (``def f(x): job = %bg g(x)``) the line sees its
+        # locals; its globals, and an assignment's target, stay the user's.
+        local_ns = shell.user_ns if local_ns is None else local_ns
         try:
             statement = parse_statement(text, shell.user_ns)
-            work = evaluate(statement, shell.user_global_ns, shell.user_ns, mode=mode, on_loop=self.control.on_loop)
+            work = evaluate(statement, shell.user_global_ns, local_ns, mode=mode, on_loop=self.control.on_loop)
         except StatementError:
             raise
         except Exception as exc:
@@ -148,10 +153,7 @@ class Session:
         """The job for a line's work: in the table if ``keep`` (``%bg``), else
         not until it has to outlive its ``%fg``."""
         if isinstance(work.awaitable, Job) and work.awaitable.id is not None:
-            job = work.awaitable
-            if job not in self.control.table:
-                raise SessionError(f"job {job.id} was forgotten (%jobs -c); await or use the Job object itself")
-            return job
+            return self.kept(work.awaitable)
         if work.awaitable is not None:
             return self.control.start(work.awaitable, source=source, origin=self.origin, keep=keep)
         try:
@@ -160,6 +162,12 @@ class Session:
             )
         except TypeError as exc:  # cannot be pickled for a process pool
             raise SessionError(str(exc)) from None
+
+    def kept(self, job: Job) -> Job:
+        """``job``, given by name or value, if the table still has it."""
+        if job.id is not None and job not in self.control.table:
+            raise SessionError(f"job {job.id} was forgotten (%jobs -c); await or use the Job object itself")
+        return job
 
     def cell_job(self, cell: str, label: str | None, *, keep: bool = True) -> Job:
         """A job for a cell body: a coroutine if it awaits, else a thread."""
@@ -237,6 +245,19 @@ class Session:
         debugger.reset()
         debugger.interaction(None, tb)
 
+    def cancel_line(self, specs: list[str]) -> str:
+        """``%jobs -k SPEC ...`` or ``-k all``: cancel, and say what in one line."""
+        table = self.control.table
+        every = specs == ["all"]
+        asked = table.running() if every else table.resolve_all(specs)
+        cancelled = self.cancel(asked)
+        if not cancelled:
+            if every:
+                return "no unfinished jobs: nothing cancelled"
+            return f"nothing cancelled: {name_jobs(asked)} had ended"
+        count = f"{len(cancelled)} jobs: " if len(cancelled) > 1 else ""
+        return f"cancelled {count}{name_jobs(cancelled)}"
+
     def assign(self, target: str, assign, value) -> None:
         """``target = value`` in the user namespace, or SessionError saying why not."""
         try:
@@ -270,8 +291,7 @@ class Session:
         elif _needs_the_loop(job):
             note = "it needs a running event loop: try --no-thread"
         if not job.waited and self.settings.notify != "off":
-            marker = self.control.table.marker(job)
-            self.host.notify(notice(job, marker, tuple(names), note), state=job.state.value)
+            self.host.notify(notice(job, job.end_marker, tuple(names), note), state=job.state.value)
 
 
 def _needs_the_loop(job: Job) -> bool:

@@ -77,6 +77,8 @@ def _compile(text: str):
     try:
         tree = ast.parse(text, mode="exec")
     except SyntaxError as exc:
+        if text.endswith("=") and not text.endswith("=="):
+            raise StatementError(f"nothing after `{text}`: give an expression to run") from None
         raise StatementError(f"invalid syntax: {exc.msg}: {text}") from None
     if len(tree.body) != 1:
         raise StatementError(f"give one expression, not {len(tree.body)} statements: {text}")
@@ -91,6 +93,10 @@ def _compile(text: str):
     else:
         kind = type(node).__name__
         raise StatementError(f"expected an expression or NAME = EXPRESSION, not {kind}: {text}")
+    if isinstance(value, ast.Await):
+        # The job awaits what it is given; an await here would be outside any function.
+        inner = ast.get_source_segment(text, value.value) or "coro()"
+        raise StatementError(f"drop the `await`: %bg {inner} runs it in the background, %fg {inner} to its end")
     value_code = _compile_expression(value)
     call_code = None
     if isinstance(value, ast.Call):

@@ -9,7 +9,7 @@ from typing import Callable, Iterable, Iterator
 
 from .jobs import Job, NoSuchJob
 
-__all__ = ["JobTable", "is_job_spec"]
+__all__ = ["JobTable", "is_job_spec", "name_jobs"]
 
 # Job specs, as bash has them: N, %N, %+ or %% (current), %- (previous),
 # %name (description starts with name), %?text (description contains text).
@@ -18,6 +18,17 @@ _SPEC = re.compile(r"%?(?P<number>\d+)|%(?P<mark>[+%-])|%\?(?P<contains>.+)|%(?P
 
 def is_job_spec(word: str) -> bool:
     return _SPEC.fullmatch(word) is not None
+
+
+def name_jobs(jobs: list[Job], most: int = 5) -> str:
+    """``[1] f(), [2] g() and 3 more``: a few jobs, for one line of text."""
+    named = ", ".join(f"[{job.id}] {_short(job.source)}" for job in jobs[:most])
+    return f"{named} and {len(jobs) - most} more" if len(jobs) > most else named
+
+
+def _short(source: str, width: int = 40) -> str:
+    source = " ".join(source.split())
+    return source if len(source) <= width else source[: width - 1] + "…"
 
 
 class JobTable:
@@ -133,8 +144,8 @@ class JobTable:
             raise NoSuchJob(f"no job matches {spec}")
         candidates = [job for job in found if job.id in self._running] or found
         if len(candidates) > 1:
-            ids = ", ".join(str(job.id) for job in candidates)
-            raise NoSuchJob(f"{spec} is ambiguous: jobs {ids}")
+            candidates.sort(key=lambda job: job.id)
+            raise NoSuchJob(f"{spec} is ambiguous: it matches {name_jobs(candidates)}")
         return candidates[0]
 
     def resolve_all(self, specs: Iterable[str]) -> list[Job]:

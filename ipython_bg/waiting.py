@@ -37,12 +37,20 @@ _CANNOT_WAIT = (
 
 
 def plan(
-    session: Session, text: str, cell: str | None, *, mode: str, timeout: float | None, blocking: bool = True
+    session: Session,
+    text: str,
+    cell: str | None,
+    *,
+    mode: str,
+    timeout: float | None,
+    blocking: bool = True,
+    local_ns: dict | None = None,
 ) -> Plan:
-    """What ``%fg TEXT`` (or the ``%%fg`` cell) waits for.  A ``blocking``
-    wait that cannot block is refused before anything of the line is
-    evaluated: otherwise the job would start anyway, and following the
-    advice to ``await`` would run it a second time."""
+    """What ``%fg TEXT`` (or the ``%%fg`` cell) waits for; ``local_ns`` is
+    the namespace of the function a ``%fg`` line is in, if any.  A
+    ``blocking`` wait that cannot block is refused before anything of the
+    line is evaluated: otherwise the job would start anyway, and following
+    the advice to ``await`` would run it a second time."""
     if blocking and not session.control.can_block():
         raise SessionError(_CANNOT_WAIT)
     if cell is not None:
@@ -50,9 +58,25 @@ def plan(
     words = text.split()
     if not words or all(is_job_spec(word) for word in words):
         return Plan(session.control.table.resolve_all(words or ["%+"]), False, timeout)
-    statement, work = session.evaluate(text, mode)
+    if len(words) > 1:
+        # ``%fg h1 h2``: names of jobs, waited for like specs.
+        named = {word: _named_job(session, word, local_ns) for word in words if not is_job_spec(word)}
+        if None not in named.values():
+            table = session.control.table
+            jobs = [named[word] if word in named else table.resolve(word) for word in words]
+            return Plan([session.kept(job) for job in jobs], False, timeout)
+    statement, work = session.evaluate(text, mode, local_ns)
     job = session.job_for(work, statement.source, keep=False)
     return Plan([job], job.id is None, timeout, statement.target, statement.assign)
+
+
+def _named_job(session: Session, word: str, local_ns: dict | None) -> Job | None:
+    """The Job that ``word`` names where the line runs, or None."""
+    for namespace in (local_ns or {}, session.shell.user_ns):
+        if word in namespace:
+            value = namespace[word]
+            return value if isinstance(value, Job) else None
+    return None
 
 
 def run(session: Session, plan: Plan):

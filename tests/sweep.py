@@ -7,7 +7,7 @@ then checked:
 
 Outcome.  The magic either succeeds, with what it promises (``%bg`` and
 ``%%bg``: a ``Job``, now in the table; ``%jobs``: a ``JobsTable``, a
-``TextBlock`` for ``-t`` or a list of jobs for ``-k``/``-c``; ``%fg`` and
+``TextBlock`` for ``-t``, a list of jobs for ``-c`` or nothing for ``-k``; ``%fg`` and
 ``%%fg``: any result), or it fails in one of these ways only:
 
 * ``UsageError`` (any magic), shown as one ``UsageError: ...`` line with no
@@ -206,7 +206,7 @@ class Sweep:
         """Run ``source`` (a %bg/%fg/%jobs line or %%bg/%%fg cell); check it.
 
         Returns ``(outcome, result, output)`` with outcome one of "job",
-        "value", "table", "list", "usage", "syntax", "own", "other" (e.g.
+        "value", "table", "list", "said", "usage", "syntax", "own", "other" (e.g.
         not a call of the magic: IPython's ``?`` help).
         """
         shell = self.shell
@@ -283,6 +283,8 @@ class Sweep:
                 return "table"
             if isinstance(value, list) and all(isinstance(job, Job) for job in value):
                 return "list"
+            if value is None:  # -k: says what it cancelled, returns nothing to display
+                return "said"
             problems.append(f"%jobs returned {value!r}")
             return "other"
         return "value"

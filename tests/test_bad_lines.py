@@ -2,7 +2,8 @@
 run in a real InteractiveShell by the sweep's checker (sweep.py: every
 property it states holds) and its outcome compared with the table's.
 
-An outcome is "job", "table", "list", "usage" (a UsageError), "compile" (a
+An outcome is "job", "table", "list", "said" (``%jobs -k``: a line printed,
+nothing returned), "usage" (a UsageError), "compile" (a
 body that does not compile: a SyntaxError, or a UsageError saying so),
 ``("value", v)`` (``%fg``'s result is ``v``) or ``("own", E)`` (``%fg``
 re-raised the job's own exception, of type ``E``).
@@ -138,6 +139,8 @@ LINES = [
     ("%jobs -lc", "list"),
     ("%jobs -k", "usage"),
     ("%jobs -k 1", "usage"),
+    ("%jobs -k all", "said"),
+    ("%jobs -k all 1", "usage"),
     ("%jobs -t", "usage"),
     ("%jobs -t 1", "usage"),
     ("%jobs 1", "usage"),
@@ -237,8 +240,9 @@ POPULATED = [
     ("%jobs -t %+", "usage"),
     ("%jobs -t 1", "usage"),
     ("%jobs -t 1 2", "usage"),
-    ("%jobs -k 1", "list"),
-    ("%jobs -k %+ %+", "list"),
+    ("%jobs -k 1", "said"),
+    ("%jobs -k %+ %+", "said"),
+    ("%jobs -k all", "said"),
     ("%jobs -c", "list"),
     ("%jobs %b", "usage"),
 ]

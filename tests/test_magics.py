@@ -178,12 +178,13 @@ def test_jobs_sees_a_thread_jobs_end_during_a_synchronous_cell(defs):
     assert not ns(defs)["j"].done()
 
 
-def test_jobs_kill_and_clear(defs):
+def test_jobs_kill_and_clear(defs, capsys):
     run(defs, "%bg double(1, 30)")
     run(defs, "%bg double(2)")
     run(defs, "%fg 2")
-    killed = run(defs, "%jobs -k %1")
-    assert [job.id for job in killed] == [1]
+    capsys.readouterr()
+    assert run(defs, "%jobs -k %1") is None
+    assert capsys.readouterr().out == "cancelled [1] double(1, 30)\n"
     run(defs, "%%fg\nawait asyncio.sleep(0)\n")
     assert ns(defs)["_bg2"] == 4
     states = {row.id: row.state for row in run(defs, "%jobs")}
@@ -390,3 +391,110 @@ def test_a_job_is_shown_as_html_by_the_shells_formatter(shell):
     data, _ = shell.display_formatter.format(job)
     assert 'class="ipython-bg-job' in data["text/html"] and f"[{job.id}]" in data["text/html"]
     assert data["text/plain"] == f"[{job.id}] coroutine  asyncio.sleep(0, 'x')"
+
+
+def test_jobs_kill_all_cancels_every_unfinished_job_and_says_so(defs, capsys):
+    run(defs, "%bg double(1, 30)")
+    run(defs, "%fg double(2)")  # finished: not in the count
+    run(defs, "%bg double(3)\n%fg")
+    run(defs, "gate = threading.Event()\n%bg blocking(4, gate)")
+    run(defs, "%bg double(5, 30)")
+    capsys.readouterr()
+    assert run(defs, "%jobs -k all") is None
+    out = capsys.readouterr().out
+    assert out == "cancelled 3 jobs: [1] double(1, 30), [3] blocking(4, gate), [4] double(5, 30)\n"
+    ns(defs)["gate"].set()
+    run(defs, "%%fg\nawait asyncio.sleep(0)\n")
+    assert {row.id: row.state for row in run(defs, "%jobs")}[1] is JobState.CANCELLED
+    capsys.readouterr()
+    run(defs, "%jobs -k all")
+    assert capsys.readouterr().out == "no unfinished jobs: nothing cancelled\n"
+
+
+def test_an_ambiguous_kill_names_a_few_of_the_jobs(defs):
+    for _ in range(8):
+        run(defs, "%bg double(1, 30)")
+    with pytest.raises(UsageError) as error:
+        defs.run_line_magic("jobs", "-k %?double")
+    message = str(error.value)
+    assert message.startswith("%jobs: %?double is ambiguous: it matches [1] double(1, 30), [2] double(1, 30),")
+    assert message.endswith("[5] double(1, 30) and 3 more") and "\n" not in message
+    assert all(not job.done() for job in defs.magics_manager.registry["BackgroundJobs"].session.control.table)
+    run(defs, "%jobs -k all")
+
+
+def test_wide_characters_keep_the_jobs_columns_aligned(defs):
+    from prompt_toolkit.utils import get_cwidth
+
+    run(defs, "%bg asyncio.sleep(0, '日本語のテキスト')")
+    run(defs, "%bg asyncio.sleep(0, 'plain')")
+    run(defs, "%bg asyncio.sleep(0, '" + "漢" * 60 + "')")
+    run(defs, "%fg 1 2 3")
+    lines = [line for line in run(defs, "%jobs").text().splitlines() if line.startswith("[")]
+    # The result column starts at the same terminal column on every line.
+    starts = [get_cwidth(line[: line.rindex("  '") + 2]) for line in lines]
+    assert len(set(starts)) == 1, lines
+    # A clipped wide source or result fits its width in columns, not characters.
+    assert all(get_cwidth(line) <= get_cwidth(lines[1]) + 48 for line in lines), lines
+    assert lines[2].endswith("…") and get_cwidth(lines[2]) - starts[2] <= 48
+
+
+def test_bg_help_shows_expr_in_its_usage_line(shell):
+    text = shell.object_inspect_text("%bg")
+    usage = text.split("::", 1)[1].split("Start a background job", 1)[0]
+    assert "%bg" in usage and "EXPR" in usage, usage
+
+
+@pytest.mark.parametrize("magic", ["bg", "fg", "jobs"])
+def test_an_unknown_option_is_said_by_its_magic(shell, magic):
+    for line in ("--bogus", "--bogus x", "-k 'x" if magic == "jobs" else "--name 'x"):
+        with pytest.raises(UsageError) as error:
+            shell.run_line_magic(magic, line)
+        assert str(error.value).startswith(f"%{magic}: "), error.value
+
+
+def test_bg_and_fg_say_what_is_missing_after_an_assignment(shell):
+    for magic in ("bg", "fg"):
+        with pytest.raises(UsageError) as error:
+            shell.run_line_magic(magic, "x =")
+        assert str(error.value) == f"%{magic}: nothing after `x =`: give an expression to run"
+
+
+def test_bg_of_an_await_says_to_drop_it(shell):
+    for line in ("await asyncio.sleep(0)", "x = await asyncio.sleep(0)"):
+        with pytest.raises(UsageError) as error:
+            shell.run_line_magic("bg", line)
+        assert str(error.value).startswith("%bg: drop the `await`: %bg asyncio.sleep(0) runs it in the background")
+    assert len(shell.magics_manager.registry["BackgroundJobs"].session.control.table) == 0
+
+
+def test_fg_waits_for_jobs_by_name(defs):
+    run(defs, "h1 = %bg double(1)\nh2 = %bg double(2, 0.01)\n%bg double(3)")
+    assert run(defs, "%fg h1 h2") == [2, 4]
+    assert run(defs, "%fg h2 3 h1") == [4, 6, 2]
+    with pytest.raises(UsageError):  # not a job: the line is an expression, and a bad one
+        defs.run_line_magic("fg", "h1 d")
+    run(defs, "d = 1")
+    with pytest.raises(UsageError):
+        defs.run_line_magic("fg", "h1 d")
+
+
+def test_bg_and_fg_in_a_function_see_its_locals(defs):
+    # IPython rewrites ``name = %magic`` and a line starting with one, not ``return %bg``.
+    run(defs, "def f(x):\n    job = %bg asyncio.sleep(0, x)\n    return job\n")
+    run(defs, "j = f(5)")
+    assert run(defs, "%fg") == 5
+    run(defs, "def g(y):\n    first = %bg double(y)\n    second = %bg double(y + 1)\n    results = %fg first second\n    return results\n")
+    assert run(defs, "g(1)") == [2, 4]
+    run(defs, "def h(z):\n    result = %fg double(z)\n    return result\n")
+    assert run(defs, "h(21)") == 42
+
+
+def test_a_notice_keeps_the_marker_the_job_had_while_it_ran(defs, capsys):
+    run(defs, "%bg double(1, 30)")
+    run(defs, "%bg double(2, 0.01)")  # current (+) while it runs; job 1 is current once it ends
+    capsys.readouterr()
+    run(defs, "%%fg\nawait asyncio.sleep(0.1)\n")
+    assert "[2]+ done  coroutine  double(2, 0.01) -> _bg2" in capsys.readouterr().out.splitlines()
+    assert defs.magics_manager.registry["BackgroundJobs"].session.control.table.markers() == {1: "+", 2: "-"}
+    run(defs, "%jobs -k all")

@@ -1,6 +1,7 @@
 """End to end in a real terminal ``ipython`` driven through a pty."""
 
 import re
+import time
 
 import pexpect
 import pytest
@@ -209,7 +210,7 @@ def test_ctrl_c_rescues_a_prompt_frozen_by_a_job(terminal):
 STATE = (
     "(get_ipython().loop_runner is __import__('IPython').core.async_helpers._asyncio_runner, "
     "get_ipython().active_eventloop, get_ipython().custom_exceptions, "
-    "'ask_exit' in vars(get_ipython()), "
+    "'ask_exit' in vars(get_ipython()), 'prompt_for_code' in vars(get_ipython()), "
     "sorted(k for k, v in get_ipython().events.callbacks.items() if v), "
     "type(get_ipython().loop_runner).__name__)"
 )
@@ -313,3 +314,39 @@ def test_uvloop_runs_the_prompt_and_the_jobs(tmp_path):
     finally:
         transcript = term.close()
     assert "Traceback" not in transcript
+
+
+def _ctrl_d(term):
+    """Ctrl-D at the next prompt, once prompt_toolkit reads the keys: on a
+    dumb terminal it writes the prompt before it sets the tty raw, and until
+    then the tty's own line discipline takes the Ctrl-D."""
+    term.sync()
+    term.expect(r"In \[\d+\]: ")
+    time.sleep(0.5)
+    term.child.sendcontrol("d")
+
+
+def test_ctrl_d_with_running_jobs_asks_one_question_not_two(tmp_path):
+    term = Terminal(tmp_path, args=["--confirm-exit"])
+    assert term.value("get_ipython().confirm_exit") == "True"
+    term.run("%bg asyncio.sleep(600)")
+    _ctrl_d(term)
+    term.expect_exact("There is 1 running job:")
+    term.expect_exact("Exit again to cancel them and leave.")
+    assert term.value("1 + 1") == "2"  # still here
+    _ctrl_d(term)
+    term.expect_exact("There is 1 running job:")  # warned again: a cell ran in between
+    _ctrl_d(term)
+    output = term.expect_eof(timeout=20)
+    term.close()
+    assert "Do you really want to exit" not in output, output
+
+
+def test_ctrl_d_without_jobs_asks_ipythons_question(tmp_path):
+    term = Terminal(tmp_path, args=["--confirm-exit"])
+    _ctrl_d(term)
+    term.expect_exact("Do you really want to exit ([y]/n)?")
+    term.send("y")
+    output = term.expect_eof(timeout=20)
+    term.close()
+    assert "running job" not in output, output
