@@ -221,6 +221,40 @@ def test_history_is_bounded_but_running_jobs_are_kept(loop):
     loop.run_until_complete(asyncio.wait([sleeper]))
 
 
+class _Ended:
+    """Stands in for a job in the table: an id, and done once filed."""
+
+    def __init__(self, done=False):
+        self.id = None
+        self._done = done
+
+    def done(self):
+        return self._done
+
+
+def _marker_seconds(ended: int) -> float:
+    """Best time of the current-job lookup with one job running after
+    ``ended`` jobs ended in one batch (as a report marks them)."""
+    table = JobTable(history=ended)
+    running = table.add(_Ended())
+    batch = [table.add(_Ended()) for _ in range(ended)]
+    table.mark_finished(batch)
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        for _ in range(200):
+            table.marker(running)
+        best = min(best, time.perf_counter() - started)
+    assert table.marker(running) == "+"
+    return best
+
+
+def test_the_current_job_costs_the_same_after_many_ended():
+    # Every notice looks up the +/- markers: that lookup must not walk the
+    # jobs that ended before it.
+    assert _marker_seconds(100_000) < 10 * _marker_seconds(100)
+
+
 def test_no_current_job_in_empty_table():
     with pytest.raises(NoSuchJob, match="no current job"):
         JobTable().current()
