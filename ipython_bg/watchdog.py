@@ -63,10 +63,16 @@ class SelectorWatch:
         return getattr(self.selector, name)
 
 
+#: Stands for the tasks of a loop iteration none of which held it for long.
+_MANY = object()
+
+
 def _interruptible(task) -> bool:
     """Jobs and the user's own tasks; never the prompt's own."""
     if isinstance(task, Job):
         return True
+    if task is _MANY:
+        return False
     frame = getattr(task.get_coro(), "cr_frame", None) if task is not None else None
     module = frame.f_globals.get("__name__", "") if frame is not None else ""
     return bool(module) and not module.startswith(("prompt_toolkit", "IPython", "asyncio"))
@@ -124,6 +130,7 @@ class Watchdog:
     # -- watching ----------------------------------------------------------------
 
     def _run(self) -> None:
+        seen = None  # (busy_since, current task) at the previous look
         while not self._stopped:
             self._armed.wait()
             threshold = self.threshold()
@@ -131,9 +138,17 @@ class Watchdog:
             if self._stopped or not self._armed.is_set() or threshold <= 0:
                 continue
             busy = self.watch.busy_since
+            task = asyncio.current_task(self.loop) if busy is not None else None
+            previous, seen = seen, (busy, task)
             if busy is None or busy == self._reported or time.monotonic() - busy < threshold:
                 continue
-            task = asyncio.current_task(self.loop)
+            if task is not None and previous != (busy, task):
+                # The loop has been busy since ``busy``, but this task was not
+                # running at the last look: it may be one short step among
+                # thousands (a burst of jobs), innocent of the freeze.
+                if previous is None or previous[0] != busy or previous[1] is None:
+                    continue  # look again: a blocking task will still be there
+                task = _MANY
             self._reported = busy
             self._say_frozen(task, time.monotonic() - busy)
             if _interruptible(task):
@@ -142,6 +157,8 @@ class Watchdog:
     def _say_frozen(self, task, seconds: float) -> None:
         if isinstance(task, Job):
             what = f"job [{task.id}] {task.kind.value}  {task.source}"
+        elif task is _MANY:
+            what = "a run of many short steps (jobs and callbacks, none for long)"
         else:
             what = f"task {task.get_name()!r}" if task is not None else "a callback"
         advice = "press Ctrl-C to stop it" if _interruptible(task) else "it cannot be stopped from here"
@@ -155,10 +172,12 @@ class Watchdog:
         """In raw mode Ctrl-C is a byte: read the terminal while frozen."""
         try:
             import termios
-
+        except ImportError:
+            return
+        try:
             fd = sys.__stdin__.fileno()
             raw = not termios.tcgetattr(fd)[3] & termios.ICANON
-        except (ImportError, OSError, ValueError, AttributeError):
+        except (termios.error, OSError, ValueError, AttributeError):  # not a terminal
             return
         if not raw:
             return  # cooked: Ctrl-C arrives as SIGINT, see on_sigint
