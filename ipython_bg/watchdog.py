@@ -93,6 +93,7 @@ class Watchdog:
         self._armed = threading.Event()
         self._stopped = False
         self._reported: float | None = None
+        self._named = None  # the task named as blocking, while it blocks
         self._thread: threading.Thread | None = None
         self._main = threading.main_thread().ident
 
@@ -149,7 +150,7 @@ class Watchdog:
                 if previous is None or previous[0] != busy or previous[1] is None:
                     continue  # look again: a blocking task will still be there
                 task = _MANY
-            self._reported = busy
+            self._reported, self._named = busy, task
             self._say_frozen(task, time.monotonic() - busy)
             if _interruptible(task):
                 self._listen_for_ctrl_c(task, busy)
@@ -195,7 +196,9 @@ class Watchdog:
     def on_sigint(self, signum, frame) -> None:
         """SIGINT between cells: stop the job holding the loop, if any."""
         task = asyncio.current_task(self.loop) if self.loop.is_running() else None
-        if _interruptible(task):
+        # Only the job named as blocking: any other was caught in one short
+        # step, among many, by this Ctrl-C.
+        if _interruptible(task) and task is self._named and self.watch.busy_since == self._reported:
             raise JobInterrupted()
         # Nothing of ours runs: leave the prompt alone (raising here would
         # break prompt_toolkit half-way, as in IPython issue 13737).

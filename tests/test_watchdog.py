@@ -20,6 +20,7 @@ def watched():
     watchdog = Watchdog(loop, lambda: THRESHOLD)
     assert watchdog.start()
     watchdog.arm()
+    loop.watchdog = watchdog
     yield loop, control
     watchdog.stop()
     control.close()
@@ -72,3 +73,20 @@ def test_a_long_report_of_ends_blames_no_job(watched, capfd):
     said = _said(capfd)
     assert "job [" not in said and "press Ctrl-C" not in said
     assert "a callback is blocking the prompt" in said
+
+
+def test_ctrl_c_stops_only_the_job_named_as_blocking(watched, capfd):
+    loop, control = watched
+
+    async def pressed(spin):
+        _spin(spin)
+        loop.watchdog.on_sigint(2, None)  # as if Ctrl-C came now
+        return "not stopped"
+
+    # A job in a short step, never named: the Ctrl-C is not its.
+    assert loop.run_until_complete(control.start(pressed(0))) == "not stopped"
+    # A job named as blocking: stopped.
+    named = control.start(pressed(6 * THRESHOLD))
+    loop.run_until_complete(asyncio.wait([named]))
+    assert type(named.exception()).__name__ == "JobInterrupted"
+    assert f"job [{named.id}]" in _said(capfd)
