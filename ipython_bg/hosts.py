@@ -215,6 +215,10 @@ class Host:
             self.pending.add(text, state, self.settings.notice_limit)
 
     def _say_burst(self) -> None:
+        if self._burst is not None and self.control.reporting:
+            # The rest of the burst comes in the next slices: one line for all.
+            self.control.loop().call_soon(self._say_burst)
+            return
         burst, self._burst = self._burst, None
         if burst is None:
             return  # flushed already
@@ -226,6 +230,7 @@ class Host:
             self.pending.extend(burst, self.settings.notice_limit)
 
     def flush(self) -> None:
+        self.control.finish_reports()
         for notices in (self._burst, self.pending):
             if notices:
                 self._say(notices)

@@ -297,6 +297,35 @@ def test_a_started_job_is_in_the_table_and_reported_once(loop):
     control.close()
 
 
+def test_a_burst_of_ends_is_reported_in_slices_with_the_loop_running_between(loop):
+    control = JobControl(lambda: loop)
+    control.report_slice = 100
+    iterations = 0
+
+    async def count_iterations():
+        nonlocal iterations
+        while True:
+            await asyncio.sleep(0)
+            iterations += 1
+
+    heard = []
+    control.listeners.append(lambda job: heard.append((job, iterations, control.reporting)))
+    counter = loop.create_task(count_iterations())
+    jobs = [control.start(asyncio.sleep(0), source="sleep(0)") for _ in range(1000)]
+    loop.run_until_complete(asyncio.gather(*jobs))
+    while len(heard) < 1000:
+        loop.run_until_complete(asyncio.sleep(0))
+    counter.cancel()
+    assert [job for job, _, _ in heard] == jobs  # each once, in order
+    slices = sorted({seen for _, seen, _ in heard})
+    assert len(slices) == 10  # the loop ran between slices
+    # "Reporting" until the last slice, so that the notices wait for it.
+    assert [reporting for _, seen, reporting in heard if seen == slices[-1]] == [False] * 100
+    assert all(reporting for _, seen, reporting in heard if seen != slices[-1])
+    assert control.table.running() == []
+    control.close()
+
+
 def test_mark_finished_files_a_job_once_and_never_a_forgotten_one(loop):
     table = JobTable(history=5)
     first, second = (make(loop, value(n), f"v({n})", table) for n in range(2))

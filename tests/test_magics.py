@@ -360,6 +360,17 @@ def test_a_flood_of_notices_is_summed_up(defs, capsys):
     assert capsys.readouterr().out == ""
 
 
+def test_ends_left_for_later_slices_are_reported_when_the_cell_ends(defs, capsys):
+    # This shell's loop runs only in the foreground: the slices of a big
+    # report that the loop did not get to are reported at the cell's end.
+    defs.magics_manager.registry["BackgroundJobs"].session.control.report_slice = 10
+    run(defs, "for n in range(100):\n    %bg double(n)\n")
+    capsys.readouterr()
+    assert run(defs, "%fg 100") == 198
+    assert [ns(defs).get(f"_bg{n + 1}") for n in range(100)] == [2 * n for n in range(100)]
+    assert capsys.readouterr().out.splitlines()[-1] == "99 jobs ended: 99 done; %jobs lists them"  # not the one waited for
+
+
 def test_notice_limit_is_where_a_summary_replaces_the_lines(defs, capsys):
     run(defs, "%config BackgroundJobs.notice_limit = 3")
     for count, summed in ((3, False), (4, True)):
