@@ -11,8 +11,9 @@ only when a benchmark crashes (or overruns its time budget).
     overhead  run_in_background and %bg vs raw loop.create_task (timed; counted by valgrind)
     table     %jobs over 10,000 finished jobs (text, HTML) and memory per job
     notice    from a job's end to its notice on the terminal
+    ends      the cost of each end in a burst of 80,000 ends vs one of 10,000
     load      %load_ext ipython_bg in a fresh process vs a trivial extension
 """
 
 #: In the order ``python -m benchmarks`` runs them; each a module of this package.
-BENCHMARKS = ("idle", "server", "overhead", "table", "notice", "load")
+BENCHMARKS = ("idle", "server", "overhead", "table", "notice", "ends", "load")

@@ -28,6 +28,7 @@ BUDGET = {
     "overhead": (150, 90),  # valgrind counts instructions in 8 runs (4 with --quick)
     "table": (60, 30),
     "notice": (60, 30),
+    "ends": (90, 30),
     "load": (60, 30),
 }
 

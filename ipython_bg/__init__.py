@@ -31,6 +31,7 @@ effect at once; ``loop`` is read at load)::
     c.BackgroundJobs.process_workers = 0     # --process jobs at once; 0: one per CPU
     c.BackgroundJobs.worker_threads = 32     # thread jobs at once
     c.BackgroundJobs.loop = "asyncio"        # or "uvloop"
+    c.BackgroundJobs.notice_limit = 10       # more ends at once: one line counts them
     c.BackgroundJobs.block_warning = 2.0     # seconds before a frozen prompt is named; 0: off
     c.BackgroundJobs.confirm_exit = True     # exit with running jobs asks again
     c.BackgroundJobs.exit_timeout = 2.0      # seconds for finally blocks

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import collections
 import contextvars
 import functools
 import sys
@@ -69,7 +70,9 @@ class JobControl:
         self.threads = DaemonThreadPool(worker_threads)
         self.process_workers = process_workers
         self._processes: ForkPool | None = None
-        self._ended: list[tuple[Job, contextvars.Context]] = []
+        self._ended: collections.deque[tuple[Job, contextvars.Context]] = collections.deque()
+        self._report_scheduled = False
+        self._sliced = False
         self._on_end = self._job_ended  # one bound method for every job
 
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -143,16 +146,45 @@ class JobControl:
 
     # -- ends --------------------------------------------------------------
 
+    #: Ends reported per loop callback: a burst of thousands is reported in
+    #: slices, so that the prompt (and Ctrl-C) gets the loop in between.
+    report_slice = 5000
+
+    @property
+    def reporting(self) -> bool:
+        """True while a burst of ends too big for one callback is being
+        reported, slice by slice (the last slice is not reported yet)."""
+        return self._sliced
+
     def _job_ended(self, job: Job) -> None:
         # Called within the job's last step, so the job is done only once
         # that returns: one loop callback reports every job that ended
         # meanwhile, however many there are.
         self._ended.append((job, contextvars.copy_context()))
-        if len(self._ended) == 1:
+        if not self._report_scheduled:
+            self._report_scheduled = True
             job.get_loop().call_soon(self._report)
 
     def _report(self) -> None:
-        ended, self._ended = self._ended, []
+        ended = self._take()
+        self._sliced = bool(self._ended)
+        if self._sliced:
+            ended[-1][0].get_loop().call_soon(self._report)
+        else:
+            self._report_scheduled = False
+        self._tell(ended)
+
+    def finish_reports(self) -> None:
+        """Report every end not reported yet, now: for a loop that may not
+        run again soon (a shell whose loop runs only in the foreground)."""
+        self._sliced = False
+        while self._ended:
+            self._tell(self._take())
+
+    def _take(self) -> list[tuple[Job, contextvars.Context]]:
+        return [self._ended.popleft() for _ in range(min(len(self._ended), self.report_slice))]
+
+    def _tell(self, ended: list[tuple[Job, contextvars.Context]]) -> None:
         # Ranked as they ran: once finished, another job may be current.
         markers = self.table.markers()
         for job, _ in ended:

@@ -297,3 +297,52 @@ def notice(job: Job, marker: str = "", names: tuple[str, ...] = (), note: str = 
     if note:
         line += f"  ({note})"
     return line
+
+
+#: Failures named in a summed-up group of notices; more are only counted.
+NAMED_FAILURES = 5
+
+
+class Notices:
+    """Notices said together: those of one report of ends, or those kept
+    for the next prompt.  Up to ``limit`` they are said one a line; past
+    it, the failures (up to :data:`NAMED_FAILURES`) and one line of counts.
+    Only the lines that can still be said are kept, however many end."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+        self.failures: list[str] = []
+        self.counts: dict[str, int] = {}
+        self.total = 0
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+    def add(self, text: str, state: str, limit: int) -> None:
+        self.total += 1
+        self.counts[state] = self.counts.get(state, 0) + 1
+        if self.total <= limit:
+            self.lines.append(text)
+        if state == JobState.FAILED.value and len(self.failures) < NAMED_FAILURES:
+            self.failures.append(text)
+
+    def extend(self, other: "Notices", limit: int) -> None:
+        """``other``'s notices added after these, as if added here."""
+        if self.total + other.total <= limit:
+            self.lines.extend(other.lines)
+        self.total += other.total
+        for state, count in other.counts.items():
+            self.counts[state] = self.counts.get(state, 0) + count
+        self.failures.extend(other.failures[: NAMED_FAILURES - len(self.failures)])
+
+    def render(self, limit: int) -> list[str]:
+        if self.total <= limit and len(self.lines) == self.total:
+            return list(self.lines)
+        parts = []
+        for state in JobState:
+            count = self.counts.get(state.value, 0)
+            if count:
+                shown = len(self.failures) if state is JobState.FAILED and count > len(self.failures) else 0
+                parts.append(f"{count} {state.value}" + (f" ({shown} shown above)" if shown else ""))
+        summary = f"{self.total} job{'s' * (self.total != 1)} ended: {', '.join(parts)}; %jobs lists them"
+        return [*self.failures, summary]

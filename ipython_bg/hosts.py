@@ -21,7 +21,6 @@ import atexit
 import signal
 import sys
 import threading
-from collections import deque
 
 from ._internals import ipython_asyncio_runner, ipython_loop, set_ipython_loop
 from .control import JobControl
@@ -47,8 +46,8 @@ class Host:
         # What the user configured (notify, loop, exit_timeout, confirm_exit,
         # block_warning), read when needed so that %config takes effect.
         self.settings = settings
-        self.pending: deque[str] = deque()
-        self._overflow: dict[str, int] = {}
+        self.pending: "Notices | None" = None   # for the next prompt
+        self._burst: "Notices | None" = None    # this report's, said after it
         self._depth = 0
         self._warned: set[str] = set()
         self._previous_runner = None
@@ -207,32 +206,49 @@ class Host:
 
     # -- notices -----------------------------------------------------------------
 
-    #: Notices kept for the next prompt; past this many, only counted.
-    max_pending = 50
-
     def notify(self, text: str, *, state: str = "done") -> None:
         """Say ``text`` now if the user is idle at a live prompt, else before
-        the next prompt."""
+        the next prompt; many at once are summed up in one line."""
         mode = self.settings.notify
         if mode == "off" or (state == "cancelled" and self.exiting):
             return
         if mode == "immediate" and self.loop_at_prompt and self.at_prompt:
-            print(text, flush=True)
-        elif len(self.pending) < self.max_pending:
-            self.pending.append(text)
+            if self._burst is None:
+                # One report of ends calls here once per job: its lines are
+                # said together once it is over, so that many are summed up.
+                self._burst = _notices()
+                self.control.loop().call_soon(self._say_burst)
+            self._burst.add(text, state, self.settings.notice_limit)
         else:
-            self._overflow[state] = self._overflow.get(state, 0) + 1
+            if self.pending is None:
+                self.pending = _notices()
+            self.pending.add(text, state, self.settings.notice_limit)
+
+    def _say_burst(self) -> None:
+        if self._burst is not None and self.control.reporting:
+            # The rest of the burst comes in the next slices: one line for all.
+            self.control.loop().call_soon(self._say_burst)
+            return
+        burst, self._burst = self._burst, None
+        if burst is None:
+            return  # flushed already
+        if self.at_prompt:
+            self._say(burst)
+        else:  # a cell started before the report was over: after the cell, then
+            if self.pending is None:
+                self.pending = _notices()
+            self.pending.extend(burst, self.settings.notice_limit)
 
     def flush(self) -> None:
-        while self.pending:
-            print(self.pending.popleft(), flush=True)
-        if self._overflow:
-            # Thousands of lines help nobody; the counts (failures included)
-            # and %jobs do.
-            counts = ", ".join(f"{count} {state}" for state, count in sorted(self._overflow.items()))
-            total = sum(self._overflow.values())
-            print(f"... and {total} more jobs ended ({counts}); %jobs lists them", flush=True)
-            self._overflow.clear()
+        self.control.finish_reports()
+        for notices in (self._burst, self.pending):
+            if notices:
+                self._say(notices)
+        self._burst = self.pending = None
+
+    def _say(self, notices: "Notices") -> None:
+        for line in notices.render(self.settings.notice_limit):
+            print(line, flush=True)
 
     def warn_once(self, key: str, message: str) -> None:
         if key not in self._warned:
@@ -365,6 +381,12 @@ class TerminalHost(Host):
         super().check_settings()
         # ``%matplotlib agg`` and a bare ``%gui`` call enable_gui(None).
         self._enable_gui()
+
+
+def _notices() -> "Notices":
+    from .display import Notices  # on first use: loading stays quick
+
+    return Notices()
 
 
 class UnsupportedShell(Exception):

@@ -144,6 +144,13 @@ class BackgroundJobs(Magics):
         asyncio's own, or uvloop (pip install uvloop).  Read when the
         extension loads; a kernel keeps its own loop.""",
     ).tag(config=True)
+    notice_limit = Integer(
+        10,
+        min=0,
+        help="""When more jobs than this end together (or wait for the next
+        prompt), one line counts them instead of a line each; failed ones
+        are still named, up to five.""",
+    ).tag(config=True)
     block_warning = Float(
         2.0,
         min=0,

@@ -42,6 +42,7 @@ class JobTable:
         self._running: dict[int, Job] = {}   # not yet marked finished, in id order
         self._finished: collections.deque[int] = collections.deque()  # in finish order
         self._ids = itertools.count(1)
+        self._removed = 0  # taken out of _running since it was last rebuilt
 
     def __len__(self) -> int:
         return len(self._jobs)
@@ -74,7 +75,18 @@ class JobTable:
         for job in jobs:
             if self._running.pop(job.id, None) is not None:
                 self._finished.append(job.id)
+                self._removed += 1
+        self._compact()
         self._trim()
+
+    def _compact(self) -> None:
+        # A dict keeps the slots of removed keys until it next grows, and
+        # reversed() walks over them: once the slots outnumber the jobs
+        # left, the current job (%+) would cost a walk over every job that
+        # ended since.  Rebuilding costs the jobs left, fewer than removed.
+        if self._removed > 2 * len(self._running) + 8:
+            self._running = dict(self._running)
+            self._removed = 0
 
     def set_history(self, history: int) -> None:
         self.history = history

@@ -63,10 +63,16 @@ class SelectorWatch:
         return getattr(self.selector, name)
 
 
+#: Stands for the tasks of a loop iteration none of which held it for long.
+_MANY = object()
+
+
 def _interruptible(task) -> bool:
     """Jobs and the user's own tasks; never the prompt's own."""
     if isinstance(task, Job):
         return True
+    if task is _MANY:
+        return False
     frame = getattr(task.get_coro(), "cr_frame", None) if task is not None else None
     module = frame.f_globals.get("__name__", "") if frame is not None else ""
     return bool(module) and not module.startswith(("prompt_toolkit", "IPython", "asyncio"))
@@ -87,6 +93,7 @@ class Watchdog:
         self._armed = threading.Event()
         self._stopped = False
         self._reported: float | None = None
+        self._named = None  # the task named as blocking, while it blocks
         self._thread: threading.Thread | None = None
         self._main = threading.main_thread().ident
 
@@ -124,6 +131,7 @@ class Watchdog:
     # -- watching ----------------------------------------------------------------
 
     def _run(self) -> None:
+        seen = None  # (busy_since, current task) at the previous look
         while not self._stopped:
             self._armed.wait()
             threshold = self.threshold()
@@ -131,10 +139,18 @@ class Watchdog:
             if self._stopped or not self._armed.is_set() or threshold <= 0:
                 continue
             busy = self.watch.busy_since
+            task = asyncio.current_task(self.loop) if busy is not None else None
+            previous, seen = seen, (busy, task)
             if busy is None or busy == self._reported or time.monotonic() - busy < threshold:
                 continue
-            task = asyncio.current_task(self.loop)
-            self._reported = busy
+            if task is not None and previous != (busy, task):
+                # The loop has been busy since ``busy``, but this task was not
+                # running at the last look: it may be one short step among
+                # thousands (a burst of jobs), innocent of the freeze.
+                if previous is None or previous[0] != busy or previous[1] is None:
+                    continue  # look again: a blocking task will still be there
+                task = _MANY
+            self._reported, self._named = busy, task
             self._say_frozen(task, time.monotonic() - busy)
             if _interruptible(task):
                 self._listen_for_ctrl_c(task, busy)
@@ -142,6 +158,8 @@ class Watchdog:
     def _say_frozen(self, task, seconds: float) -> None:
         if isinstance(task, Job):
             what = f"job [{task.id}] {task.kind.value}  {task.source}"
+        elif task is _MANY:
+            what = "a run of many short steps (jobs and callbacks, none for long)"
         else:
             what = f"task {task.get_name()!r}" if task is not None else "a callback"
         advice = "press Ctrl-C to stop it" if _interruptible(task) else "it cannot be stopped from here"
@@ -155,10 +173,12 @@ class Watchdog:
         """In raw mode Ctrl-C is a byte: read the terminal while frozen."""
         try:
             import termios
-
+        except ImportError:
+            return
+        try:
             fd = sys.__stdin__.fileno()
             raw = not termios.tcgetattr(fd)[3] & termios.ICANON
-        except (ImportError, OSError, ValueError, AttributeError):
+        except (termios.error, OSError, ValueError, AttributeError):  # not a terminal
             return
         if not raw:
             return  # cooked: Ctrl-C arrives as SIGINT, see on_sigint
@@ -176,7 +196,9 @@ class Watchdog:
     def on_sigint(self, signum, frame) -> None:
         """SIGINT between cells: stop the job holding the loop, if any."""
         task = asyncio.current_task(self.loop) if self.loop.is_running() else None
-        if _interruptible(task):
+        # Only the job named as blocking: any other was caught in one short
+        # step, among many, by this Ctrl-C.
+        if _interruptible(task) and task is self._named and self.watch.busy_since == self._reported:
             raise JobInterrupted()
         # Nothing of ours runs: leave the prompt alone (raising here would
         # break prompt_toolkit half-way, as in IPython issue 13737).

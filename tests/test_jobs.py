@@ -221,6 +221,40 @@ def test_history_is_bounded_but_running_jobs_are_kept(loop):
     loop.run_until_complete(asyncio.wait([sleeper]))
 
 
+class _Ended:
+    """Stands in for a job in the table: an id, and done once filed."""
+
+    def __init__(self, done=False):
+        self.id = None
+        self._done = done
+
+    def done(self):
+        return self._done
+
+
+def _marker_seconds(ended: int) -> float:
+    """Best time of the current-job lookup with one job running after
+    ``ended`` jobs ended in one batch (as a report marks them)."""
+    table = JobTable(history=ended)
+    running = table.add(_Ended())
+    batch = [table.add(_Ended()) for _ in range(ended)]
+    table.mark_finished(batch)
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        for _ in range(200):
+            table.marker(running)
+        best = min(best, time.perf_counter() - started)
+    assert table.marker(running) == "+"
+    return best
+
+
+def test_the_current_job_costs_the_same_after_many_ended():
+    # Every notice looks up the +/- markers: that lookup must not walk the
+    # jobs that ended before it.
+    assert _marker_seconds(100_000) < 10 * _marker_seconds(100)
+
+
 def test_no_current_job_in_empty_table():
     with pytest.raises(NoSuchJob, match="no current job"):
         JobTable().current()
@@ -260,6 +294,35 @@ def test_a_started_job_is_in_the_table_and_reported_once(loop):
     loop.run_until_complete(asyncio.sleep(0))  # the report is one loop callback
     assert heard == jobs and control.table.running() == []
     assert control.table.markers() == {3: "+", 2: "-"}
+    control.close()
+
+
+def test_a_burst_of_ends_is_reported_in_slices_with_the_loop_running_between(loop):
+    control = JobControl(lambda: loop)
+    control.report_slice = 100
+    iterations = 0
+
+    async def count_iterations():
+        nonlocal iterations
+        while True:
+            await asyncio.sleep(0)
+            iterations += 1
+
+    heard = []
+    control.listeners.append(lambda job: heard.append((job, iterations, control.reporting)))
+    counter = loop.create_task(count_iterations())
+    jobs = [control.start(asyncio.sleep(0), source="sleep(0)") for _ in range(1000)]
+    loop.run_until_complete(asyncio.gather(*jobs))
+    while len(heard) < 1000:
+        loop.run_until_complete(asyncio.sleep(0))
+    counter.cancel()
+    assert [job for job, _, _ in heard] == jobs  # each once, in order
+    slices = sorted({seen for _, seen, _ in heard})
+    assert len(slices) == 10  # the loop ran between slices
+    # "Reporting" until the last slice, so that the notices wait for it.
+    assert [reporting for _, seen, reporting in heard if seen == slices[-1]] == [False] * 100
+    assert all(reporting for _, seen, reporting in heard if seen != slices[-1])
+    assert control.table.running() == []
     control.close()
 
 

@@ -348,17 +348,6 @@ def test_failure_after_forgetting_finished_jobs_is_reported_once(defs, capsys):
     assert row.state is JobState.FAILED and "ValueError: later" in run(defs, "%jobs -t 2")
 
 
-def test_a_flood_of_notices_is_summed_up(defs, capsys):
-    for n in range(60):
-        run(defs, f"%bg double({n}, 0)")
-    run(defs, "%bg fail('one of many')")
-    capsys.readouterr()
-    run(defs, "%%fg\nawait asyncio.sleep(0.05)\n")
-    lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 51
-    assert lines[-1] == "... and 11 more jobs ended (10 done, 1 failed); %jobs lists them"
-
-
 def test_help_lists_every_option_and_lsmagic_the_summary(shell):
     # The parsers are built on first use; %bg? still shows the options.
     before_use = {}

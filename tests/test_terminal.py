@@ -61,6 +61,20 @@ def test_notices_appear_above_an_idle_prompt(terminal):
     assert terminal.value("_bg1") == "slept"
 
 
+def test_thousands_of_ends_above_an_idle_prompt_are_one_line(terminal):
+    # Started in one cell, they all end in the same loop iteration at the
+    # prompt, reported in slices (the prompt runs in between): one line
+    # counts them.
+    terminal.send("for n in range(12000): get_ipython().run_line_magic('bg', 'asyncio.sleep(0)')")
+    before = terminal.expect_exact("12000 jobs ended: 12000 done; %jobs lists them", timeout=60)
+    after = terminal.sync()
+    assert "blocking the prompt" not in before + after
+    notices = [line for line in (before + after).splitlines() if re.search(r"\[\d+\][+-]? done", line)]
+    assert notices == []
+    assert len((before + after).splitlines()) < 20
+    assert terminal.value("len(get_ipython().run_line_magic('jobs', ''))") == "1000"  # the history kept
+
+
 def test_sleep_in_a_thread_returns_at_once(terminal):
     terminal.send("%bg time.sleep(3)")
     terminal.send('print("back" + "-at-prompt")')

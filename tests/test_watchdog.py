@@ -1,0 +1,92 @@
+"""Whom the watchdog names when the loop is held: a job that computes for
+long, never a job that only ran one short step of a long loop iteration,
+nor one for the time spent in ipython_bg's own report of ends."""
+
+import asyncio
+import time
+
+import pytest
+
+from ipython_bg.control import JobControl
+from ipython_bg.watchdog import Watchdog
+
+THRESHOLD = 0.2
+
+
+@pytest.fixture
+def watched():
+    loop = asyncio.new_event_loop()
+    control = JobControl(lambda: loop)
+    watchdog = Watchdog(loop, lambda: THRESHOLD)
+    assert watchdog.start()
+    watchdog.arm()
+    loop.watchdog = watchdog
+    yield loop, control
+    watchdog.stop()
+    control.close()
+    loop.close()
+
+
+def _said(capfd) -> str:
+    return capfd.readouterr().err
+
+
+def _spin(seconds):
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        pass
+
+
+async def _short_step():
+    _spin(0.0002)
+
+
+async def _hog():
+    await asyncio.sleep(0)
+    _spin(6 * THRESHOLD)
+
+
+def test_a_job_holding_the_loop_is_named(watched, capfd):
+    loop, control = watched
+    job = control.start(_hog(), source="hog()")
+    loop.run_until_complete(job)
+    assert "job [1] coroutine  hog() is blocking the prompt" in _said(capfd)
+
+
+def test_thousands_of_short_steps_blame_no_job(watched, capfd):
+    loop, control = watched
+    # One loop iteration runs every job's only step: the loop is held for
+    # long, by no job in particular.
+    jobs = [control.start(_short_step(), source="short()") for _ in range(int(6 * THRESHOLD / 0.0002))]
+    loop.run_until_complete(asyncio.gather(*jobs))
+    said = _said(capfd)
+    assert "job [" not in said and "press Ctrl-C" not in said
+    assert "many short steps" in said
+
+
+def test_a_long_report_of_ends_blames_no_job(watched, capfd):
+    loop, control = watched
+    control.listeners.append(lambda job: _spin(0.001))
+    jobs = [control.start(asyncio.sleep(0), source="sleep(0)") for _ in range(int(6 * THRESHOLD / 0.001))]
+    loop.run_until_complete(asyncio.gather(*jobs))
+    loop.run_until_complete(asyncio.sleep(0))  # the report, a callback, runs
+    said = _said(capfd)
+    assert "job [" not in said and "press Ctrl-C" not in said
+    assert "a callback is blocking the prompt" in said
+
+
+def test_ctrl_c_stops_only_the_job_named_as_blocking(watched, capfd):
+    loop, control = watched
+
+    async def pressed(spin):
+        _spin(spin)
+        loop.watchdog.on_sigint(2, None)  # as if Ctrl-C came now
+        return "not stopped"
+
+    # A job in a short step, never named: the Ctrl-C is not its.
+    assert loop.run_until_complete(control.start(pressed(0))) == "not stopped"
+    # A job named as blocking: stopped.
+    named = control.start(pressed(6 * THRESHOLD))
+    loop.run_until_complete(asyncio.wait([named]))
+    assert type(named.exception()).__name__ == "JobInterrupted"
+    assert f"job [{named.id}]" in _said(capfd)
