@@ -10,16 +10,14 @@ raised inside that job only: it fails, the prompt comes back.
 Ctrl-C reaches us one of two ways.  Before prompt_toolkit has put the
 terminal in raw mode it is a SIGINT, handled by :meth:`Watchdog.on_sigint`
 (installed between cells).  In raw mode it is just a byte that nobody reads
-while the loop is frozen, so the watchdog reads the terminal itself while
-the freeze lasts (keys typed in a frozen prompt are dropped, as Ctrl-C at a
-prompt drops the line anyway).
+while the loop is frozen, so the watchdog reads the terminal itself from
+the start of a freeze, warning or not; the other keys it reads are given
+back to the prompt when the loop is free (typeahead.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import select
 import sys
 import threading
 import time
@@ -27,8 +25,14 @@ from typing import Callable
 
 from ._internals import get_selector, raise_in_thread, set_selector
 from .jobs import Job
+from .typeahead import CTRL_C, KeptKeys, raw_terminal
 
 __all__ = ["JobInterrupted", "SelectorWatch", "Watchdog"]
+
+#: How long the loop must be busy before the watchdog reads the terminal:
+#: longer than the loop's own steps (a redraw), short enough for a Ctrl-C
+#: to feel immediate.
+READ_AFTER = 0.15
 
 class JobInterrupted(Exception):
     """Ctrl-C stopped a job that was blocking the prompt."""
@@ -75,8 +79,8 @@ def _interruptible(task) -> bool:
 class Watchdog:
     """A daemon thread that watches the loop while the user is at the prompt.
 
-    It wakes every ``threshold / 2`` seconds while armed (at the prompt) and
-    only reads a timestamp: it never schedules anything on the loop, so a
+    It wakes a few times a second while armed (at the prompt) and only
+    reads a timestamp: it never schedules anything on the loop, so a
     healthy loop does not know it is there.
     """
 
@@ -127,17 +131,14 @@ class Watchdog:
         while not self._stopped:
             self._armed.wait()
             threshold = self.threshold()
-            time.sleep(max(threshold, 0.05) / 2)
-            if self._stopped or not self._armed.is_set() or threshold <= 0:
+            time.sleep(READ_AFTER)
+            if self._stopped or not self._armed.is_set():
                 continue
             busy = self.watch.busy_since
-            if busy is None or busy == self._reported or time.monotonic() - busy < threshold:
+            if busy is None or busy == self._reported or time.monotonic() - busy < READ_AFTER:
                 continue
-            task = asyncio.current_task(self.loop)
             self._reported = busy
-            self._say_frozen(task, time.monotonic() - busy)
-            if _interruptible(task):
-                self._listen_for_ctrl_c(task, busy)
+            self._while_frozen(busy, threshold)
 
     def _say_frozen(self, task, seconds: float) -> None:
         if isinstance(task, Job):
@@ -151,23 +152,39 @@ class Watchdog:
         stream.write(f"\r\nipython_bg: {what} is blocking the prompt ({seconds:.1f} s without an await); {advice}\r\n")
         stream.flush()
 
-    def _listen_for_ctrl_c(self, task, busy: float) -> None:
-        """In raw mode Ctrl-C is a byte: read the terminal while frozen."""
-        try:
-            import termios
+    def _while_frozen(self, busy: float, threshold: float) -> None:
+        """Until the loop is free: warn once the freeze lasts ``threshold``;
+        read the terminal (in raw mode Ctrl-C is a byte), a Ctrl-C stopping
+        the job, other keys kept for the prompt."""
+        def frozen() -> bool:
+            return not self._stopped and self._armed.is_set() and self.watch.busy_since == busy
 
-            fd = sys.__stdin__.fileno()
-            raw = not termios.tcgetattr(fd)[3] & termios.ICANON
-        except (ImportError, OSError, ValueError, AttributeError):
-            return
-        if not raw:
-            return  # cooked: Ctrl-C arrives as SIGINT, see on_sigint
-        while not self._stopped and self.watch.busy_since == busy:
-            readable, _, _ = select.select([fd], [], [], 0.1)
-            if readable and b"\x03" in os.read(fd, 1024):
-                if self.watch.busy_since == busy and asyncio.current_task(self.loop) is task:
-                    self._raise_in_main_thread()
-                return
+        keys, warned = None, False
+        while frozen():
+            if threshold > 0 and not warned and time.monotonic() - busy >= threshold:
+                warned = True
+                self._say_frozen(asyncio.current_task(self.loop), time.monotonic() - busy)
+            fd = raw_terminal()
+            if fd is None:
+                time.sleep(0.05)  # cooked: Ctrl-C arrives as SIGINT, see on_sigint
+                continue
+            keys = keys or KeptKeys(fd)
+            data = keys.read(0.05, frozen)
+            if CTRL_C in data and self._interrupt(busy):
+                before, _, after = data.partition(CTRL_C)
+                data = before + after
+            keys.keep(data)
+        if keys is not None:
+            keys.hand_back(self.loop)
+
+    def _interrupt(self, busy: float) -> bool:
+        """Stop the job holding the loop; False if nothing of the user's
+        holds it (the Ctrl-C is then the prompt's own key)."""
+        task = asyncio.current_task(self.loop)
+        if self.watch.busy_since != busy or not _interruptible(task):
+            return False
+        self._raise_in_main_thread()
+        return True
 
     def _raise_in_main_thread(self) -> None:
         # The job runs in the main thread and will not look up.

@@ -1,6 +1,8 @@
 """Everyday use in a real terminal ``ipython`` (pty): the post-mortem of a
 failed job, next to IPython's own ``%debug``."""
 
+import time
+
 import pexpect
 import pytest
 
@@ -49,3 +51,20 @@ def test_jobs_d_on_a_job_that_did_not_fail_is_one_line(terminal):
     output = terminal.run("%jobs -d 1")
     assert "UsageError: %jobs: job 1 has not failed (it is done)" in output
     assert "Traceback" not in output
+
+
+def test_ctrl_c_before_the_warning_stops_a_frozen_job_and_keeps_the_keys(terminal):
+    started = time.monotonic()
+    terminal.send("%bg hog(0.2, 30)")
+    terminal.expect_exact("[1] coroutine  hog(0.2, 30)")
+    time.sleep(0.5)  # frozen, but well before the warning (block_warning)
+    terminal.send("print('typed-' + 'during')")
+    terminal.child.sendcontrol("c")
+    terminal.send("print('after-' + 'freeze')")
+    terminal.expect_exact("failed  coroutine  hog(0.2, 30)  JobInterrupted", timeout=10)
+    output = terminal.expect_exact("after-freeze", timeout=10)
+    assert "typed-during" in output  # in the order typed
+    assert "is blocking the prompt" not in output
+    assert time.monotonic() - started < 15
+    assert terminal.value("40 + 2") == "42"
+
