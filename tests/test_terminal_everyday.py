@@ -1,5 +1,6 @@
 """Everyday use in a real terminal ``ipython`` (pty): the post-mortem of a
-failed job, next to IPython's own ``%debug``."""
+failed job, next to IPython's own ``%debug``; Ctrl-C in a frozen prompt and
+in ``%fg``."""
 
 import time
 
@@ -68,3 +69,15 @@ def test_ctrl_c_before_the_warning_stops_a_frozen_job_and_keeps_the_keys(termina
     assert time.monotonic() - started < 15
     assert terminal.value("40 + 2") == "42"
 
+
+def test_second_ctrl_c_in_fg_shows_the_users_frame_only(terminal):
+    terminal.send("%fg hog(0, 30)")
+    time.sleep(0.5)
+    terminal.interrupt()
+    time.sleep(0.3)
+    terminal.interrupt()
+    output = terminal.sync(timeout=10)
+    assert "KeyboardInterrupt" in output
+    assert "in hog(" in output
+    for ours in ("ipython_bg", "foreground.py", "watchdog.py", "base_events.py"):
+        assert ours not in output, output
