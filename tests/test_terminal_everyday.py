@@ -81,3 +81,15 @@ def test_second_ctrl_c_in_fg_shows_the_users_frame_only(terminal):
     assert "in hog(" in output
     for ours in ("ipython_bg", "foreground.py", "watchdog.py", "base_events.py"):
         assert ours not in output, output
+
+
+def test_input_in_a_job_waits_for_fg_and_the_prompt_keeps_its_lines(terminal):
+    terminal.send("%bg input('name? ')")
+    terminal.expect_exact("[1]+ stopped (tty input)  thread  input('name? ')")
+    terminal.send("print('typed-' + 'meanwhile')")
+    terminal.expect_exact("typed-meanwhile")  # ran as a cell, not read by the job
+    assert "stopped (tty input)" in terminal.run("%jobs")
+    terminal.send("answer = %fg 1")
+    terminal.expect_exact("name? ")
+    terminal.send("alice")
+    assert terminal.value("repr(answer)") == "'alice'"
