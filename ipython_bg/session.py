@@ -294,6 +294,8 @@ class Session:
                 names.append(name)
         elif _needs_the_loop(job):
             note = "it needs a running event loop: try --no-thread"
+        elif self.host.kind == "kernel" and _read_no_input(job):
+            note = "a kernel has no terminal for a background job: call input() in the cell, pass the answer"
         if not job.waited and self.settings.notify != "off":
             self.host.notify(notice(job, job.end_marker, tuple(names), note), state=job.state.value)
 
@@ -321,6 +323,13 @@ def _needs_the_loop(job: Job) -> bool:
         and isinstance(exc, RuntimeError)
         and "no running event loop" in str(exc)
     )
+
+
+def _read_no_input(job: Job) -> bool:
+    """A job whose input() met the end of the kernel's stdin: between
+    cells ipykernel puts back the plain input, which reads no terminal."""
+    exc = None if job.cancelled() else job.exception()
+    return isinstance(exc, EOFError) and str(exc) == "EOF when reading a line"
 
 
 def _job_html(job: Job) -> str:
