@@ -250,7 +250,7 @@ class JobsTable:
         body = []
         for row in self.rows:
             body.append(
-                f'<tr class="ipython-bg-{row.state.value}"><td>[{row.id}]{row.marker}</td>{row.html_cells}</tr>'
+                f'<tr class="ipython-bg-{row.state.name.lower()}"><td>[{row.id}]{row.marker}</td>{row.html_cells}</tr>'
             )
             if row.details:
                 body.append(
@@ -272,7 +272,7 @@ def job_html(job: Job) -> str:
     summary = f" &rarr; <code>{escape(row.summary)}</code>" if row.summary else ""
     ident = "?" if job.id is None else job.id
     return (
-        f'<span class="ipython-bg-job ipython-bg-{row.state.value}">[{ident}] '
+        f'<span class="ipython-bg-job ipython-bg-{row.state.name.lower()}">[{ident}] '
         f"<b>{row.state.value}</b> {escape(row.kind)} "
         f"<code>{escape(clip(row.source, SOURCE_WIDTH))}</code>{summary}</span>"
     )

@@ -16,7 +16,7 @@ import threading
 from typing import Any, Callable
 
 from .jobs import Job
-from .tracebacks import raise_at_source
+from .tracebacks import raise_at_source, user_frames
 
 __all__ = [
     "ForegroundInterrupt",
@@ -149,6 +149,10 @@ class ForegroundRunner:
             if self.interrupted:
                 raise ForegroundInterrupt() from None
             raise
+        except KeyboardInterrupt as exc:
+            # The second Ctrl-C is raised by our handler in whatever frame
+            # ran: the user is shown their own frames, not the loop's or ours.
+            raise exc.with_traceback(user_frames(exc.__traceback__))
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)

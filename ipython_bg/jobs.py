@@ -9,6 +9,7 @@ the future it is: ``await job``, ``asyncio.wait([j1, j2])``,
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import enum
 import inspect
 import time
@@ -17,12 +18,18 @@ from typing import Any, Callable
 
 from .tracebacks import format_without_our_frames, without_our_frames
 
-__all__ = ["Job", "JobKind", "JobState", "NoSuchJob", "ThreadCall", "is_awaitable"]
+__all__ = ["RUNNING_JOB", "Job", "JobKind", "JobState", "NoSuchJob", "ThreadCall", "is_awaitable"]
+
+#: What runs here: the Job in its task's context, the ThreadCall in the copy
+#: of the context its worker thread runs in (its ``job`` is set just after
+#: the thread starts); ``None`` outside jobs.
+RUNNING_JOB: contextvars.ContextVar = contextvars.ContextVar("ipython_bg_running_job", default=None)
 
 
 class JobState(enum.Enum):
     PENDING = "pending"      # waiting for a worker (thread, process, executor)
     RUNNING = "running"
+    STOPPED = "stopped (tty input)"  # read the terminal: waits for %fg
     DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"
@@ -72,13 +79,18 @@ class ThreadCall:
         self.stop: Callable[[], object] | None = None
         # Where it runs, when the executor says (a Dask key, a worker).
         self.where: str | None = None
+        self.job: Job | None = None
+
+    def _in_context(self):
+        RUNNING_JOB.set(self)
+        return self.func(*self.args, **self.kwargs)
 
     def __call__(self):
         self.started = time.monotonic()
         try:
             if self.context is None:
                 return self.func(*self.args, **self.kwargs)
-            return self.context.run(self.func, *self.args, **self.kwargs)
+            return self.context.run(self._in_context)
         finally:
             self.ended = time.monotonic()
 
@@ -94,7 +106,7 @@ class Job(asyncio.Task):
     # Slots, as Task itself has no instance dict of its own to fill.
     __slots__ = (
         "id", "source", "kind", "call", "origin", "started", "ended", "waited", "on_end", "end_marker",
-        "_inner", "_failure_tb",
+        "tty_stopped", "_inner", "_failure_tb",
     )
 
     def __init__(
@@ -110,6 +122,8 @@ class Job(asyncio.Task):
         # Named by its source, for whoever lists tasks by name (asyncio's
         # debug output, aiomonitor).
         super().__init__(_tracked(self, coro), loop=loop, name=source)
+        if call is not None:
+            call.job = self
         self.id: int | None = None
         self.source = source
         self.kind = kind
@@ -121,6 +135,8 @@ class Job(asyncio.Task):
         self.on_end: Callable[[Job], object] | None = None
         # The table's + or - for the job as it ended (bash's notice keeps it).
         self.end_marker = ""
+        # Its code called input() while nobody waited for it (ttyinput.py).
+        self.tty_stopped = False
         self._inner = coro
         self._failure_tb = None
 
@@ -172,6 +188,8 @@ class Job(asyncio.Task):
             if self.cancelled():
                 return JobState.CANCELLED
             return JobState.FAILED if self.exception() is not None else JobState.DONE
+        if self.tty_stopped:
+            return JobState.STOPPED
         future = self.call.future if self.call is not None else None
         if future is None:
             return JobState.RUNNING
@@ -239,6 +257,7 @@ async def _tracked(job: Job, coro):
     # The job's end is noted within its own last step rather than by a
     # done-callback: jobs that end in one loop iteration are then reported
     # together, and a failure's traceback is kept as it was.
+    RUNNING_JOB.set(job)
     try:
         return await coro
     except (asyncio.CancelledError, GeneratorExit):

@@ -26,6 +26,7 @@ from .hosts import Host, TerminalHost, UnsupportedShell
 from .jobs import Job, JobKind, JobState
 from .statements import StatementError, Work, blocks_on_a_loop, evaluate, parse_statement
 from .table import name_jobs
+from .ttyinput import TtyInput
 
 __all__ = ["Session", "SessionError", "host_for"]
 
@@ -70,6 +71,7 @@ class Session:
             process_workers=settings.process_workers or None,
         )
         self.host = host_for(shell, self.control, settings, foreground_async)
+        self.tty_input = TtyInput(shell, kernel=self.host.kind == "kernel", on_stop=self._stopped_for_input)
         self.assigners: dict[int, tuple[str, types.FunctionType]] = {}
         # The cell that jobs start in, "In [N]", noted when each cell starts.
         # IPython counts a cell kept in the history before running it, so at
@@ -86,9 +88,11 @@ class Session:
         html = self.shell.display_formatter.formatters["text/html"]
         html.for_type_by_name("ipython_bg.jobs", "Job", _job_html)
         set_control(self.control)
+        self.tty_input.install()
 
     def uninstall(self) -> list[Job]:
         """Undo :meth:`install`; returns the jobs it had to cancel."""
+        self.tty_input.uninstall()
         cancelled = self.control.cancel_all(timeout=self.settings.exit_timeout)
         self.control.listeners.remove(self._job_finished)
         self.shell.events.unregister("pre_run_cell", self._cell_starts)
@@ -290,8 +294,24 @@ class Session:
                 names.append(name)
         elif _needs_the_loop(job):
             note = "it needs a running event loop: try --no-thread"
+        elif self.host.kind == "kernel" and _read_no_input(job):
+            note = "a kernel has no terminal for a background job: call input() in the cell, pass the answer"
         if not job.waited and self.settings.notify != "off":
             self.host.notify(notice(job, job.end_marker, tuple(names), note), state=job.state.value)
+
+
+    def _stopped_for_input(self, job: Job) -> None:
+        # In the job's thread: the notice is the loop's business.
+        loop = self.control.get_loop()
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(self._say_stopped, job)
+
+    def _say_stopped(self, job: Job) -> None:
+        from .display import notice
+
+        if job.tty_stopped and not job.waited and self.settings.notify != "off":
+            marker = self.control.table.marker(job) if job.id is not None else ""
+            self.host.notify(notice(job, marker), state=job.state.value)
 
 
 def _needs_the_loop(job: Job) -> bool:
@@ -303,6 +323,13 @@ def _needs_the_loop(job: Job) -> bool:
         and isinstance(exc, RuntimeError)
         and "no running event loop" in str(exc)
     )
+
+
+def _read_no_input(job: Job) -> bool:
+    """A job whose input() met the end of the kernel's stdin: between
+    cells ipykernel puts back the plain input, which reads no terminal."""
+    exc = None if job.cancelled() else job.exception()
+    return isinstance(exc, EOFError) and str(exc) == "EOF when reading a line"
 
 
 def _job_html(job: Job) -> str:

@@ -7,32 +7,46 @@ job, so they are left out of everything the user is shown.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import selectors
 import traceback
 import types
 
 from ._internals import register_source
 
-__all__ = ["PACKAGE_DIR", "format_without_our_frames", "raise_at_source", "without_our_frames"]
+__all__ = ["PACKAGE_DIR", "format_without_our_frames", "raise_at_source", "user_frames", "without_our_frames"]
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+ASYNCIO_DIR = os.path.dirname(os.path.abspath(asyncio.__file__)) + os.sep
 
 
 def is_ours(filename: str) -> bool:
     return filename.startswith(PACKAGE_DIR)
 
 
-def without_our_frames(tb):
-    """A copy of traceback ``tb`` without the frames of ipython_bg itself."""
+def without_our_frames(tb, drop=is_ours):
+    """A copy of traceback ``tb`` without the frames of ipython_bg itself
+    (or those whose file ``drop`` says)."""
     kept = []
     while tb is not None:
-        if not is_ours(tb.tb_frame.f_code.co_filename):
+        if not drop(tb.tb_frame.f_code.co_filename):
             kept.append(tb)
         tb = tb.tb_next
     clean = None
     for entry in reversed(kept):
         clean = types.TracebackType(clean, entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
     return clean
+
+
+def _loop_machinery(filename: str) -> bool:
+    return is_ours(filename) or filename.startswith(ASYNCIO_DIR) or filename == selectors.__file__
+
+
+def user_frames(tb):
+    """A copy of traceback ``tb`` with the user's frames only: neither ours
+    nor those of the event loop that stepped the user's coroutine."""
+    return without_our_frames(tb, drop=_loop_machinery)
 
 
 def format_without_our_frames(exc: BaseException, tb) -> list[str]:

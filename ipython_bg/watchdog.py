@@ -10,16 +10,14 @@ raised inside that job only: it fails, the prompt comes back.
 Ctrl-C reaches us one of two ways.  Before prompt_toolkit has put the
 terminal in raw mode it is a SIGINT, handled by :meth:`Watchdog.on_sigint`
 (installed between cells).  In raw mode it is just a byte that nobody reads
-while the loop is frozen, so the watchdog reads the terminal itself while
-the freeze lasts (keys typed in a frozen prompt are dropped, as Ctrl-C at a
-prompt drops the line anyway).
+while the loop is frozen, so the watchdog reads the terminal itself from
+the start of a freeze, warning or not; the other keys it reads are given
+back to the prompt when the loop is free (typeahead.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import select
 import sys
 import threading
 import time
@@ -27,8 +25,14 @@ from typing import Callable
 
 from ._internals import get_selector, raise_in_thread, set_selector
 from .jobs import Job
+from .typeahead import CTRL_C, KeptKeys, raw_terminal
 
 __all__ = ["JobInterrupted", "SelectorWatch", "Watchdog"]
+
+#: How long the loop must be busy before the watchdog reads the terminal:
+#: longer than the loop's own steps (a redraw), short enough for a Ctrl-C
+#: to feel immediate.
+READ_AFTER = 0.15
 
 class JobInterrupted(Exception):
     """Ctrl-C stopped a job that was blocking the prompt."""
@@ -63,7 +67,7 @@ class SelectorWatch:
         return getattr(self.selector, name)
 
 
-#: Stands for the tasks of a loop iteration none of which held it for long.
+# What the watch names when the loop is held by many short steps, none long.
 _MANY = object()
 
 
@@ -81,8 +85,8 @@ def _interruptible(task) -> bool:
 class Watchdog:
     """A daemon thread that watches the loop while the user is at the prompt.
 
-    It wakes every ``threshold / 2`` seconds while armed (at the prompt) and
-    only reads a timestamp: it never schedules anything on the loop, so a
+    It wakes a few times a second while armed (at the prompt) and only
+    reads a timestamp: it never schedules anything on the loop, so a
     healthy loop does not know it is there.
     """
 
@@ -93,7 +97,7 @@ class Watchdog:
         self._armed = threading.Event()
         self._stopped = False
         self._reported: float | None = None
-        self._named = None  # the task named as blocking, while it blocks
+        self._named = None  # the task holding the loop, while it holds it
         self._thread: threading.Thread | None = None
         self._main = threading.main_thread().ident
 
@@ -131,29 +135,17 @@ class Watchdog:
     # -- watching ----------------------------------------------------------------
 
     def _run(self) -> None:
-        seen = None  # (busy_since, current task) at the previous look
         while not self._stopped:
             self._armed.wait()
             threshold = self.threshold()
-            time.sleep(max(threshold, 0.05) / 2)
-            if self._stopped or not self._armed.is_set() or threshold <= 0:
+            time.sleep(READ_AFTER)
+            if self._stopped or not self._armed.is_set():
                 continue
             busy = self.watch.busy_since
-            task = asyncio.current_task(self.loop) if busy is not None else None
-            previous, seen = seen, (busy, task)
-            if busy is None or busy == self._reported or time.monotonic() - busy < threshold:
+            if busy is None or busy == self._reported or time.monotonic() - busy < READ_AFTER:
                 continue
-            if task is not None and previous != (busy, task):
-                # The loop has been busy since ``busy``, but this task was not
-                # running at the last look: it may be one short step among
-                # thousands (a burst of jobs), innocent of the freeze.
-                if previous is None or previous[0] != busy or previous[1] is None:
-                    continue  # look again: a blocking task will still be there
-                task = _MANY
-            self._reported, self._named = busy, task
-            self._say_frozen(task, time.monotonic() - busy)
-            if _interruptible(task):
-                self._listen_for_ctrl_c(task, busy)
+            self._reported = busy
+            self._while_frozen(busy, threshold)
 
     def _say_frozen(self, task, seconds: float) -> None:
         if isinstance(task, Job):
@@ -169,25 +161,54 @@ class Watchdog:
         stream.write(f"\r\nipython_bg: {what} is blocking the prompt ({seconds:.1f} s without an await); {advice}\r\n")
         stream.flush()
 
-    def _listen_for_ctrl_c(self, task, busy: float) -> None:
-        """In raw mode Ctrl-C is a byte: read the terminal while frozen."""
-        try:
-            import termios
-        except ImportError:
-            return
-        try:
-            fd = sys.__stdin__.fileno()
-            raw = not termios.tcgetattr(fd)[3] & termios.ICANON
-        except (termios.error, OSError, ValueError, AttributeError):  # not a terminal
-            return
-        if not raw:
-            return  # cooked: Ctrl-C arrives as SIGINT, see on_sigint
-        while not self._stopped and self.watch.busy_since == busy:
-            readable, _, _ = select.select([fd], [], [], 0.1)
-            if readable and b"\x03" in os.read(fd, 1024):
-                if self.watch.busy_since == busy and asyncio.current_task(self.loop) is task:
-                    self._raise_in_main_thread()
-                return
+    def _while_frozen(self, busy: float, threshold: float) -> None:
+        """Until the loop is free: warn once the freeze lasts ``threshold``;
+        read the terminal (in raw mode Ctrl-C is a byte), a Ctrl-C stopping
+        the job, other keys kept for the prompt."""
+        def frozen() -> bool:
+            return not self._stopped and self._armed.is_set() and self.watch.busy_since == busy
+
+        keys, warned, previous = None, False, None
+        while frozen():
+            task = asyncio.current_task(self.loop)
+            # A task holds the loop only if it was running at the previous
+            # look too: one short step among thousands (a burst of jobs)
+            # is innocent of the freeze.
+            self._named = task if task is not None and task is previous else None
+            previous = task
+            if threshold > 0 and not warned and time.monotonic() - busy >= threshold:
+                warned = True
+                named = self._named if self._named is not None else _MANY if task is not None else None
+                self._say_frozen(named, time.monotonic() - busy)
+            fd = raw_terminal()
+            if fd is None:
+                time.sleep(0.05)  # cooked: Ctrl-C arrives as SIGINT, see on_sigint
+                continue
+            keys = keys or KeptKeys(fd)
+            data = keys.read(0.05, frozen)
+            if CTRL_C in data and self._interrupt(busy):
+                before, _, after = data.partition(CTRL_C)
+                data = before + after
+            keys.keep(data)
+        self._named = None
+        if keys is not None:
+            keys.hand_back(self.loop)
+
+    def _interrupt(self, busy: float) -> bool:
+        """Stop the job holding the loop; False if nothing of the user's
+        holds it (the Ctrl-C is then the prompt's own key)."""
+        task = asyncio.current_task(self.loop)
+        if task is not self._named:
+            # Not seen at the last look: one more, so that a job caught in
+            # one short step among many is not the one stopped.
+            time.sleep(0.02)
+            if asyncio.current_task(self.loop) is not task:
+                return False
+            self._named = task
+        if self.watch.busy_since != busy or not _interruptible(task):
+            return False
+        self._raise_in_main_thread()
+        return True
 
     def _raise_in_main_thread(self) -> None:
         # The job runs in the main thread and will not look up.
@@ -196,9 +217,9 @@ class Watchdog:
     def on_sigint(self, signum, frame) -> None:
         """SIGINT between cells: stop the job holding the loop, if any."""
         task = asyncio.current_task(self.loop) if self.loop.is_running() else None
-        # Only the job named as blocking: any other was caught in one short
-        # step, among many, by this Ctrl-C.
-        if _interruptible(task) and task is self._named and self.watch.busy_since == self._reported:
+        # Only the task the watch saw holding the loop: any other was caught
+        # in one short step, among many, by this Ctrl-C.
+        if _interruptible(task) and task is self._named:
             raise JobInterrupted()
         # Nothing of ours runs: leave the prompt alone (raising here would
         # break prompt_toolkit half-way, as in IPython issue 13737).

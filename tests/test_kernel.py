@@ -173,3 +173,19 @@ def test_process_and_dask_jobs_in_a_kernel(kernel):
         assert kernel.value("%fg %?(4)") .endswith(", 8)")
     finally:
         kernel.execute("client.close(); cluster.close()")
+
+
+def test_input_in_a_background_job_fails_at_once(kernel):
+    started = time.monotonic()
+    cell = kernel.execute("%bg input('name? ')")
+    kernel.wait_for(lambda: "failed" in cell.stdout, timeout=10)
+    assert "failed  thread  input('name? ')  RuntimeError:" in cell.stdout
+    assert "a kernel cannot give it" in cell.stdout
+    assert time.monotonic() - started < 10
+    assert kernel.value("1 + 1") == "2"
+
+
+def test_input_in_a_job_between_cells_fails_with_a_hint(kernel):
+    cell = kernel.execute("def ask_later():\n    time.sleep(0.3)\n    return input('name? ')\n%bg ask_later()")
+    kernel.wait_for(lambda: "failed" in cell.stdout, timeout=10)
+    assert "EOFError" in cell.stdout and "a kernel has no terminal for a background job" in cell.stdout

@@ -1,5 +1,8 @@
 """Everyday use in a real terminal ``ipython`` (pty): the post-mortem of a
-failed job, next to IPython's own ``%debug``."""
+failed job, next to IPython's own ``%debug``; Ctrl-C in a frozen prompt and
+in ``%fg``."""
+
+import time
 
 import pexpect
 import pytest
@@ -49,3 +52,61 @@ def test_jobs_d_on_a_job_that_did_not_fail_is_one_line(terminal):
     output = terminal.run("%jobs -d 1")
     assert "UsageError: %jobs: job 1 has not failed (it is done)" in output
     assert "Traceback" not in output
+
+
+# ``hog`` (tests/terminal.py) that says on disk when the freeze begins.
+HOG_NOTING = "exec(%r)" % (
+    "async def hog_noting(seconds):\n"
+    "    await asyncio.sleep(0.2)\n"
+    "    open('frozen', 'w').close()\n"
+    "    deadline = time.monotonic() + seconds\n"
+    "    while time.monotonic() < deadline:\n"
+    "        pass\n"
+)
+
+
+def test_ctrl_c_before_the_warning_stops_a_frozen_job_and_keeps_the_keys(terminal, tmp_path):
+    terminal.run(HOG_NOTING)
+    started = time.monotonic()
+    terminal.send("%bg hog_noting(30)")
+    deadline = time.monotonic() + 10
+    while not (tmp_path / "frozen").exists():  # the loop is frozen from now on
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    time.sleep(0.3)  # well before the warning (block_warning)
+    terminal.send("print('typed-' + 'during')")
+    terminal.child.sendcontrol("c")
+    terminal.send("print('after-' + 'freeze')")
+    output = terminal.expect_exact("after-freeze", timeout=10)
+    assert "typed-during" in output  # in the order typed
+    if "JobInterrupted" not in output:
+        output += terminal.expect_exact("JobInterrupted", timeout=5)
+    assert "failed  coroutine  hog_noting(30)" in output
+    assert "is blocking the prompt" not in output
+    assert time.monotonic() - started < 15
+    assert terminal.value("40 + 2") == "42"
+
+
+def test_second_ctrl_c_in_fg_shows_the_users_frame_only(terminal):
+    terminal.send("%fg hog(0, 30)")
+    time.sleep(0.5)
+    terminal.interrupt()
+    time.sleep(0.3)
+    terminal.interrupt()
+    output = terminal.sync(timeout=10)
+    assert "KeyboardInterrupt" in output
+    assert "in hog(" in output
+    for ours in ("ipython_bg", "foreground.py", "watchdog.py", "base_events.py"):
+        assert ours not in output, output
+
+
+def test_input_in_a_job_waits_for_fg_and_the_prompt_keeps_its_lines(terminal):
+    terminal.send("%bg input('name? ')")
+    terminal.expect_exact("[1]+ stopped (tty input)  thread  input('name? ')")
+    terminal.send("print('typed-' + 'meanwhile')")
+    terminal.expect_exact("typed-meanwhile")  # ran as a cell, not read by the job
+    assert "stopped (tty input)" in terminal.run("%jobs")
+    terminal.send("answer = %fg 1")
+    terminal.expect_exact("name? ")
+    terminal.send("alice")
+    assert terminal.value("repr(answer)") == "'alice'"

@@ -1,0 +1,85 @@
+"""Keys typed while a job freezes the prompt: kept, then handed back.
+
+prompt_toolkit reads the terminal only when the loop is free, so during a
+freeze the watchdog thread reads it instead (the only way to see a Ctrl-C
+in raw mode, where it is a byte and not a SIGINT).  What else it reads is
+not the watchdog's: it is given back to the prompt once the loop is free,
+in order, so lines typed meanwhile run as cells afterwards, as they would
+after a long cell in plain IPython.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import sys
+
+__all__ = ["CTRL_C", "KeptKeys", "raw_terminal"]
+
+CTRL_C = b"\x03"
+
+
+def raw_terminal() -> int | None:
+    """stdin's descriptor if it is a terminal in raw mode (prompt_toolkit's
+    while the prompt runs), else ``None``: in cooked mode Ctrl-C is a SIGINT
+    and typed lines stay in the terminal for prompt_toolkit to read."""
+    try:
+        import termios
+    except ImportError:
+        return None
+    try:
+        fd = sys.__stdin__.fileno()
+        raw = not termios.tcgetattr(fd)[3] & termios.ICANON
+    except (termios.error, OSError, ValueError, AttributeError):  # not a terminal
+        return None
+    return fd if raw else None
+
+
+class KeptKeys:
+    """The bytes read from the terminal during one freeze."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self.kept = bytearray()
+
+    def read(self, timeout: float, still_frozen) -> bytes:
+        """Wait up to ``timeout`` for keys and return them (not yet kept);
+        nothing once the freeze is over, so prompt_toolkit reads its own."""
+        readable, _, _ = select.select([self.fd], [], [], timeout)
+        if not readable or not still_frozen():
+            return b""
+        try:
+            return os.read(self.fd, 4096)
+        except OSError:
+            return b""
+
+    def keep(self, data: bytes) -> None:
+        self.kept += data
+
+    def hand_back(self, loop) -> None:
+        """Give the kept keys to the prompt, on the loop (prompt_toolkit's
+        objects belong to it)."""
+        if self.kept:
+            loop.call_soon_threadsafe(give_to_prompt, bytes(self.kept))
+            self.kept.clear()
+
+
+def give_to_prompt(data: bytes) -> None:
+    """Feed ``data`` to the running prompt as if just typed, or keep it as
+    the next prompt's typeahead if none runs.  Keys after an Enter stay in
+    the prompt's queue, which prompt_toolkit itself keeps as typeahead for
+    the next prompt, so several lines run one after the other."""
+    from prompt_toolkit.application.current import get_app_or_none, get_app_session
+    from prompt_toolkit.input.typeahead import store_typeahead
+    from prompt_toolkit.input.vt100_parser import Vt100Parser
+
+    presses: list = []
+    parser = Vt100Parser(presses.append)
+    parser.feed_and_flush(data.decode("utf-8", "replace"))
+    app = get_app_or_none()
+    if app is not None and app.is_running and not app.is_done:
+        app.key_processor.feed_multiple(presses)
+        app.key_processor.process_keys()
+        app.invalidate()
+    else:
+        store_typeahead(get_app_session().input, presses)
