@@ -94,7 +94,7 @@ class Job(asyncio.Task):
     # Slots, as Task itself has no instance dict of its own to fill.
     __slots__ = (
         "id", "source", "kind", "call", "origin", "started", "ended", "waited", "on_end", "end_marker",
-        "_inner", "_failure_tb",
+        "schedule", "_inner", "_failure_tb",
     )
 
     def __init__(
@@ -121,6 +121,9 @@ class Job(asyncio.Task):
         self.on_end: Callable[[Job], object] | None = None
         # The table's + or - for the job as it ended (bash's notice keeps it).
         self.end_marker = ""
+        # Its verbs (--timeout, --retries, --every, --after), if any: a
+        # verbs.Schedule, which says how far it has got.
+        self.schedule = None
         self._inner = coro
         self._failure_tb = None
 
@@ -174,7 +177,8 @@ class Job(asyncio.Task):
             return JobState.FAILED if self.exception() is not None else JobState.DONE
         future = self.call.future if self.call is not None else None
         if future is None:
-            return JobState.RUNNING
+            waiting = self.schedule is not None and self.schedule.waiting
+            return JobState.PENDING if waiting else JobState.RUNNING
         if not future.running() and not future.done():
             return JobState.PENDING
         # The worker may have finished while the loop was not running.
