@@ -148,7 +148,7 @@ class Job(asyncio.Task):
             # end is noted when it is done, and the job's own coroutine is
             # closed here, or it would warn that it was never awaited.
             self.add_done_callback(self.note_end)
-            if asyncio.iscoroutine(self._inner):
+            if hasattr(self._inner, "close"):  # a coroutine, or the verbs' pair of them
                 self._inner.close()
         return cancelling
 

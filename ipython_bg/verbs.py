@@ -126,6 +126,19 @@ def start_work(control, schedule: Schedule, work, *, executor=None, source: str,
     )
 
 
+class _Both:
+    """Closes the job's coroutine and the first run's, neither started."""
+
+    __slots__ = ("coros",)
+
+    def __init__(self, *coros):
+        self.coros = coros
+
+    def close(self) -> None:
+        for coro in self.coros:
+            coro.close()
+
+
 async def next_run(job: Job):
     """The outcome of a periodic job's next run (``%fg`` of that job)."""
     __tracebackhide__ = True
@@ -143,7 +156,7 @@ def start_scheduled(
     job = Job(run_scheduled(schedule, first, again), loop=control.loop(), source=source, kind=kind, origin=origin)
     job.schedule = schedule
     if asyncio.iscoroutine(first):
-        job._inner = first  # what a cancel before the first step must close
+        job._inner = _Both(job._inner, first)  # what a cancel before the first step must close
     if keep:
         control.keep(job)
     return job
