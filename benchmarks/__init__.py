@@ -12,7 +12,8 @@ only when a benchmark crashes (or overruns its time budget).
     table     %jobs over 10,000 finished jobs (text, HTML) and memory per job
     notice    from a job's end to its notice on the terminal
     load      %load_ext ipython_bg in a fresh process vs a trivial extension
+    tasks     10,000 library tasks with the extension loaded (its task factory) vs not
 """
 
 #: In the order ``python -m benchmarks`` runs them; each a module of this package.
-BENCHMARKS = ("idle", "server", "overhead", "table", "notice", "load")
+BENCHMARKS = ("idle", "server", "overhead", "table", "notice", "load", "tasks")

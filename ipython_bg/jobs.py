@@ -94,7 +94,7 @@ class Job(asyncio.Task):
     # Slots, as Task itself has no instance dict of its own to fill.
     __slots__ = (
         "id", "source", "kind", "call", "origin", "started", "ended", "waited", "on_end", "end_marker",
-        "schedule", "_inner", "_failure_tb",
+        "schedule", "adopted", "_inner", "_failure_tb",
     )
 
     def __init__(
@@ -106,10 +106,14 @@ class Job(asyncio.Task):
         kind: JobKind = JobKind.COROUTINE,
         call: ThreadCall | None = None,
         origin: str | None = None,
+        context=None,
     ):
         # Named by its source, for whoever lists tasks by name (asyncio's
         # debug output, aiomonitor).
-        super().__init__(_tracked(self, coro), loop=loop, name=source)
+        if context is None:
+            super().__init__(_tracked(self, coro), loop=loop, name=source)
+        else:  # asked for by a create_task(..., context=...) that became a job
+            super().__init__(_tracked(self, coro), loop=loop, name=source, context=context)
         self.id: int | None = None
         self.source = source
         self.kind = kind
@@ -124,6 +128,9 @@ class Job(asyncio.Task):
         # Its verbs (--timeout, --retries, --every, --after), if any: a
         # verbs.Schedule, which says how far it has got.
         self.schedule = None
+        # Made by the user's own asyncio.create_task (adopt.py): its result
+        # went back to that code and is not stored anywhere.
+        self.adopted = False
         self._inner = coro
         self._failure_tb = None
 

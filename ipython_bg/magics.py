@@ -190,6 +190,13 @@ class BackgroundJobs(Magics):
         help="""Seconds before the first retry of a %bg --retries job; each
         further retry waits twice as long as the one before.""",
     ).tag(config=True)
+    adopt_tasks = Bool(
+        True,
+        help="""Make jobs of the tasks that your own cell code creates with
+        asyncio.create_task or asyncio.ensure_future (never those of
+        libraries, IPython or ipykernel): listed by %jobs, their failures
+        noticed; their results are not stored.""",
+    ).tag(config=True)
     exit_timeout = Float(
         2.0,
         min=0,

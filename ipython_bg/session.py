@@ -20,6 +20,7 @@ import types
 from IPython.core.async_helpers import get_asyncio_loop
 
 from ._internals import cache_cell_source
+from .adopt import TaskAdopter, adopted_job, cell_prefix
 from .calls import is_dask_client
 from .control import JobControl, set_control
 from .hosts import Host, TerminalHost, UnsupportedShell
@@ -76,11 +77,14 @@ class Session:
         # load, in a cell, the count is already the next one's.
         count = shell.execution_count
         self.origin: str | None = f"In [{count - 1}]" if count > 1 else None
+        self.adopter = TaskAdopter(cell_prefix(shell.compile.get_code_name), self._adopt)
 
     # -- life ----------------------------------------------------------------
 
     def install(self) -> None:
         self.host.install()
+        if self.settings.adopt_tasks:
+            self.adopter.install(self.control.loop())
         self.control.listeners.append(self._job_finished)
         self.shell.events.register("pre_run_cell", self._cell_starts)
         html = self.shell.display_formatter.formatters["text/html"]
@@ -89,6 +93,7 @@ class Session:
 
     def uninstall(self) -> list[Job]:
         """Undo :meth:`install`; returns the jobs it had to cancel."""
+        self.adopter.uninstall()
         cancelled = self.control.cancel_all(timeout=self.settings.exit_timeout)
         self.control.listeners.remove(self._job_finished)
         self.shell.events.unregister("pre_run_cell", self._cell_starts)
@@ -97,6 +102,12 @@ class Session:
         self.control.close()
         set_control(None)
         return cancelled
+
+    def _adopt(self, loop, coro, source: str, context) -> Job:
+        """A task the user's cell code made: a job, in the table, noticed at its end."""
+        job = adopted_job(loop, coro, source, context, self.origin)
+        job.adopted = True
+        return self.control.keep(job)
 
     def _cell_starts(self, info) -> None:
         count = self.shell.execution_count
@@ -112,6 +123,11 @@ class Session:
             self.control.set_worker_threads(value)
         elif name == "process_workers":
             self.control.set_process_workers(value or None)
+        elif name == "adopt_tasks":
+            if value:
+                self.adopter.install(self.control.loop())
+            else:
+                self.adopter.uninstall()
         elif name == "loop":
             return "BackgroundJobs.loop is read when the extension loads: `%reload_ext ipython_bg` applies it"
         return None
@@ -327,7 +343,7 @@ class Session:
                     names.append(target)
                 except Exception as exc:
                     note = f"not assigned to {target}: {_describe_exception(exc)}"
-            if self.settings.result_name and result is not None:
+            if self.settings.result_name and result is not None and not job.adopted:
                 name = self.settings.result_name.format(id=job.id)
                 self.shell.user_ns[name] = result
                 names.append(name)

@@ -173,3 +173,26 @@ def test_process_and_dask_jobs_in_a_kernel(kernel):
         assert kernel.value("%fg %?(4)") .endswith(", 8)")
     finally:
         kernel.execute("client.close(); cluster.close()")
+
+
+def test_a_task_made_with_create_task_in_a_cell_fails_with_a_notice_in_that_cell(kernel):
+    cell = kernel.execute("plain = asyncio.create_task(fail('from a plain task', 0.2))")
+    assert cell.ok, cell.reply
+    kernel.wait_for(lambda: "ValueError: from a plain task" in cell.stdout, 10)
+    assert "failed  coroutine  plain = asyncio.create_task(fail(" in cell.stdout
+    assert "plain = asyncio.create_task" in kernel.value("%jobs")
+    # A library's task, made from a cell, stays a plain task.
+    assert kernel.value("type(asyncio.ensure_future(asyncio.sleep(0))).__name__") == "'Task'"
+
+
+def test_verbs_in_a_kernel(kernel):
+    kernel.execute("%config BackgroundJobs.retry_delay = 0.01\nattempts = []")
+    kernel.execute("def flaky():\n    attempts.append(1)\n    if len(attempts) < 3:\n        raise OSError('flaky')\n    return 'third'")
+    cell = kernel.execute("%bg --retries 3 flaky()")
+    kernel.wait_for(lambda: "(after 3 attempts)" in cell.stdout, 10)
+    periodic = kernel.execute("runs = []\ndef tick():\n    runs.append(1)\n    return len(runs)\n%bg --every 0.05 tick")
+    assert periodic.ok, periodic.reply
+    kernel.execute("first = %fg %tick")
+    kernel.execute("second = %fg %tick")
+    assert kernel.value("second > first >= 1") == "True"
+    assert kernel.execute("%jobs -k %tick").stdout.startswith("cancelled [")
