@@ -242,14 +242,10 @@ class BackgroundJobs(Magics):
     @argument("--process", action="store_true", help="run the call in a new process (the extension's pool)")
     @argument("--executor", metavar="NAME", help="submit the call to the executor (or Dask client) named NAME")
     @argument("--name", metavar="LABEL", help="%%%%bg only: what %%jobs shows for the cell")
-    @argument(
-        "--timeout", type=float, metavar="SECONDS", help="cancel the job (each run, each attempt) after SECONDS: it fails with TimeoutError"
-    )
+    @argument("--timeout", type=float, metavar="SECONDS", help="cancel each run after SECONDS: it fails with TimeoutError")
     @argument("--retries", type=int, metavar="N", help="run a failed job again, up to N more times, waiting longer each time")
     @argument("--every", type=float, metavar="SECONDS", help="run it again every SECONDS, like watch -n; one job")
-    @argument(
-        "--stop-on-error", dest="stop_on_error", action="store_true", help="with --every: a failing run ends the job"
-    )
+    @argument("--stop-on-error", dest="stop_on_error", action="store_true", help="with --every: a failing run ends the job")
     @argument("--after", nargs="+", metavar="SPEC", help="start once these jobs have succeeded; cancelled if one does not")
     @argument("expr", nargs="?", metavar="[NAME =] EXPR", help="what to run; its result goes to NAME")
     @no_var_expand
