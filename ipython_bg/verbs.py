@@ -207,7 +207,8 @@ async def _attempt(schedule: Schedule, awaitable):
 
 async def _retrying(schedule: Schedule, first, again):
     __tracebackhide__ = True
-    schedule.attempts = 0
+    # Each run of a periodic job starts afresh: what -l shows stays bounded.
+    schedule.attempts, schedule.failures = 0, []
     awaitable = first if first is not None else again()
     while True:
         schedule.attempts += 1

@@ -203,3 +203,12 @@ def test_killing_a_job_still_waiting_for_another_leaves_no_warning(defs, recwarn
     gc.collect()
     assert later.cancelled() and defs.user_ns["calls"] == []
     assert not [w for w in recwarn if "never awaited" in str(w.message)]
+
+
+def test_a_periodic_job_retries_each_run_and_shows_only_the_last_runs_attempts(defs):
+    job = run(defs, "%bg --every 0.05 --retries 1 tick()")
+    settle(defs, 0.4)
+    run(defs, f"%jobs -k {job.id}")
+    # Run 2's first attempt failed and its retry succeeded: no run failed.
+    assert job.schedule.runs >= 3 and defs.user_ns["runs"] == job.schedule.runs + 1
+    assert job.schedule.failures == []
