@@ -188,14 +188,12 @@ class Session:
     def schedule(self, *, timeout=None, retries=0, every=None, stop_on_error=False, after=()):
         """The verbs of a ``%bg`` line as a Schedule, or None without any;
         ``after`` are job specs."""
+        if stop_on_error and every is None:
+            raise SessionError("--stop-on-error is for periodic jobs (--every)")
         if timeout is None and not retries and every is None and not after:
-            if stop_on_error:
-                raise SessionError("--stop-on-error is for periodic jobs (--every)")
             return None
         from . import verbs  # imported on first use: loading stays quick
 
-        if stop_on_error and every is None:
-            raise SessionError("--stop-on-error is for periodic jobs (--every)")
         jobs = tuple(self.kept(job) for job in self.control.table.resolve_all(after))
         settings = self.settings
         return verbs.Schedule(
