@@ -11,6 +11,10 @@ Magics (line and cell)::
                         a plain call f(a, b) runs in a worker thread
     %bg NAME = EXPR     ... and assign its result to NAME when it succeeds
     %%bg [--name L]     the cell is the job (await inside: coroutine; else thread)
+    %bg --timeout S ... cancel after S seconds: fails with TimeoutError
+    %bg --retries N ... run a failed job again, up to N more times
+    %bg --every S ...   run again every S seconds (--stop-on-error: a failure ends it)
+    %bg --after SPEC... EXPR   start once those jobs have succeeded
     %fg EXPR            run in the foreground and return the result
     %fg [SPEC ...]      wait for jobs (default: the current one), return results
     %%fg                run the cell with top-level await
@@ -19,7 +23,8 @@ Magics (line and cell)::
 
 Job specs are bash's: ``N``, ``%N``, ``%+`` / ``%%`` (current), ``%-``
 (previous), ``%name`` (text starts with), ``%?text`` (text contains).
-Ctrl-C during ``%fg`` or an ``await`` cell cancels that job only.
+Ctrl-C during ``%fg`` or an ``await`` cell cancels that job only.  Tasks
+your cells make with ``asyncio.create_task``/``ensure_future`` are jobs too.
 
 Configuration, in ``ipython_config.py`` or with ``%config`` (which takes
 effect at once; ``loop`` is read at load)::
@@ -35,6 +40,8 @@ effect at once; ``loop`` is read at load)::
     c.BackgroundJobs.block_warning = 2.0     # seconds before a frozen prompt is named; 0: off
     c.BackgroundJobs.confirm_exit = True     # exit with running jobs asks again
     c.BackgroundJobs.exit_timeout = 2.0      # seconds for finally blocks
+    c.BackgroundJobs.retry_delay = 0.5       # seconds before the first retry; doubles
+    c.BackgroundJobs.adopt_tasks = True      # your cells' create_task tasks are jobs
 
 Without IPython, :func:`run_in_background` and :func:`run_in_foreground`
 do the same on an event loop of their own.

@@ -17,7 +17,7 @@ import pickle
 from .jobs import JobKind, ThreadCall, is_awaitable
 from .workers import DaemonThreadPool, ForkPool
 
-__all__ = ["finish_call", "is_dask_client", "submit", "unpicklable"]
+__all__ = ["finish_call", "is_dask_client", "kind_of", "submit", "unpicklable"]
 
 
 def is_dask_client(executor) -> bool:
@@ -38,6 +38,17 @@ def unpicklable(func, args: tuple, kwargs: dict) -> str | None:
         except Exception as exc:
             return f"{label} ({type(value).__name__}) cannot be pickled for a process pool: {exc}"
     return None
+
+
+def kind_of(executor) -> JobKind:
+    """The kind of job that calls submitted to ``executor`` make."""
+    if isinstance(executor, (DaemonThreadPool, concurrent.futures.ThreadPoolExecutor)):
+        return JobKind.THREAD
+    if is_dask_client(executor):
+        return JobKind.DASK
+    if isinstance(executor, (ForkPool, concurrent.futures.ProcessPoolExecutor)):
+        return JobKind.PROCESS
+    return JobKind.EXECUTOR
 
 
 def submit(func, args: tuple, kwargs: dict, executor) -> tuple[ThreadCall, JobKind]:

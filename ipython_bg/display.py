@@ -158,6 +158,8 @@ def _make_row(job: Job, long: bool) -> JobRow:
         summary = clip(describe_exception(exc), RESULT_WIDTH)
     else:
         summary = ""
+    if job.schedule is not None and (status := job.schedule.status()):
+        summary = f"{status}: {summary}" if summary else status
     details = _details(job, state) if long else ""
     return JobRow(job.id, "", state, job.kind.value, job.elapsed, job.source, summary, details)
 
@@ -168,6 +170,8 @@ def _details(job: Job, state: JobState) -> str:
         lines.append(f"started in {job.origin}")
     if job.call is not None and job.call.where:
         lines.append(f"runs at {job.call.where}")
+    if job.schedule is not None:
+        lines.extend(job.schedule.failures)
     if state is JobState.FAILED:
         lines.append(job.format_traceback() or "")
     elif state is JobState.RUNNING and not job.done() and job.call is None:

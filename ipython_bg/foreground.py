@@ -123,7 +123,12 @@ class ForegroundRunner:
         loop = self.get_loop()
         if loop.is_running():
             raise LoopBusy("the event loop is already running here: use `await` instead")
-        future = asyncio.ensure_future(awaitable, loop=loop)
+        # Made directly, not through the loop's task factory: the cell's own
+        # coroutine is the extension's to run, never a task to adopt.
+        if asyncio.iscoroutine(awaitable):
+            future = asyncio.Task(awaitable, loop=loop)
+        else:
+            future = asyncio.ensure_future(awaitable, loop=loop)
         # Stop waiting without touching the job: a separate future that the
         # job's end, the timer or Ctrl-Z resolves, whichever comes first.
         waiter = loop.create_future()

@@ -106,7 +106,7 @@ class Job(asyncio.Task):
     # Slots, as Task itself has no instance dict of its own to fill.
     __slots__ = (
         "id", "source", "kind", "call", "origin", "started", "ended", "waited", "on_end", "end_marker",
-        "tty_stopped", "_inner", "_failure_tb",
+        "tty_stopped", "schedule", "adopted", "_inner", "_failure_tb",
     )
 
     def __init__(
@@ -118,10 +118,14 @@ class Job(asyncio.Task):
         kind: JobKind = JobKind.COROUTINE,
         call: ThreadCall | None = None,
         origin: str | None = None,
+        context=None,
     ):
         # Named by its source, for whoever lists tasks by name (asyncio's
         # debug output, aiomonitor).
-        super().__init__(_tracked(self, coro), loop=loop, name=source)
+        if context is None:
+            super().__init__(_tracked(self, coro), loop=loop, name=source)
+        else:  # asked for by a create_task(..., context=...) that became a job
+            super().__init__(_tracked(self, coro), loop=loop, name=source, context=context)
         if call is not None:
             call.job = self
         self.id: int | None = None
@@ -137,6 +141,12 @@ class Job(asyncio.Task):
         self.end_marker = ""
         # Its code called input() while nobody waited for it (ttyinput.py).
         self.tty_stopped = False
+        # Its verbs (--timeout, --retries, --every, --after), if any: a
+        # verbs.Schedule, which says how far it has got.
+        self.schedule = None
+        # Made by the user's own asyncio.create_task (adopt.py): its result
+        # went back to that code and is not stored anywhere.
+        self.adopted = False
         self._inner = coro
         self._failure_tb = None
 
@@ -161,7 +171,7 @@ class Job(asyncio.Task):
             # end is noted when it is done, and the job's own coroutine is
             # closed here, or it would warn that it was never awaited.
             self.add_done_callback(self.note_end)
-            if asyncio.iscoroutine(self._inner):
+            if hasattr(self._inner, "close"):  # a coroutine, or the verbs' pair of them
                 self._inner.close()
         return cancelling
 
@@ -192,7 +202,8 @@ class Job(asyncio.Task):
             return JobState.STOPPED
         future = self.call.future if self.call is not None else None
         if future is None:
-            return JobState.RUNNING
+            waiting = self.schedule is not None and self.schedule.waiting
+            return JobState.PENDING if waiting else JobState.RUNNING
         if not future.running() and not future.done():
             return JobState.PENDING
         # The worker may have finished while the loop was not running.

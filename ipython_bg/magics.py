@@ -21,6 +21,7 @@ from ._internals import option_takes_value
 from .jobs import NoSuchJob
 from .session import Session, SessionError
 from .statements import StatementError
+from .table import is_job_spec
 
 __all__ = ["BackgroundJobs"]
 
@@ -52,6 +53,11 @@ def split_options(magic, line: str):
         if option_takes_value(parser, word) and (value := _WORD.match(line, position)) is not None:
             words.append(value.group(1))
             position = value.end()
+            if word in _SPEC_LISTS:
+                # ``--after %1 %2 f()``: the specs run on up to the expression.
+                while (value := _WORD.match(line, position)) is not None and is_job_spec(value.group(1)):
+                    words.append(value.group(1))
+                    position = value.end()
     try:
         words = [shlex.split(word)[0] if word[:1] in "\"'" else word for word in words]
     except ValueError as exc:  # an unbalanced quote
@@ -62,6 +68,9 @@ def split_options(magic, line: str):
         raise UsageError(f"%{magic.__name__}: {exc}") from None
     return options, line[position:].strip()
 
+
+# Options that take several job specs; the expression follows them.
+_SPEC_LISTS = frozenset({"--after"})
 
 _default_options: dict = {}
 
@@ -96,6 +105,25 @@ def _timeout(value):
     if not value >= 0:  # also refuses nan
         raise SessionError(f"--timeout takes a number of seconds, not {value}")
     return value
+
+
+def _positive(value, option: str):
+    if value is not None and not value > 0:  # also refuses nan
+        raise SessionError(f"{option} takes a number of seconds above 0, not {value}")
+    return value
+
+
+def _schedule(session: Session, options):
+    """The verbs of a ``%bg`` line, or None."""
+    if options.retries is not None and options.retries < 0:
+        raise SessionError(f"--retries takes a count of 0 or more, not {options.retries}")
+    return session.schedule(
+        timeout=_positive(options.timeout, "--timeout"),
+        retries=options.retries or 0,
+        every=_positive(options.every, "--every"),
+        stop_on_error=options.stop_on_error,
+        after=options.after or (),
+    )
 
 
 def _mode(options, where) -> str:
@@ -163,6 +191,19 @@ class BackgroundJobs(Magics):
         help="""Ask again before exiting while jobs are running (like bash's
         checkjobs): the first exit or Ctrl-D lists them, the second exits.""",
     ).tag(config=True)
+    retry_delay = Float(
+        0.5,
+        min=0,
+        help="""Seconds before the first retry of a %bg --retries job; each
+        further retry waits twice as long as the one before.""",
+    ).tag(config=True)
+    adopt_tasks = Bool(
+        True,
+        help="""Make jobs of the tasks that your own cell code creates with
+        asyncio.create_task or asyncio.ensure_future (never those of
+        libraries, IPython or ipykernel): listed by %jobs, their failures
+        noticed; their results are not stored.""",
+    ).tag(config=True)
     exit_timeout = Float(
         2.0,
         min=0,
@@ -208,6 +249,11 @@ class BackgroundJobs(Magics):
     @argument("--process", action="store_true", help="run the call in a new process (the extension's pool)")
     @argument("--executor", metavar="NAME", help="submit the call to the executor (or Dask client) named NAME")
     @argument("--name", metavar="LABEL", help="%%%%bg only: what %%jobs shows for the cell")
+    @argument("--timeout", type=float, metavar="SECONDS", help="cancel each run after SECONDS: it fails with TimeoutError")
+    @argument("--retries", type=int, metavar="N", help="run a failed job again, up to N more times, waiting longer each time")
+    @argument("--every", type=float, metavar="SECONDS", help="run it again every SECONDS, like watch -n; one job")
+    @argument("--stop-on-error", dest="stop_on_error", action="store_true", help="with --every: a failing run ends the job")
+    @argument("--after", nargs="+", metavar="SPEC", help="start once these jobs have succeeded; cancelled if one does not")
     @argument("expr", nargs="?", metavar="[NAME =] EXPR", help="what to run; its result goes to NAME")
     @no_var_expand
     @needs_local_scope
@@ -224,6 +270,12 @@ class BackgroundJobs(Magics):
         %%bg [--name L]     the cell is the job: with top-level await a coroutine
                             (globals are the user namespace), else a thread
 
+        %bg --timeout 5 fetch(url)       fails with TimeoutError after 5 s
+        %bg --retries 3 fetch(url)       a failure runs it again, up to 3 more times
+        %bg --every 10 poll()            runs again every 10 s (%fg: the next run)
+        %bg --after %1 %2 report()       starts once jobs 1 and 2 have succeeded
+        They combine: %bg --every 5 --timeout 2 --process check(host)
+
         Each successful result is also stored as _bgN (BackgroundJobs.result_name).
         """
         options, text = split_options(self.bg, line)
@@ -233,18 +285,19 @@ class BackgroundJobs(Magics):
                 raise SessionError("--process and --executor exclude each other")
             where = session.executor_for(options.process, options.executor)
             mode = _mode(options, where)
+            schedule = _schedule(session, options)
             if cell is not None:
                 if text:
                     raise UsageError(f"%%bg takes options only on its first line, not {text!r}")
                 if where is not None:
                     raise UsageError("%%bg runs a cell here (coroutine) or in a thread; --process and --executor are for calls")
-                job = session.cell_job(cell, options.name)
+                job = session.cell_job(cell, options.name, schedule=schedule)
             elif options.name:
                 raise SessionError("--name is for %%bg cells; a line job is named by its text")
             elif not text:
                 raise SessionError("give an expression to run, e.g. %bg asyncio.sleep(1)")
             else:
-                job = session.background(text, mode=mode, executor=where, local_ns=local_ns)
+                job = session.background(text, mode=mode, executor=where, local_ns=local_ns, schedule=schedule)
         if session.host.limitation:
             session.host.warn_once("limitation", session.host.limitation)
         return job

@@ -20,6 +20,7 @@ import types
 from IPython.core.async_helpers import get_asyncio_loop
 
 from ._internals import cache_cell_source
+from .adopt import TaskAdopter, adopted_job, cell_prefix
 from .calls import is_dask_client
 from .control import JobControl, set_control
 from .hosts import Host, TerminalHost, UnsupportedShell
@@ -78,11 +79,14 @@ class Session:
         # load, in a cell, the count is already the next one's.
         count = shell.execution_count
         self.origin: str | None = f"In [{count - 1}]" if count > 1 else None
+        self.adopter = TaskAdopter(cell_prefix(shell.compile.get_code_name), self._adopt)
 
     # -- life ----------------------------------------------------------------
 
     def install(self) -> None:
         self.host.install()
+        if self.settings.adopt_tasks:
+            self.adopter.install(self.control.loop())
         self.control.listeners.append(self._job_finished)
         self.shell.events.register("pre_run_cell", self._cell_starts)
         html = self.shell.display_formatter.formatters["text/html"]
@@ -93,6 +97,7 @@ class Session:
     def uninstall(self) -> list[Job]:
         """Undo :meth:`install`; returns the jobs it had to cancel."""
         self.tty_input.uninstall()
+        self.adopter.uninstall()
         cancelled = self.control.cancel_all(timeout=self.settings.exit_timeout)
         self.control.listeners.remove(self._job_finished)
         self.shell.events.unregister("pre_run_cell", self._cell_starts)
@@ -101,6 +106,12 @@ class Session:
         self.control.close()
         set_control(None)
         return cancelled
+
+    def _adopt(self, loop, coro, source: str, context) -> Job:
+        """A task the user's cell code made: a job, in the table, noticed at its end."""
+        job = adopted_job(loop, coro, source, context, self.origin)
+        job.adopted = True
+        return self.control.keep(job)
 
     def _cell_starts(self, info) -> None:
         count = self.shell.execution_count
@@ -116,17 +127,26 @@ class Session:
             self.control.set_worker_threads(value)
         elif name == "process_workers":
             self.control.set_process_workers(value or None)
+        elif name == "adopt_tasks":
+            if value:
+                self.adopter.install(self.control.loop())
+            else:
+                self.adopter.uninstall()
         elif name == "loop":
             return "BackgroundJobs.loop is read when the extension loads: `%reload_ext ipython_bg` applies it"
         return None
 
     # -- starting jobs ---------------------------------------------------------
 
-    def background(self, text: str, *, mode: str = "auto", executor=None, local_ns: dict | None = None) -> Job:
+    def background(
+        self, text: str, *, mode: str = "auto", executor=None, local_ns: dict | None = None, schedule=None
+    ) -> Job:
         """``%bg [NAME =] EXPR``: a job in the table; ``local_ns`` is the
-        namespace of the function the line is in, if any."""
+        namespace of the function the line is in, if any; ``schedule`` its
+        verbs (a :class:`~ipython_bg.verbs.Schedule`), if any."""
         statement, work = self.evaluate(text, mode, local_ns)
-        job = self.job_for(work, statement.source, executor=executor or self.default_executor(), keep=True)
+        executor = executor or self.default_executor()
+        job = self.job_for(work, statement.source, executor=executor, keep=True, schedule=schedule)
         if statement.assign is not None:
             self.assigners[job.id] = (statement.target, statement.assign)
         return job
@@ -153,9 +173,11 @@ class Session:
             raise SessionError(f"{statement.source}: a job cannot run the job loop; use %fg or await")
         return statement, work
 
-    def job_for(self, work: Work, source: str, *, executor=None, keep: bool) -> Job:
+    def job_for(self, work: Work, source: str, *, executor=None, keep: bool, schedule=None) -> Job:
         """The job for a line's work: in the table if ``keep`` (``%bg``), else
         not until it has to outlive its ``%fg``."""
+        if schedule is not None:
+            return self._scheduled(work, source, executor, keep, schedule)
         if isinstance(work.awaitable, Job) and work.awaitable.id is not None:
             return self.kept(work.awaitable)
         if work.awaitable is not None:
@@ -167,13 +189,47 @@ class Session:
         except TypeError as exc:  # cannot be pickled for a process pool
             raise SessionError(str(exc)) from None
 
+    def schedule(self, *, timeout=None, retries=0, every=None, stop_on_error=False, after=()):
+        """The verbs of a ``%bg`` line as a Schedule, or None without any;
+        ``after`` are job specs."""
+        if stop_on_error and every is None:
+            raise SessionError("--stop-on-error is for periodic jobs (--every)")
+        if timeout is None and not retries and every is None and not after:
+            return None
+        from . import verbs  # imported on first use: loading stays quick
+
+        jobs = tuple(self.kept(job) for job in self.control.table.resolve_all(after))
+        settings = self.settings
+        return verbs.Schedule(
+            timeout=timeout, retries=retries, every=every, stop_on_error=stop_on_error, after=jobs,
+            delay=lambda: settings.retry_delay,
+        )
+
+    def _scheduled(self, work: Work, source: str, executor, keep: bool, schedule) -> Job:
+        from . import verbs  # imported on first use: loading stays quick
+
+        try:
+            job = verbs.start_work(
+                self.control, schedule, work, executor=executor, source=source, origin=self.origin, keep=keep
+            )
+        except (verbs.CannotRepeat, TypeError) as exc:
+            raise SessionError(str(exc)) from None
+        schedule.on_run_failed = functools.partial(self._run_failed, job)
+        return job
+
+    def _run_failed(self, job: Job, run: int, exc: BaseException) -> None:
+        """A periodic job's run failed and the job goes on: said like an end."""
+        if self.settings.notify != "off":
+            line = f"[{job.id}] run {run} failed  {job.kind.value}  {job.source}  {_describe_exception(exc)}"
+            self.host.notify(f"{line}  (it goes on)", state="failed")
+
     def kept(self, job: Job) -> Job:
         """``job``, given by name or value, if the table still has it."""
         if job.id is not None and job not in self.control.table:
             raise SessionError(f"job {job.id} was forgotten (%jobs -c); await or use the Job object itself")
         return job
 
-    def cell_job(self, cell: str, label: str | None, *, keep: bool = True) -> Job:
+    def cell_job(self, cell: str, label: str | None, *, keep: bool = True, schedule=None) -> Job:
         """A job for a cell body: a coroutine if it awaits, else a thread."""
         shell = self.shell
         if not cell.strip():
@@ -192,10 +248,11 @@ class Session:
             raise SessionError(f"the cell does not compile: {type(exc).__name__}: {exc}") from None
         source = label or next(line.strip() for line in cell.splitlines() if line.strip())
         if code.co_flags & inspect.CO_COROUTINE:
-            coro = eval(code, shell.user_global_ns, shell.user_ns)
-            return self.control.start(coro, source=source, origin=self.origin, keep=keep)
-        run = functools.partial(exec, code, shell.user_global_ns, shell.user_ns)
-        return self.control.start_call(run, source=source, origin=self.origin, keep=keep)
+            again = functools.partial(eval, code, shell.user_global_ns, shell.user_ns)
+            work = Work(again(), again=again)
+        else:
+            work = Work(None, functools.partial(exec, code, shell.user_global_ns, shell.user_ns), (), {})
+        return self.job_for(work, source, keep=keep, schedule=schedule)
 
     def executor_for(self, process: bool, name: str | None):
         """The executor that ``--process`` / ``--executor NAME`` ask for."""
@@ -288,7 +345,7 @@ class Session:
                     names.append(target)
                 except Exception as exc:
                     note = f"not assigned to {target}: {_describe_exception(exc)}"
-            if self.settings.result_name and result is not None:
+            if self.settings.result_name and result is not None and not job.adopted:
                 name = self.settings.result_name.format(id=job.id)
                 self.shell.user_ns[name] = result
                 names.append(name)
@@ -296,9 +353,13 @@ class Session:
             note = "it needs a running event loop: try --no-thread"
         elif self.host.kind == "kernel" and _read_no_input(job):
             note = "a kernel has no terminal for a background job: call input() in the cell, pass the answer"
+        schedule = job.schedule
+        if schedule is not None and job.cancelled() and schedule.why:
+            note = f"not started: {schedule.why}"
+        elif schedule is not None and schedule.retries and schedule.attempts > 1:
+            note = f"after {schedule.attempts} attempts" + (f"; {note}" if note else "")
         if not job.waited and self.settings.notify != "off":
             self.host.notify(notice(job, job.end_marker, tuple(names), note), state=job.state.value)
-
 
     def _stopped_for_input(self, job: Job) -> None:
         # In the job's thread: the notice is the loop's business.

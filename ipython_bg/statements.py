@@ -43,15 +43,18 @@ class Statement:
 
 class Work:
     """The outcome of evaluating a statement in the cell: an awaitable for
-    the loop, or a call (func, args, kwargs) for a worker."""
+    the loop, or a call (func, args, kwargs) for a worker.  ``again``, for
+    an awaitable made by calling a coroutine function, makes another one
+    (for ``--retries`` and ``--every``)."""
 
-    __slots__ = ("awaitable", "func", "args", "kwargs")
+    __slots__ = ("awaitable", "func", "args", "kwargs", "again")
 
-    def __init__(self, awaitable=None, func=None, args=(), kwargs=None):
+    def __init__(self, awaitable=None, func=None, args=(), kwargs=None, again=None):
         self.awaitable = awaitable
         self.func = func
         self.args = args
         self.kwargs = kwargs
+        self.again = again
 
 
 def parse_statement(text: str, namespace: dict | None = None) -> Statement:
@@ -256,7 +259,10 @@ def evaluate(
                 raise StatementError(f"{statement.source}: {type(func).__name__} object is not callable")
             return Work(None, func, args, kwargs)
         if coroutine_function:
-            value = func(*args, **kwargs)
+            again = functools.partial(func, *args, **kwargs)
+            value = again()
+            if is_awaitable(value):
+                return Work(value, again=again)
         else:
             value = on_loop(functools.partial(func, *args, **kwargs))
             if not (is_awaitable(value) or isinstance(value, Job)) and makes_async_object(func):
@@ -274,7 +280,7 @@ def evaluate(
         return Work(value)
     if mode != "loop" and callable(value):
         if is_coroutine_function(value) and mode != "thread":
-            return Work(value())
+            return Work(value(), again=value)
         return Work(None, value, (), {})
     wanted = "an awaitable" if mode == "loop" else "an awaitable or a callable"
     raise StatementError(f"{statement.source} gives {type(value).__name__}, not {wanted}")

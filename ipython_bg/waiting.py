@@ -57,7 +57,10 @@ def plan(
         return Plan([session.cell_job(cell, None, keep=False)], True, timeout)
     words = text.split()
     if not words or all(is_job_spec(word) for word in words):
-        return Plan(session.control.table.resolve_all(words or ["%+"]), False, timeout)
+        jobs = session.control.table.resolve_all(words or ["%+"])
+        if len(jobs) == 1 and jobs[0].schedule is not None and jobs[0].schedule.every is not None:
+            return _next_run(session, jobs[0], timeout)
+        return Plan(jobs, False, timeout)
     if len(words) > 1:
         # ``%fg h1 h2``: names of jobs, waited for like specs.
         named = {word: _named_job(session, word, local_ns) for word in words if not is_job_spec(word)}
@@ -68,6 +71,14 @@ def plan(
     statement, work = session.evaluate(text, mode, local_ns)
     job = session.job_for(work, statement.source, keep=False)
     return Plan([job], job.id is None, timeout, statement.target, statement.assign)
+
+
+def _next_run(session: Session, job: Job, timeout: float | None) -> Plan:
+    """``%fg`` of a periodic job waits for its next run, not for its end."""
+    from .verbs import next_run
+
+    waiter = session.control.start(next_run(job), source=f"the next run of [{job.id}] {job.source}", keep=False)
+    return Plan([waiter], False, timeout)
 
 
 def _named_job(session: Session, word: str, local_ns: dict | None) -> Job | None:
@@ -105,7 +116,8 @@ def _outcome(session: Session, plan: Plan):
     try:
         yield
     except JobCancelled as exc:
-        raise SessionError(f"[{exc.job.id}] {exc.job.source} was cancelled") from None
+        job = exc.job
+        raise SessionError(f"{job.source if job.id is None else f'[{job.id}] {job.source}'} was cancelled") from None
     except LoopBusy:
         raise SessionError(_CANNOT_WAIT) from None
     except (ForegroundTimeout, ForegroundSuspended) as exc:

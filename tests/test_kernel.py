@@ -189,3 +189,26 @@ def test_input_in_a_job_between_cells_fails_with_a_hint(kernel):
     cell = kernel.execute("def ask_later():\n    time.sleep(0.3)\n    return input('name? ')\n%bg ask_later()")
     kernel.wait_for(lambda: "failed" in cell.stdout, timeout=10)
     assert "EOFError" in cell.stdout and "a kernel has no terminal for a background job" in cell.stdout
+
+
+def test_a_task_made_with_create_task_in_a_cell_fails_with_a_notice_in_that_cell(kernel):
+    cell = kernel.execute("plain = asyncio.create_task(fail('from a plain task', 0.2))")
+    assert cell.ok, cell.reply
+    kernel.wait_for(lambda: "ValueError: from a plain task" in cell.stdout, 10)
+    assert "failed  coroutine  plain = asyncio.create_task(fail(" in cell.stdout
+    assert "plain = asyncio.create_task" in kernel.value("%jobs")
+    # A library's task, made from a cell, stays a plain task.
+    assert kernel.value("type(asyncio.ensure_future(asyncio.sleep(0))).__name__") == "'Task'"
+
+
+def test_verbs_in_a_kernel(kernel):
+    kernel.execute("%config BackgroundJobs.retry_delay = 0.01\nattempts = []")
+    kernel.execute("def flaky():\n    attempts.append(1)\n    if len(attempts) < 3:\n        raise OSError('flaky')\n    return 'third'")
+    cell = kernel.execute("%bg --retries 3 flaky()")
+    kernel.wait_for(lambda: "(after 3 attempts)" in cell.stdout, 10)
+    periodic = kernel.execute("runs = []\ndef tick():\n    runs.append(1)\n    return len(runs)\n%bg --every 0.05 tick")
+    assert periodic.ok, periodic.reply
+    kernel.execute("first = %fg %tick")
+    kernel.execute("second = %fg %tick")
+    assert kernel.value("second > first >= 1") == "True"
+    assert kernel.execute("%jobs -k %tick").stdout.startswith("cancelled [")

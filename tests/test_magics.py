@@ -351,7 +351,9 @@ def test_failure_after_forgetting_finished_jobs_is_reported_once(defs, capsys):
 def test_help_lists_every_option_and_lsmagic_the_summary(shell):
     # The parsers are built on first use; %bg? still shows the options.
     before_use = {}
-    for magic, options in (("bg", ["--thread", "--no-thread", "--process", "--executor NAME", "--name LABEL"]),
+    for magic, options in (("bg", ["--thread", "--no-thread", "--process", "--executor NAME", "--name LABEL",
+                                   "--timeout SECONDS", "--retries N", "--every SECONDS", "--stop-on-error",
+                                   "--after <SPEC"]),
                            ("fg", ["--timeout SECONDS"]),
                            ("jobs", ["--long", "--kill <SPEC", "--clear", "--traceback SPEC", "--watch"])):
         text = before_use[magic] = shell.object_inspect_text(f"%{magic}")

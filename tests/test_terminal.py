@@ -364,3 +364,36 @@ def test_ctrl_d_without_jobs_asks_ipythons_question(tmp_path):
     output = term.expect_eof(timeout=20)
     term.close()
     assert "running job" not in output, output
+
+
+def test_verbs_at_an_idle_prompt(terminal):
+    terminal.run("%config BackgroundJobs.retry_delay = 0.05")
+    terminal.run(
+        'get_ipython().run_cell("n = [0]\\ndef flaky():\\n    n[0] += 1\\n'
+        '    if n[0] < 3: raise ValueError(f\'try {n[0]}\')\\n    return n[0]")'
+    )
+    terminal.send("%bg --retries 3 flaky()")
+    # Nothing more is typed: the retries happen at the idle prompt.
+    terminal.expect_exact("[1]+ done  thread  flaky() -> _bg1  (after 3 attempts)")
+    terminal.run(
+        'get_ipython().run_cell("runs = []\\nasync def tick():\\n    runs.append(1)\\n'
+        '    if len(runs) == 2: raise ValueError(\'second run\')\\n    return len(runs)")'
+    )
+    terminal.send("%bg --every 0.2 tick()")
+    terminal.expect_exact("[2] run 2 failed  coroutine  tick()  ValueError: second run  (it goes on)")
+    deadline = time.monotonic() + 20
+    while int(terminal.value("len(runs)")) < 4:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert "running" in terminal.run("%jobs %tick")
+    terminal.send("%jobs -k %tick")
+    terminal.expect_exact("cancelled [2] tick()")
+
+
+def test_a_task_made_in_an_await_cell_is_a_job(terminal):
+    # Defined in a cell: fail() comes from a startup file, like a library's.
+    terminal.run('get_ipython().run_cell("async def boom(message):\\n    raise ValueError(message)")')
+    terminal.send("t = asyncio.create_task(boom('plain task')); await asyncio.sleep(0)")
+    terminal.expect_exact("failed  coroutine  t = asyncio.create_task(boom('plain task'));")
+    terminal.expect_exact("ValueError: plain task")
+    assert "[1]" in terminal.run("%jobs")
