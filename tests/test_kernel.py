@@ -130,7 +130,8 @@ def test_jobs_table_and_job_render_as_html(kernel):
     kernel.execute("await asyncio.sleep(0.05)")
     table = kernel.execute("%jobs")
     html = table.data("text/html")[0]
-    assert html.startswith('<table class="ipython-bg-jobs">') and "double(7)" in html
+    assert html.startswith('<div class="ipython-bg"><style>') and '<table class="ipython-bg-jobs">' in html
+    assert "double(7)" in html
     assert "double(7)" in table.result
 
 
