@@ -14,6 +14,7 @@ import threading
 from IPython.core.error import UsageError
 
 from ._internals import ipython_asyncio_runner
+from .foreground import ForegroundInterrupt
 from .hosts import Host
 
 __all__ = ["KernelHost", "await_foreground"]
@@ -38,12 +39,14 @@ class KernelHost(Host):
         # How the session runs a %fg line where the loop already runs.
         self.foreground_async = foreground_async
         self._saved_sigint = None
+        self._interrupt = None  # the KeyboardInterrupt this cell showed
 
     def install(self) -> None:
         shell = self.shell
         if self.settings.loop == "uvloop":
             self.warn_once("uvloop", "a kernel's event loop belongs to the kernel: BackgroundJobs.loop is ignored here")
         self._hook_cells()
+        shell.events.register("post_run_cell", self._post_run_cell)
         shell.input_transformers_post.append(self.rewrite_foreground)
         _kernel_hosts[id(shell)] = self
 
@@ -55,6 +58,10 @@ class KernelHost(Host):
         if self.rewrite_foreground in shell.input_transformers_post:
             shell.input_transformers_post.remove(self.rewrite_foreground)
         self._unhook_cells()
+        try:
+            shell.events.unregister("post_run_cell", self._post_run_cell)
+        except ValueError:
+            pass  # already gone, e.g. removed by the user
         self._restore_sigint()
         self.flush()
 
@@ -101,6 +108,27 @@ class KernelHost(Host):
         return source.splitlines(keepends=True)
 
     # -- interrupts ----------------------------------------------------------------
+
+    def _show_interrupt(self, shell, etype, value, tb, tb_offset=None):
+        """An interrupted cell shows Jupyter's error block for the
+        KeyboardInterrupt the user sent: through ``shell.showtraceback``,
+        whose ipykernel override sends the error and keeps its traceback
+        for the execute_reply (printing it ourselves left the reply an
+        earlier cell's traceback, or none)."""
+        if not (issubclass(etype, ForegroundInterrupt) or self.control.runner.interrupted):
+            return super()._show_interrupt(shell, etype, value, tb, tb_offset)
+        interrupt = value if isinstance(value, KeyboardInterrupt) else KeyboardInterrupt()
+        interrupt.__suppress_context__ = True  # not "during handling of CancelledError"
+        self._interrupt = interrupt
+        shell.showtraceback((KeyboardInterrupt, interrupt, tb), tb_offset=tb_offset)
+        return None
+
+    def _post_run_cell(self, result) -> None:
+        """The reply's ``ename`` is the type of ``result.error_in_exec``:
+        the interrupt, not the CancelledError that carried it."""
+        interrupt, self._interrupt = self._interrupt, None
+        if interrupt is not None and result.error_in_exec is not None:
+            result.error_in_exec = interrupt
 
     def _pre_execute(self) -> None:
         super()._pre_execute()
