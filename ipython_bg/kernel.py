@@ -16,6 +16,7 @@ from IPython.core.error import UsageError
 from ._internals import ipython_asyncio_runner
 from .foreground import ForegroundInterrupt
 from .hosts import Host
+from .jobs import Job
 
 __all__ = ["KernelHost", "await_foreground"]
 
@@ -47,6 +48,7 @@ class KernelHost(Host):
             self.warn_once("uvloop", "a kernel's event loop belongs to the kernel: BackgroundJobs.loop is ignored here")
         self._hook_cells()
         shell.events.register("post_run_cell", self._post_run_cell)
+        shell.display_formatter.ipython_display_formatter.for_type_by_name("ipython_bg.jobs", "Job", _show_job)
         shell.input_transformers_post.append(self.rewrite_foreground)
         _kernel_hosts[id(shell)] = self
 
@@ -58,6 +60,7 @@ class KernelHost(Host):
         if self.rewrite_foreground in shell.input_transformers_post:
             shell.input_transformers_post.remove(self.rewrite_foreground)
         self._unhook_cells()
+        shell.display_formatter.ipython_display_formatter.pop(Job, None)
         try:
             shell.events.unregister("post_run_cell", self._post_run_cell)
         except ValueError:
@@ -173,6 +176,25 @@ class KernelHost(Host):
 
 def _wake() -> None:
     pass
+
+
+def _show_job(job: Job) -> None:
+    """A job shown as a cell's result stays true: it is displayed with a
+    display id, and that output is updated when the job ends, so no cell
+    keeps saying "running".  (The result is still kept in ``Out``.)"""
+    from IPython.display import display
+
+    handle = display(_job_bundle(job), raw=True, display_id=True)
+    if not job.done():
+        job.add_done_callback(lambda job: handle.update(_job_bundle(job), raw=True))
+
+
+def _job_bundle(job: Job) -> dict:
+    from IPython.lib.pretty import pretty
+
+    from .display import job_html
+
+    return {"text/plain": pretty(job), "text/html": job_html(job)}
 
 
 def _foreground_calls(tree: ast.AST):

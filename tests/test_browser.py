@@ -169,6 +169,9 @@ def test_late_output_and_notice_land_in_the_starting_cell(open_notebook):
     notebook.run(2)
     notebook.wait_for_output(1, "late hello")
     notebook.wait_for_output(1, "done")
+    # The job shown as the cell's result was updated in place.
+    notebook.cell(1).locator("b.ipython-bg-s-done").wait_for(timeout=10_000)
+    assert notebook.cell(1).locator("b.ipython-bg-s-running").count() == 0
     # It arrived while the other cell was still running.
     assert "second done" not in notebook.output_text(2)
     notebook.wait_for_output(2, "second done")

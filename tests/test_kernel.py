@@ -135,6 +135,19 @@ def test_jobs_table_and_job_render_as_html(kernel):
     assert "double(7)" in table.result
 
 
+def test_a_job_shown_as_a_result_updates_when_it_ends(kernel):
+    cell = kernel.execute("%bg double(3, 0.3)")
+    shown = cell.messages("display_data")
+    running, done = ('<b class="ipython-bg-s-%s">' % state for state in ("running", "done"))
+    assert len(shown) == 1 and running in shown[0]["content"]["data"]["text/html"]
+    assert cell.result is None and kernel.value("Out[%d] is not None" % cell.reply["execution_count"]) == "True"
+    display_id = shown[0]["content"]["transient"]["display_id"]
+    kernel.wait_for(lambda: cell.messages("update_display_data"))
+    (update,) = cell.messages("update_display_data")
+    assert update["content"]["transient"]["display_id"] == display_id
+    assert done in update["content"]["data"]["text/html"] and running not in update["content"]["data"]["text/html"]
+
+
 def test_jobs_watch_updates_in_place(kernel):
     kernel.execute("%jobs -c")
     kernel.execute("w1 = %bg double(1, 0.3)\nw2 = %bg double(2, 0.6)")
