@@ -1,5 +1,6 @@
 """%bg, %fg and %jobs in a real Jupyter kernel (ipykernel, jupyter_client)."""
 
+import re
 import time
 
 import pytest
@@ -66,6 +67,21 @@ def test_fg_forms(kernel):
     assert cell.ok and cell.stdout == "y is 6\n"
     failed = kernel.execute("%fg fail('bad header')")
     assert failed.reply["ename"] == "ValueError" and failed.reply["evalue"] == "bad header"
+
+
+def _traceback(cell) -> str:
+    return re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(cell.reply["traceback"]))
+
+
+def test_a_failed_fg_shows_the_traceback_a_failed_await_would(kernel):
+    plain = _traceback(kernel.execute("await fail('same')"))
+    for code in ("%fg fail('same')", "x = %fg fail('same')", "%%fg\nawait fail('same')"):
+        shown = _traceback(kernel.execute(code))
+        for ours in ("ipython_bg", "__import__", "skipping hidden", "foreground"):
+            assert ours not in shown, (code, shown)
+        assert "----> 1 " + code.splitlines()[0] in shown
+        # From the user's function on, the very same lines.
+        assert shown[shown.index("in fail(") :] == plain[plain.index("in fail(") :]
 
 
 def test_fg_without_autoawait_says_what_to_do(kernel):
