@@ -12,7 +12,7 @@ import weakref
 
 from .jobs import Job, JobState
 from .styles import escape, job_span, row_cells, table_html
-from .tracebacks import is_ours
+from .tracebacks import code_name, is_ours
 
 __all__ = ["JobRow", "JobsTable", "TextBlock", "job_html", "job_row", "jobs_table", "notice"]
 
@@ -170,7 +170,7 @@ def _details(job: Job, state: JobState) -> str:
             lines.append("waiting in:")
             for frame in frames:
                 code = frame.f_code
-                lines.append(f"  {code.co_filename}:{frame.f_lineno} in {code.co_name}")
+                lines.append(f"  {code_name(code.co_filename)}, line {frame.f_lineno}, in {code.co_name}")
     return "\n".join(line.rstrip("\n") for line in lines)
 
 

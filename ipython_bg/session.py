@@ -26,6 +26,7 @@ from .hosts import Host, TerminalHost, UnsupportedShell
 from .jobs import Job, JobKind, JobState
 from .statements import StatementError, Work, blocks_on_a_loop, evaluate, parse_statement
 from .table import name_jobs
+from .tracebacks import set_code_namer
 
 __all__ = ["Session", "SessionError", "host_for"]
 
@@ -71,11 +72,11 @@ class Session:
         )
         self.host = host_for(shell, self.control, settings, foreground_async)
         self.assigners: dict[int, tuple[str, types.FunctionType]] = {}
-        # The cell that jobs start in, "In [N]", noted when each cell starts.
+        # The cell that jobs start in, "Cell In[N]" as IPython names it, noted when each cell starts.
         # IPython counts a cell kept in the history before running it, so at
         # load, in a cell, the count is already the next one's.
         count = shell.execution_count
-        self.origin: str | None = f"In [{count - 1}]" if count > 1 else None
+        self.origin: str | None = f"Cell In[{count - 1}]" if count > 1 else None
 
     # -- life ----------------------------------------------------------------
 
@@ -86,6 +87,13 @@ class Session:
         html = self.shell.display_formatter.formatters["text/html"]
         html.for_type_by_name("ipython_bg.jobs", "Job", _job_html)
         set_control(self.control)
+        set_code_namer(self._code_name)
+
+    def _code_name(self, filename: str) -> str | None:
+        """IPython's own name for a cell's code (``Cell In[3]``), from its
+        public ``CachingCompiler.format_code_name``."""
+        named = self.shell.compile.format_code_name(filename)
+        return None if named is None else " ".join(named)
 
     def uninstall(self) -> list[Job]:
         """Undo :meth:`install`; returns the jobs it had to cancel."""
@@ -96,11 +104,12 @@ class Session:
         self.host.uninstall()
         self.control.close()
         set_control(None)
+        set_code_namer(None)
         return cancelled
 
     def _cell_starts(self, info) -> None:
         count = self.shell.execution_count
-        self.origin = f"In [{count - 1 if info.store_history else count}]"
+        self.origin = f"Cell In[{count - 1 if info.store_history else count}]"
 
     def configure(self, name: str, value) -> str | None:
         """Apply a changed setting at once; returns a sentence to show the

@@ -137,7 +137,7 @@ def check_table(notebook):
     single = style(notebook, 4, "b.ipython-bg-s-failed", "--jp-error-color1")
     assert single["color"] == single["resolved"]["--jp-error-color1"]
     table = notebook.output_text(2)
-    assert "File " in table and "raise ValueError(message)" in table
+    assert "Cell In[1], line " in table and "raise ValueError(message)" in table
 
 
 def luminance(rgb: str) -> float:

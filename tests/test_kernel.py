@@ -138,6 +138,11 @@ def test_failure_notice_goes_to_the_starting_cell(kernel):
     kernel.execute("await asyncio.sleep(0.5)")
     kernel.wait_for(lambda: "failed" in cell.stdout)
     assert "failed  coroutine  fail('bad header', 0.3)  ValueError: bad header" in cell.stdout
+    # The kernel compiles cells under temporary file names; shown as IPython shows them.
+    long, traceback = kernel.execute("%jobs -l").result, kernel.execute("%jobs -t %+").result
+    assert "started in Cell In[" in long
+    for shown in (long, traceback):
+        assert "Cell In[1], line 10, in fail" in shown and "ipykernel_" not in shown, shown
 
 
 def test_jobs_table_and_job_render_as_html(kernel):
