@@ -172,6 +172,10 @@ class Job(asyncio.Task):
             if self.cancelled():
                 return JobState.CANCELLED
             return JobState.FAILED if self.exception() is not None else JobState.DONE
+        if self.cancelling():
+            # Cancelled, but the loop has not run since: a table made in the
+            # same cell as `%jobs -k` says what was asked, not "running".
+            return JobState.CANCELLED
         future = self.call.future if self.call is not None else None
         if future is None:
             return JobState.RUNNING

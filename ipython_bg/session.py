@@ -234,7 +234,7 @@ class Session:
         targets = [job for job in jobs if not job.state.finished]
         for job in targets:
             if job.kind is JobKind.THREAD and job.state is JobState.RUNNING:
-                self.host.warn_once(
+                self.host.note_once(
                     "thread-cancel",
                     "a cancelled thread job stops waiting at once, but Python cannot stop "
                     "its thread: the call runs on until it returns, and its result is dropped",

@@ -33,6 +33,10 @@ async def speak_later(text, delay):
     await asyncio.sleep(delay)
     print(text, flush=True)
 
+def nap_in_thread(seconds):
+    time.sleep(seconds)
+    return seconds
+
 def speak_later_in_thread(text, delay):
     time.sleep(delay)
     print(text, flush=True)
@@ -167,6 +171,24 @@ def test_a_job_shown_as_a_result_updates_when_it_ends(kernel):
     (update,) = cell.messages("update_display_data")
     assert update["content"]["transient"]["display_id"] == display_id
     assert done in update["content"]["data"]["text/html"] and running not in update["content"]["data"]["text/html"]
+
+
+def test_kill_says_one_line_and_the_same_cell_sees_it_cancelled(kernel):
+    kernel.execute("%jobs -c")
+    cell = kernel.execute("k1 = %bg asyncio.sleep(30)\nk2 = %bg nap_in_thread(0.5)\n%jobs -k %+ %-\n%jobs")
+    assert cell.ok, cell.reply
+    lines = [line for line in cell.stdout.splitlines() if line]
+    assert [line for line in lines if line.startswith("cancelled")] == [
+        "cancelled 2 jobs: [2] nap_in_thread(0.5), [1] asyncio.sleep(30)"
+    ]
+    assert len([line for line in lines if "cannot stop its thread" in line]) == 1
+    assert not [m for m in cell.messages("stream") if m["content"]["name"] == "stderr"]
+    table = cell.result
+    assert table.count("cancelled") == 2 and "running" not in table, table
+    assert len(cell.messages("execute_result")) == 1  # only the table: -k returns nothing
+    # The thread caveat is said once per session, not at every kill.
+    again = kernel.execute("k3 = %bg nap_in_thread(0.3)\n%jobs -k %+")
+    assert "cannot stop" not in again.stdout and not again.messages("error")
 
 
 def test_jobs_watch_updates_in_place(kernel):
