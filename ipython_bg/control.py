@@ -21,7 +21,8 @@ from typing import Any, Callable, Iterable
 
 from ._internals import running_loop
 from .calls import finish_call, submit
-from .foreground import ForegroundRunner, ForegroundSuspended, ForegroundTimeout, JobCancelled, LoopBusy, results
+from .foreground import LEAVE, ForegroundInterrupt, ForegroundRunner, ForegroundSuspended, ForegroundTimeout
+from .foreground import JobCancelled, LoopBusy, results
 from .jobs import Job, is_awaitable
 from .table import JobTable
 from .workers import DaemonThreadPool, ForkPool
@@ -242,6 +243,10 @@ class JobControl:
         except (ForegroundTimeout, ForegroundSuspended):
             self.keep(job)
             raise
+        except ForegroundInterrupt:
+            if not job.done():  # a thread's call, which Ctrl-C cannot stop
+                self.keep(job)
+            raise
 
     def wait(self, jobs: Iterable[Job], *, timeout: float | None = None, suspendable: bool = False) -> list:
         """Wait for every job and return their results in order.
@@ -259,9 +264,9 @@ class JobControl:
                 gathered,
                 timeout=timeout,
                 suspendable=suspendable,
-                interrupt=lambda: [job.cancel() for job in jobs],
+                interrupt=lambda: _interrupt(jobs),
             )
-        except (ForegroundTimeout, ForegroundSuspended) as stopped:
+        except (ForegroundTimeout, ForegroundSuspended, ForegroundInterrupt) as stopped:
             for job in jobs:
                 job.waited = False
             stopped.job = jobs[0] if len(jobs) == 1 else jobs
@@ -286,9 +291,14 @@ class JobControl:
         try:
             _, pending = await asyncio.wait(jobs, timeout=timeout)
         except asyncio.CancelledError:
-            for job in jobs:
-                job.cancel()
-            await asyncio.wait(jobs, timeout=1.0)
+            if _interrupt(jobs) == LEAVE:
+                for job in jobs:
+                    if not job.done():
+                        job.waited = False
+                        self.keep(job)
+            stopping = [job for job in jobs if job.cancel_requested and not job.done()]
+            if stopping:
+                await asyncio.wait(stopping, timeout=1.0)
             raise
         if pending:
             for job in jobs:
@@ -401,3 +411,17 @@ def run_in_foreground(target: Any, *, timeout: float | None = None):
     else:
         job = control.start(target, keep=False)
     return control.foreground(job, timeout=timeout)
+
+
+def _interrupt(jobs: list[Job]):
+    """Ctrl-C during a wait: cancel the jobs that can stop; a thread's call
+    that already runs cannot, so its job is left running (in the table,
+    its end reported) rather than shown cancelled while it runs on unseen."""
+    left = False
+    for job in jobs:
+        call = job.call
+        if call is not None and call.future is not None and call.future.running() and not job.done():
+            left = True
+        else:
+            job.cancel()
+    return LEAVE if left else None

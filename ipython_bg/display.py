@@ -11,7 +11,8 @@ import reprlib
 import weakref
 
 from .jobs import Job, JobState
-from .tracebacks import is_ours
+from .styles import escape, job_span, row_cells, table_html
+from .tracebacks import code_name, is_ours
 
 __all__ = ["JobRow", "JobsTable", "TextBlock", "job_html", "job_row", "jobs_table", "notice"]
 
@@ -22,15 +23,6 @@ _short.maxlist = _short.maxtuple = _short.maxset = _short.maxdict = 4
 
 SOURCE_WIDTH = 48
 RESULT_WIDTH = 48
-
-
-_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
-
-
-def escape(text: str) -> str:
-    """``html.escape``, without loading the html package's entity tables
-    when the extension loads."""
-    return text.translate(_HTML_ESCAPES)
 
 
 def short_repr(value) -> str:
@@ -124,7 +116,7 @@ class JobRow:
     @property
     def html_cells(self) -> str:
         if self._html is None:
-            self._html = "".join(f"<td>{escape(cell)}</td>" for cell in self.cells)
+            self._html = row_cells(*self.cells, self.source)
         return self._html
 
 
@@ -182,7 +174,7 @@ def _details(job: Job, state: JobState) -> str:
             lines.append("waiting in:")
             for frame in frames:
                 code = frame.f_code
-                lines.append(f"  {code.co_filename}:{frame.f_lineno} in {code.co_name}")
+                lines.append(f"  {code_name(code.co_filename)}, line {frame.f_lineno}, in {code.co_name}")
     return "\n".join(line.rstrip("\n") for line in lines)
 
 
@@ -250,36 +242,15 @@ class JobsTable:
         printer.text(self.text())
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{escape(name)}</th>" for name in self.columns)
-        body = []
-        for row in self.rows:
-            body.append(
-                f'<tr class="ipython-bg-{row.state.name.lower()}"><td>[{row.id}]{row.marker}</td>{row.html_cells}</tr>'
-            )
-            if row.details:
-                body.append(
-                    f'<tr><td></td><td colspan="{len(self.columns) - 1}">'
-                    f"<pre>{escape(row.details)}</pre></td></tr>"
-                )
-        if not self.rows:
-            body.append(f'<tr><td colspan="{len(self.columns)}">No jobs.</td></tr>')
-        footer = f"<p>{escape(self.footer)}</p>" if self.footer else ""
-        return (
-            '<table class="ipython-bg-jobs">'
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{footer}"
-        )
+        rows = [(f"[{row.id}]{row.marker}", row.state.value, row.html_cells, row.details) for row in self.rows]
+        return table_html(self.columns, rows, self.footer)
 
 
 def job_html(job: Job) -> str:
     """A job shown as a cell's result in a notebook."""
     row = job_row(job)
-    summary = f" &rarr; <code>{escape(row.summary)}</code>" if row.summary else ""
-    ident = "?" if job.id is None else job.id
-    return (
-        f'<span class="ipython-bg-job ipython-bg-{row.state.name.lower()}">[{ident}] '
-        f"<b>{row.state.value}</b> {escape(row.kind)} "
-        f"<code>{escape(clip(row.source, SOURCE_WIDTH))}</code>{summary}</span>"
-    )
+    ident = "?" if job.id is None else str(job.id)
+    return job_span(ident, row.state.value, row.kind, clip(row.source, SOURCE_WIDTH), row.summary)
 
 
 class TextBlock(str):

@@ -87,6 +87,12 @@ class _Wait(enum.Enum):
     DONE = "done"
     TIMEOUT = "timeout"
     SUSPENDED = "suspended"
+    INTERRUPTED = "interrupted"
+
+
+#: What an ``interrupt`` callback returns when what it waits for cannot be
+#: stopped (a thread's call): the wait then ends, the awaitable goes on.
+LEAVE = "leave"
 
 
 class ForegroundRunner:
@@ -116,7 +122,8 @@ class ForegroundRunner:
         """Run the loop until ``awaitable`` ends and return its result.
 
         ``interrupt`` replaces ``future.cancel`` as what the first Ctrl-C
-        does.  After ``timeout`` seconds, or on Ctrl-Z if ``suspendable``
+        does; if it returns :data:`LEAVE`, the wait ends with
+        :class:`ForegroundInterrupt` and the awaitable goes on.  After ``timeout`` seconds, or on Ctrl-Z if ``suspendable``
         (POSIX), the wait stops while the awaitable goes on.
         """
         __tracebackhide__ = True
@@ -142,13 +149,19 @@ class ForegroundRunner:
 
         future.add_done_callback(on_done)
         timer = loop.call_later(timeout, release, _Wait.TIMEOUT) if timeout is not None else None
-        previous = self._take_signals(loop, interrupt or future.cancel, release, suspendable)
+        def stop() -> None:
+            if (interrupt or future.cancel)() == LEAVE:
+                release(_Wait.INTERRUPTED)
+
+        previous = self._take_signals(loop, stop, release, suspendable)
         try:
             reason = loop.run_until_complete(waiter)
             if future.done():
                 return future.result()
             if reason is _Wait.TIMEOUT:
                 raise ForegroundTimeout(future, timeout)
+            if reason is _Wait.INTERRUPTED:
+                raise ForegroundInterrupt()
             raise ForegroundSuspended(future)
         except asyncio.CancelledError:
             if self.interrupted:

@@ -255,6 +255,13 @@ class Host:
             self._warned.add(key)
             print(f"ipython_bg: {message}", file=sys.stderr, flush=True)
 
+    def note_once(self, key: str, message: str) -> None:
+        """Say a caveat once per session as a plain line: it is no error
+        (stderr is a red block in a notebook)."""
+        if key not in self._warned:
+            self._warned.add(key)
+            print(f"ipython_bg: {message}", flush=True)
+
     def _prompt_for_code(self) -> str:
         try:
             return self._own_prompt()

@@ -106,7 +106,7 @@ class Job(asyncio.Task):
     # Slots, as Task itself has no instance dict of its own to fill.
     __slots__ = (
         "id", "source", "kind", "call", "origin", "started", "ended", "waited", "on_end", "end_marker",
-        "tty_stopped", "schedule", "adopted", "_inner", "_failure_tb",
+        "tty_stopped", "schedule", "adopted", "cancel_requested", "_inner", "_failure_tb",
     )
 
     def __init__(
@@ -141,6 +141,7 @@ class Job(asyncio.Task):
         self.end_marker = ""
         # Its code called input() while nobody waited for it (ttyinput.py).
         self.tty_stopped = False
+        self.cancel_requested = False
         # Its verbs (--timeout, --retries, --every, --after), if any: a
         # verbs.Schedule, which says how far it has got.
         self.schedule = None
@@ -165,6 +166,8 @@ class Job(asyncio.Task):
         wrapper = self.get_coro()
         unstarted = wrapper is not None and inspect.getcoroutinestate(wrapper) == inspect.CORO_CREATED
         cancelling = super().cancel(msg)
+        # Task.cancelling() says the same, from Python 3.11 on only.
+        self.cancel_requested = self.cancel_requested or cancelling
         if cancelling and unstarted and self.ended is None:
             # A task cancelled before its first step never enters _tracked
             # (asyncio throws the cancellation in before its first line): its
@@ -198,6 +201,10 @@ class Job(asyncio.Task):
             if self.cancelled():
                 return JobState.CANCELLED
             return JobState.FAILED if self.exception() is not None else JobState.DONE
+        if self.cancel_requested:
+            # Cancelled, but the loop has not run since: a table made in the
+            # same cell as `%jobs -k` says what was asked, not "running".
+            return JobState.CANCELLED
         if self.tty_stopped:
             return JobState.STOPPED
         future = self.call.future if self.call is not None else None

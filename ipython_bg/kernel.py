@@ -8,15 +8,21 @@ kernel's loop; an interrupt then cancels the wait promptly.
 from __future__ import annotations
 
 import ast
+import asyncio
+import inspect
+import linecache
 import signal
 import threading
 
 from IPython.core.error import UsageError
 
-from ._internals import ipython_asyncio_runner
+from ._internals import ipython_asyncio_runner, register_source
+from .foreground import ForegroundInterrupt
 from .hosts import Host
+from .jobs import Job
+from .tracebacks import without_our_frames
 
-__all__ = ["KernelHost", "await_foreground"]
+__all__ = ["KernelHost", "foreground"]
 
 
 class KernelHost(Host):
@@ -38,12 +44,17 @@ class KernelHost(Host):
         # How the session runs a %fg line where the loop already runs.
         self.foreground_async = foreground_async
         self._saved_sigint = None
+        self._interrupt = None  # the KeyboardInterrupt this cell showed
+        self.raw_cell: str | None = None  # the cell as typed, for tracebacks
 
     def install(self) -> None:
         shell = self.shell
         if self.settings.loop == "uvloop":
             self.warn_once("uvloop", "a kernel's event loop belongs to the kernel: BackgroundJobs.loop is ignored here")
         self._hook_cells()
+        shell.events.register("pre_run_cell", self._pre_run_cell)
+        shell.events.register("post_run_cell", self._post_run_cell)
+        shell.display_formatter.ipython_display_formatter.for_type_by_name("ipython_bg.jobs", "Job", _show_job)
         shell.input_transformers_post.append(self.rewrite_foreground)
         _kernel_hosts[id(shell)] = self
 
@@ -55,6 +66,12 @@ class KernelHost(Host):
         if self.rewrite_foreground in shell.input_transformers_post:
             shell.input_transformers_post.remove(self.rewrite_foreground)
         self._unhook_cells()
+        shell.display_formatter.ipython_display_formatter.pop(Job, None)
+        for event, callback in (("pre_run_cell", self._pre_run_cell), ("post_run_cell", self._post_run_cell)):
+            try:
+                shell.events.unregister(event, callback)
+            except ValueError:
+                pass  # already gone, e.g. removed by the user
         self._restore_sigint()
         self.flush()
 
@@ -94,13 +111,37 @@ class KernelHost(Host):
             start = source_offset(source, call.lineno, call.col_offset)
             end = source_offset(source, call.end_lineno, call.end_col_offset)
             replacement = (
-                "(await __import__('ipython_bg.kernel', fromlist=['await_foreground'])"
-                f".await_foreground(get_ipython(), {arguments}))"
+                "(await __import__('ipython_bg.kernel', fromlist=['foreground'])"
+                f".foreground(get_ipython(), {arguments}))"
             )
             source = source[:start] + replacement + source[end:]
         return source.splitlines(keepends=True)
 
     # -- interrupts ----------------------------------------------------------------
+
+    def _show_interrupt(self, shell, etype, value, tb, tb_offset=None):
+        """An interrupted cell shows Jupyter's error block for the
+        KeyboardInterrupt the user sent: through ``shell.showtraceback``,
+        whose ipykernel override sends the error and keeps its traceback
+        for the execute_reply (printing it ourselves left the reply an
+        earlier cell's traceback, or none)."""
+        if not (issubclass(etype, ForegroundInterrupt) or self.control.runner.interrupted):
+            return super()._show_interrupt(shell, etype, value, tb, tb_offset)
+        interrupt = value if isinstance(value, KeyboardInterrupt) else KeyboardInterrupt()
+        interrupt.__suppress_context__ = True  # not "during handling of CancelledError"
+        self._interrupt = interrupt
+        shell.showtraceback((KeyboardInterrupt, interrupt, tb), tb_offset=tb_offset)
+        return None
+
+    def _pre_run_cell(self, info) -> None:
+        self.raw_cell = info.raw_cell
+
+    def _post_run_cell(self, result) -> None:
+        """The reply's ``ename`` is the type of ``result.error_in_exec``:
+        the interrupt, not the CancelledError that carried it."""
+        interrupt, self._interrupt = self._interrupt, None
+        if interrupt is not None and result.error_in_exec is not None:
+            result.error_in_exec = interrupt
 
     def _pre_execute(self) -> None:
         super()._pre_execute()
@@ -147,6 +188,25 @@ def _wake() -> None:
     pass
 
 
+def _show_job(job: Job) -> None:
+    """A job shown as a cell's result stays true: it is displayed with a
+    display id, and that output is updated when the job ends, so no cell
+    keeps saying "running".  (The result is still kept in ``Out``.)"""
+    from IPython.display import display
+
+    handle = display(_job_bundle(job), raw=True, display_id=True)
+    if not job.done():
+        job.add_done_callback(lambda job: handle.update(_job_bundle(job), raw=True))
+
+
+def _job_bundle(job: Job) -> dict:
+    from IPython.lib.pretty import pretty
+
+    from .display import job_html
+
+    return {"text/plain": pretty(job), "text/html": job_html(job)}
+
+
 def _foreground_calls(tree: ast.AST):
     """``get_ipython().run_line_magic('fg', ...)`` / ``run_cell_magic('fg', ...)``
     calls at the cell's top level (not inside functions, where ``await``
@@ -184,9 +244,58 @@ def source_offset(text: str, lineno: int, col_offset: int) -> int:
 _kernel_hosts: dict[int, KernelHost] = {}
 
 
-async def await_foreground(shell, line: str, cell: str | None = None):
-    """What a rewritten ``%fg`` line awaits in a kernel."""
+def foreground(shell, line: str, cell: str | None = None) -> asyncio.Future:
+    """What a rewritten ``%fg`` line awaits in a kernel.
+
+    A future, not a coroutine of ours: a failure then runs in the traceback
+    from the user's cell straight into the job's frames, as it does for a
+    plain ``await`` (a coroutine would put a frame of ours between them)."""
     host = _kernel_hosts.get(id(shell))
     if host is None:
         raise UsageError("ipython_bg is not loaded in this kernel")
-    return await host.foreground_async(line, cell)
+    _show_typed_lines(inspect.currentframe().f_back.f_code.co_filename, host.raw_cell)
+    return _Foreground(host.foreground_async(line, cell), host.control.get_loop())
+
+
+class _Foreground(asyncio.Future):
+    """The outcome of a ``%fg`` wait, as a future the cell awaits."""
+
+    def __init__(self, coro, loop):
+        super().__init__(loop=loop)
+        self._wait = loop.create_task(coro)
+        self._wait.add_done_callback(self._copy)
+
+    def cancel(self, msg=None) -> bool:
+        # The cell was interrupted: the wait ends first (it cancels the job,
+        # whose finally clauses still print into this cell), then the cell.
+        return not self.done() and self._wait.cancel(msg)
+
+    def _copy(self, wait: asyncio.Task) -> None:
+        if self.done():
+            return
+        if wait.cancelled():
+            super().cancel()
+        elif wait.exception() is not None:
+            exc = wait.exception()
+            self.set_exception(exc.with_traceback(without_our_frames(exc.__traceback__)))
+        else:
+            self.set_result(wait.result())
+
+
+_MARK = "__import__('ipython_bg.kernel', fromlist=['foreground'])"
+
+
+def _show_typed_lines(filename: str, raw_cell: str | None) -> None:
+    """Let the cell's traceback show the ``%fg`` line the user typed, not
+    the ``await`` it was rewritten to.  IPython keeps the transformed cell
+    in linecache, under the name its tracebacks use (``Cell In[N]``)."""
+    lines = linecache.getlines(filename)
+    if raw_cell is None or not any(_MARK in line for line in lines):
+        return
+    typed = raw_cell.splitlines(keepends=True)
+    lines = list(lines)
+    for number, line in enumerate(lines):
+        if _MARK in line:
+            # Same line numbers unless a cell magic made the cell one line.
+            lines[number] = typed[number] if len(typed) == len(lines) else typed[0]
+    register_source(filename, "".join(line if line.endswith("\n") else line + "\n" for line in lines))

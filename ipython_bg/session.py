@@ -28,6 +28,7 @@ from .jobs import Job, JobKind, JobState
 from .statements import StatementError, Work, blocks_on_a_loop, evaluate, parse_statement
 from .table import name_jobs
 from .ttyinput import TtyInput
+from .tracebacks import set_code_namer
 
 __all__ = ["Session", "SessionError", "host_for"]
 
@@ -74,11 +75,11 @@ class Session:
         self.host = host_for(shell, self.control, settings, foreground_async)
         self.tty_input = TtyInput(shell, kernel=self.host.kind == "kernel", on_stop=self._stopped_for_input)
         self.assigners: dict[int, tuple[str, types.FunctionType]] = {}
-        # The cell that jobs start in, "In [N]", noted when each cell starts.
+        # The cell that jobs start in, "Cell In[N]" as IPython names it, noted when each cell starts.
         # IPython counts a cell kept in the history before running it, so at
         # load, in a cell, the count is already the next one's.
         count = shell.execution_count
-        self.origin: str | None = f"In [{count - 1}]" if count > 1 else None
+        self.origin: str | None = f"Cell In[{count - 1}]" if count > 1 else None
         self.adopter = TaskAdopter(cell_prefix(shell.compile.get_code_name), self._adopt)
 
     # -- life ----------------------------------------------------------------
@@ -93,6 +94,13 @@ class Session:
         html.for_type_by_name("ipython_bg.jobs", "Job", _job_html)
         set_control(self.control)
         self.tty_input.install()
+        set_code_namer(self._code_name)
+
+    def _code_name(self, filename: str) -> str | None:
+        """IPython's own name for a cell's code (``Cell In[3]``), from its
+        public ``CachingCompiler.format_code_name``."""
+        named = self.shell.compile.format_code_name(filename)
+        return None if named is None else " ".join(named)
 
     def uninstall(self) -> list[Job]:
         """Undo :meth:`install`; returns the jobs it had to cancel."""
@@ -105,6 +113,7 @@ class Session:
         self.host.uninstall()
         self.control.close()
         set_control(None)
+        set_code_namer(None)
         return cancelled
 
     def _adopt(self, loop, coro, source: str, context) -> Job:
@@ -115,7 +124,7 @@ class Session:
 
     def _cell_starts(self, info) -> None:
         count = self.shell.execution_count
-        self.origin = f"In [{count - 1 if info.store_history else count}]"
+        self.origin = f"Cell In[{count - 1 if info.store_history else count}]"
 
     def configure(self, name: str, value) -> str | None:
         """Apply a changed setting at once; returns a sentence to show the
@@ -286,7 +295,7 @@ class Session:
         targets = [job for job in jobs if not job.state.finished]
         for job in targets:
             if job.kind is JobKind.THREAD and job.state is JobState.RUNNING:
-                self.host.warn_once(
+                self.host.note_once(
                     "thread-cancel",
                     "a cancelled thread job stops waiting at once, but Python cannot stop "
                     "its thread: the call runs on until it returns, and its result is dropped",

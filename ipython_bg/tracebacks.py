@@ -15,10 +15,36 @@ import types
 
 from ._internals import register_source
 
-__all__ = ["PACKAGE_DIR", "format_without_our_frames", "raise_at_source", "user_frames", "without_our_frames"]
+__all__ = [
+    "PACKAGE_DIR",
+    "code_name",
+    "format_without_our_frames",
+    "raise_at_source",
+    "set_code_namer",
+    "user_frames",
+    "without_our_frames",
+]
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 ASYNCIO_DIR = os.path.dirname(os.path.abspath(asyncio.__file__)) + os.sep
+
+
+# How the shell names its cells' code (``Cell In[3]``), set by the session:
+# a kernel compiles cells under temporary file names, a terminal under
+# ``<ipython-input-3-...>``; IPython's tracebacks show neither.
+_namer = None
+
+
+def set_code_namer(namer) -> None:
+    """``namer(filename)`` returns a cell's name, or ``None`` for a file."""
+    global _namer
+    _namer = namer
+
+
+def code_name(filename: str) -> str:
+    """``Cell In[N]`` for a cell's code, else the filename itself."""
+    name = _namer(filename) if _namer is not None else None
+    return name or filename
 
 
 def is_ours(filename: str) -> bool:
@@ -59,7 +85,20 @@ def format_without_our_frames(exc: BaseException, tb) -> list[str]:
             [frame for frame in part.stack if not is_ours(frame.filename)]
         )
         part = part.__cause__ or part.__context__
-    return list(report.format())
+    return [_name_cells(line) for line in report.format()]
+
+
+def _name_cells(text: str) -> str:
+    """``File "/tmp/ipykernel_1/2.py", line 4`` as IPython names it:
+    ``Cell In[1], line 4``."""
+    if not text.startswith('  File "'):
+        return text
+    end = text.find('", line ')
+    if end < 0:
+        return text
+    filename = text[len('  File "') : end]
+    name = code_name(filename)
+    return text if name == filename else f"  {name}{text[end + 1 :]}"
 
 
 def raise_at_source(exc: BaseException, filename: str, source: str):

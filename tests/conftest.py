@@ -54,3 +54,13 @@ def sweep(shell, capsys, caplog, request):
             print(f"\nsweep: {request.node.name}: {outcomes}")
     for marker in ("never retrieved", "Exception in callback", "was destroyed but it is pending"):
         assert marker not in caplog.text
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Marks a failed test (``item.failed``), for fixtures that keep
+    artefacts of failures (tests/test_browser.py's screenshots)."""
+    report = yield
+    if report.when == "call" and report.failed:
+        item.failed = True
+    return report

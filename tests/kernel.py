@@ -12,8 +12,10 @@ class Kernel:
     """One kernel and one client.  Every iopub message is kept, so a test
     can ask later which cell a late output was sent to."""
 
-    def __init__(self, timeout: float = 60):
-        self.manager, self.client = start_new_kernel(kernel_name="python3", startup_timeout=timeout)
+    def __init__(self, timeout: float = 60, extra_arguments: list[str] | None = None):
+        self.manager, self.client = start_new_kernel(
+            kernel_name="python3", startup_timeout=timeout, extra_arguments=extra_arguments or []
+        )
         self.messages: list[dict] = []
 
     def close(self) -> None:
@@ -49,6 +51,15 @@ class Kernel:
             and m["parent_header"].get("msg_id") == msg_id
             and m["content"]["execution_state"] == "idle"
             for m in self.messages
+        )
+
+    def started(self, msg_id: str, text: str) -> None:
+        """Wait until the cell ``msg_id`` has printed ``text``."""
+        self.wait_for(
+            lambda: any(
+                m["msg_type"] == "stream" and m["parent_header"].get("msg_id") == msg_id and text in m["content"]["text"]
+                for m in self.messages
+            )
         )
 
     def wait_for(self, condition, timeout: float = 30) -> None:

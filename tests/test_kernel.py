@@ -1,5 +1,6 @@
 """%bg, %fg and %jobs in a real Jupyter kernel (ipykernel, jupyter_client)."""
 
+import re
 import time
 
 import pytest
@@ -31,6 +32,10 @@ async def ticker(count, pause=0.05):
 async def speak_later(text, delay):
     await asyncio.sleep(delay)
     print(text, flush=True)
+
+def nap_in_thread(seconds):
+    time.sleep(seconds)
+    return seconds
 
 def speak_later_in_thread(text, delay):
     time.sleep(delay)
@@ -68,6 +73,21 @@ def test_fg_forms(kernel):
     assert failed.reply["ename"] == "ValueError" and failed.reply["evalue"] == "bad header"
 
 
+def _traceback(cell) -> str:
+    return re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(cell.reply["traceback"]))
+
+
+def test_a_failed_fg_shows_the_traceback_a_failed_await_would(kernel):
+    plain = _traceback(kernel.execute("await fail('same')"))
+    for code in ("%fg fail('same')", "x = %fg fail('same')", "%%fg\nawait fail('same')"):
+        shown = _traceback(kernel.execute(code))
+        for ours in ("ipython_bg", "__import__", "skipping hidden", "foreground"):
+            assert ours not in shown, (code, shown)
+        assert "----> 1 " + code.splitlines()[0] in shown
+        # From the user's function on, the very same lines.
+        assert shown[shown.index("in fail(") :] == plain[plain.index("in fail(") :]
+
+
 def test_fg_without_autoawait_says_what_to_do(kernel):
     kernel.execute("%autoawait False")
     try:
@@ -95,7 +115,7 @@ def test_interrupt_cancels_only_the_foreground_job(kernel):
         cell = kernel.finish(msg_id)
         latencies.append(time.monotonic() - sent)
         assert f"fg{attempt}-finally" in cell.stdout
-        assert "KeyboardInterrupt" in cell.stdout
+        assert cell.reply["ename"] == "KeyboardInterrupt" and "KeyboardInterrupt" not in cell.stdout
         assert kernel.value("b.done()") == "False"
         time.sleep(0.1)
         assert int(kernel.value("progress['busy']")) > before
@@ -103,6 +123,18 @@ def test_interrupt_cancels_only_the_foreground_job(kernel):
     # The design asks for 0.5 s; a generous bound keeps a loaded machine green.
     assert sorted(latencies)[1] < 1.5
     kernel.execute("%jobs -k %busy")
+
+
+def test_interrupted_fg_of_a_thread_call_leaves_it_in_the_table(kernel):
+    msg_id = kernel.start("print('go', flush=True)\n%fg nap_in_thread(1.5)")
+    kernel.started(msg_id, "go")
+    time.sleep(0.3)
+    kernel.manager.interrupt_kernel()
+    cell = kernel.finish(msg_id)
+    assert cell.reply["ename"] == "KeyboardInterrupt", cell.reply
+    assert re.search(r"running\s+thread\s+\S+\s+nap_in_thread\(1\.5\)", kernel.value("%jobs"))
+    # Its end is reported like any background job's.
+    kernel.wait_for(lambda: "done  thread  nap_in_thread(1.5)" in cell.stdout, timeout=10)
 
 
 def test_late_output_lands_in_the_cell_that_started_the_job(kernel):
@@ -122,6 +154,11 @@ def test_failure_notice_goes_to_the_starting_cell(kernel):
     kernel.execute("await asyncio.sleep(0.5)")
     kernel.wait_for(lambda: "failed" in cell.stdout)
     assert "failed  coroutine  fail('bad header', 0.3)  ValueError: bad header" in cell.stdout
+    # The kernel compiles cells under temporary file names; shown as IPython shows them.
+    long, traceback = kernel.execute("%jobs -l").result, kernel.execute("%jobs -t %+").result
+    assert "started in Cell In[" in long
+    for shown in (long, traceback):
+        assert "Cell In[1], line 10, in fail" in shown and "ipykernel_" not in shown, shown
 
 
 def test_jobs_table_and_job_render_as_html(kernel):
@@ -130,8 +167,41 @@ def test_jobs_table_and_job_render_as_html(kernel):
     kernel.execute("await asyncio.sleep(0.05)")
     table = kernel.execute("%jobs")
     html = table.data("text/html")[0]
-    assert html.startswith('<table class="ipython-bg-jobs">') and "double(7)" in html
+    assert html.startswith('<div class="ipython-bg"><style>') and '<table class="ipython-bg-jobs">' in html
+    assert "double(7)" in html
     assert "double(7)" in table.result
+
+
+def test_a_job_shown_as_a_result_updates_when_it_ends(kernel):
+    cell = kernel.execute("%bg double(3, 0.3)")
+    shown = cell.messages("display_data")
+    running, done = ('<b class="ipython-bg-s-%s">' % state for state in ("running", "done"))
+    assert len(shown) == 1 and running in shown[0]["content"]["data"]["text/html"]
+    assert cell.result is None and kernel.value("Out[%d] is not None" % cell.reply["execution_count"]) == "True"
+    display_id = shown[0]["content"]["transient"]["display_id"]
+    kernel.wait_for(lambda: cell.messages("update_display_data"))
+    (update,) = cell.messages("update_display_data")
+    assert update["content"]["transient"]["display_id"] == display_id
+    assert done in update["content"]["data"]["text/html"] and running not in update["content"]["data"]["text/html"]
+
+
+def test_kill_says_one_line_and_the_same_cell_sees_it_cancelled(kernel):
+    kernel.execute("%jobs -c")
+    # The thread's call has started (a pending one is really stopped, with no caveat).
+    kernel.execute("k1 = %bg asyncio.sleep(30)\nk2 = %bg nap_in_thread(0.5)\ntime.sleep(0.2)")
+    cell = kernel.execute("%jobs -k %+ %-\n%jobs")
+    assert cell.ok, cell.reply
+    lines = [line for line in cell.stdout.splitlines() if line]
+    (said,) = [line for line in lines if line.startswith("cancelled")]
+    assert re.fullmatch(r"cancelled 2 jobs: \[\d+\] nap_in_thread\(0\.5\), \[\d+\] asyncio\.sleep\(30\)", said), said
+    assert len([line for line in lines if "cannot stop its thread" in line]) == 1
+    assert not [m for m in cell.messages("stream") if m["content"]["name"] == "stderr"]
+    table = cell.result
+    assert table.count("cancelled") == 2 and "running" not in table, table
+    assert len(cell.messages("execute_result")) == 1  # only the table: -k returns nothing
+    # The thread caveat is said once per session, not at every kill.
+    again = kernel.execute("k3 = %bg nap_in_thread(0.3)\n%jobs -k %+")
+    assert "cannot stop" not in again.stdout and not again.messages("error")
 
 
 def test_jobs_watch_updates_in_place(kernel):
@@ -211,4 +281,4 @@ def test_verbs_in_a_kernel(kernel):
     kernel.execute("first = %fg %tick")
     kernel.execute("second = %fg %tick")
     assert kernel.value("second > first >= 1") == "True"
-    assert kernel.execute("%jobs -k %tick").stdout.startswith("cancelled [")
+    assert kernel.execute("%jobs -k %tick").stdout.splitlines()[-1].startswith("cancelled [")

@@ -48,7 +48,7 @@ def test_bg_coroutine_returns_a_job_and_fg_its_result(defs):
 
 def test_a_job_knows_the_cell_that_started_it(defs):
     results = [defs.run_cell(cell, store_history=True) for cell in ("%bg double(1)", "%%bg\nawait double(2)")]
-    assert [result.result.origin for result in results] == [f"In [{result.execution_count}]" for result in results]
+    assert [result.result.origin for result in results] == [f"Cell In[{result.execution_count}]" for result in results]
     assert run(defs, "%fg %1 %2") == [2, None]
 
 
@@ -166,8 +166,10 @@ def test_jobs_table_reports_states_kinds_and_results(defs):
     assert "[3]+  running  coroutine" in text and "ValueError: bad header" in text
     assert "<table" in table._repr_html_() and "bad header" in table._repr_html_()
     long = run(defs, "%jobs -l 2 3").text()
-    assert "Traceback" in long and "started in In [" in long and "waiting in:" in long
+    assert "Traceback" in long and "started in Cell In[" in long and "waiting in:" in long
     assert "raise ValueError(message)" in run(defs, "%jobs -t 2")
+    # Cells named as IPython's own tracebacks name them.
+    assert "  Cell In[1], line " in run(defs, "%jobs -t 2") and "ipython-input" not in long
 
 
 def test_jobs_sees_a_thread_jobs_end_during_a_synchronous_cell(defs):
@@ -392,8 +394,9 @@ def test_jobs_kill_all_cancels_every_unfinished_job_and_says_so(defs, capsys):
     run(defs, "%bg double(5, 30)")
     capsys.readouterr()
     assert run(defs, "%jobs -k all") is None
-    out = capsys.readouterr().out
-    assert out == "cancelled 3 jobs: [1] double(1, 30), [3] blocking(4, gate), [4] double(5, 30)\n"
+    caveat, out = capsys.readouterr().out.splitlines()
+    assert caveat.startswith("ipython_bg: a cancelled thread job") and "cannot stop its thread" in caveat
+    assert out == "cancelled 3 jobs: [1] double(1, 30), [3] blocking(4, gate), [4] double(5, 30)"
     ns(defs)["gate"].set()
     run(defs, "%%fg\nawait asyncio.sleep(0)\n")
     assert {row.id: row.state for row in run(defs, "%jobs")}[1] is JobState.CANCELLED

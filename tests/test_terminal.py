@@ -106,6 +106,17 @@ def test_ctrl_c_in_fg_cancels_only_the_foreground(terminal):
     assert terminal.value("b.done(), len(asyncio.all_tasks(get_ipython().magics_manager.registry['BackgroundJobs'].session.control.get_loop()))") == "False 1"
 
 
+def test_ctrl_c_in_fg_of_a_thread_call_leaves_it_in_the_table(terminal):
+    # Python cannot stop the thread: the job stays, running, and says when it ends.
+    terminal.send("%fg time.sleep(2)")
+    time.sleep(0.5)
+    terminal.interrupt()
+    terminal.expect_exact("KeyboardInterrupt")
+    output = terminal.run("%jobs")
+    assert re.search(r"\[\d+\]\+\s+running\s+thread\s+\S+\s+time\.sleep\(2\)", output), output
+    terminal.expect(r"\[\d+\]\+ done  thread  time\.sleep\(2\)")
+
+
 def test_jobs_table_in_the_terminal(terminal):
     terminal.run("%bg asyncio.sleep(30)")
     terminal.send("%bg fail('nope')")

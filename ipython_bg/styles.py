@@ -1,0 +1,115 @@
+"""The HTML a notebook shows: the job table and a single job, styled.
+
+The style is a ``<style>`` block scoped by the extension's own classes and
+sent with every output, so it needs no front-end extension and works in a
+notebook saved and reopened.  Colours are the front end's theme variables
+(JupyterLab's ``--jp-*``, which Notebook 7 and VS Code also define) with
+fallbacks, so a dark theme stays readable.  JupyterLab right-aligns table
+cells (``.jp-RenderedHTMLCommon td``); our selectors are more specific.
+"""
+
+from __future__ import annotations
+
+__all__ = ["STYLE", "escape", "job_span", "table_html"]
+
+_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
+
+
+def escape(text: str) -> str:
+    """``html.escape``, without loading the html package's entity tables
+    when the extension loads."""
+    return text.translate(_HTML_ESCAPES)
+
+
+# Told apart by weight and style as well as colour: a reader who does not
+# see the colours still tells a failure from a success.
+_STATES = {
+    "pending": "color: var(--jp-ui-font-color2, #757575); font-style: italic",
+    "running": "color: var(--jp-info-color1, #0288d1); font-weight: 600",
+    "done": "color: var(--jp-success-color1, #388e3c)",
+    "failed": "color: var(--jp-error-color1, #d32f2f); font-weight: 700",
+    "cancelled": "color: var(--jp-warn-color1, #f57c00); font-style: italic",
+    "stopped": "color: var(--jp-warn-color1, #f57c00); font-weight: 700",
+}
+
+
+def _css(state: str) -> str:
+    """The class word of a state's text ("stopped (tty input)": stopped)."""
+    return state.split(" ", 1)[0]
+
+# Every selector starts with the wrapper's class: JupyterLab's own rules
+# for tables in outputs (``:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon
+# td``: right-aligned, centred) must lose to ours on specificity.
+_T = ".ipython-bg table.ipython-bg-jobs"
+STYLE = (
+    "<style>"
+    f"{_T}{{table-layout:auto;margin:0 0 0.5em 0;border-collapse:collapse;"
+    "color:var(--jp-content-font-color1, inherit)}"
+    f"{_T} th,{_T} td{{text-align:left;vertical-align:top;padding:0.15em 0.6em;white-space:nowrap}}"
+    # The id and the elapsed time are numbers: right-aligned, in even digits.
+    f"{_T} th.ipython-bg-num,{_T} td.ipython-bg-num{{text-align:right;font-variant-numeric:tabular-nums}}"
+    f"{_T} td.ipython-bg-code,.ipython-bg .ipython-bg-job code{{font-family:var(--jp-code-font-family, monospace)}}"
+    # Details (-l) and tracebacks keep their lines and indentation.
+    f"{_T} td.ipython-bg-details{{padding-top:0}}"
+    f"{_T} td.ipython-bg-details pre{{text-align:left;white-space:pre;margin:0;padding:0.3em 0.5em;"
+    "font-family:var(--jp-code-font-family, monospace);"
+    "background:var(--jp-layout-color2, rgba(127,127,127,0.08));color:var(--jp-content-font-color1, inherit)}"
+    + "".join(f".ipython-bg .ipython-bg-s-{state}{{{css}}}" for state, css in _STATES.items())
+    + "</style>"
+)
+
+
+# A hover text, not a copy of a cell of any size.
+_TITLE_LIMIT = 1000
+
+
+def _cell(text: str, css_class: str = "", title: str = "") -> str:
+    attributes = f' class="{css_class}"' if css_class else ""
+    if title and title != text:  # a clipped cell shows all of it on hover
+        attributes += f' title="{escape(title[:_TITLE_LIMIT])}"'
+    return f"<td{attributes}>{escape(text)}</td>"
+
+
+def row_cells(state: str, kind: str, elapsed: str, source: str, summary: str, full_source: str) -> str:
+    """The ``<td>`` of every column but the id."""
+    return (
+        _cell(state, f"ipython-bg-s-{_css(state)}")
+        + _cell(kind)
+        + _cell(elapsed, "ipython-bg-num")
+        + _cell(source, "ipython-bg-code", " ".join(full_source.split()))
+        + _cell(summary, "ipython-bg-code")
+    )
+
+
+def table_html(columns: tuple[str, ...], rows: list[tuple[str, str, str, str]], footer: str) -> str:
+    """``rows`` are (id text, state, the other cells' HTML, details text)."""
+    numbers = {"id", "elapsed"}
+    head = "".join(
+        f'<th class="ipython-bg-num">{escape(name)}</th>' if name in numbers else f"<th>{escape(name)}</th>"
+        for name in columns
+    )
+    body = []
+    for ident, state, cells, details in rows:
+        body.append(f'<tr class="ipython-bg-{_css(state)}"><td class="ipython-bg-num">{escape(ident)}</td>{cells}</tr>')
+        if details:
+            body.append(
+                f'<tr><td></td><td class="ipython-bg-details" colspan="{len(columns) - 1}">'
+                f"<pre>{escape(details)}</pre></td></tr>"
+            )
+    if not rows:
+        body.append(f'<tr><td colspan="{len(columns)}">No jobs.</td></tr>')
+    footer = f"<p>{escape(footer)}</p>" if footer else ""
+    return (
+        f'<div class="ipython-bg">{STYLE}<table class="ipython-bg-jobs">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{footer}</div>"
+    )
+
+
+def job_span(ident: str, state: str, kind: str, source: str, summary: str) -> str:
+    """A single job as a cell's result: ``[1] running thread f(x)``."""
+    summary = f" &rarr; <code>{escape(summary)}</code>" if summary else ""
+    return (
+        f'<span class="ipython-bg">{STYLE}<span class="ipython-bg-job ipython-bg-{_css(state)}">[{escape(ident)}] '
+        f'<b class="ipython-bg-s-{_css(state)}">{escape(state)}</b> {escape(kind)} '
+        f"<code>{escape(source)}</code>{summary}</span></span>"
+    )
