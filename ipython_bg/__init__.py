@@ -42,7 +42,9 @@ do the same on an event loop of their own.
 
 __version__ = "0.1.0"
 
-__all__ = ["load_ipython_extension", "unload_ipython_extension", "run_in_background", "run_in_foreground"]
+__all__ = [
+    "load_ipython_extension", "unload_ipython_extension", "run_in_background", "run_in_foreground", "progress",
+]
 
 
 def load_ipython_extension(ipython):
@@ -63,6 +65,10 @@ def __getattr__(name):
         from . import control
 
         return getattr(control, name)
+    if name == "progress":
+        from .output import progress
+
+        return progress
     if name in ("Job", "JobState", "JobKind"):
         from . import jobs
 

@@ -23,6 +23,7 @@ from ._internals import running_loop
 from .calls import finish_call, submit
 from .foreground import ForegroundRunner, ForegroundSuspended, ForegroundTimeout, JobCancelled, LoopBusy, results
 from .jobs import Job, is_awaitable
+from .output import CURRENT, JobOutput
 from .table import JobTable
 from .workers import DaemonThreadPool, ForkPool
 
@@ -74,6 +75,11 @@ class JobControl:
         self._report_scheduled = False
         self._sliced = False
         self._on_end = self._job_ended  # one bound method for every job
+        self.output_limit = 100_000
+        self.quiet = False  # jobs keep their output without showing it
+
+    def new_output(self) -> JobOutput:
+        return JobOutput(self.output_limit, self.quiet)  # as the settings are now
 
     def loop(self) -> asyncio.AbstractEventLoop:
         """The loop jobs start on: the running one, else ``get_loop()``'s."""
@@ -102,10 +108,10 @@ class JobControl:
         only if it outlives its wait).  A Job is taken as it is."""
         if isinstance(awaitable, Job):
             job = awaitable
-        elif asyncio.iscoroutine(awaitable):
-            job = Job(awaitable, loop=self.loop(), source=source or f"{awaitable.__qualname__}()", origin=origin)
         elif is_awaitable(awaitable):
-            job = Job(_await(awaitable), loop=self.loop(), source=source or describe(awaitable), origin=origin)
+            coro = awaitable if asyncio.iscoroutine(awaitable) else _await(awaitable)
+            source = source or (f"{awaitable.__qualname__}()" if coro is awaitable else describe(awaitable))
+            job = Job(coro, loop=self.loop(), source=source, origin=origin, output=self.new_output())
         else:
             raise TypeError(f"cannot run {type(awaitable).__name__} in the background: give an awaitable")
         if keep:
@@ -127,8 +133,10 @@ class JobControl:
         worker threads), which starts on a worker now.  TypeError if a
         process pool cannot take the call."""
         loop = self.loop()
-        call, kind = submit(func, args, kwargs or {}, executor or self.threads)
-        job = Job(finish_call(call, loop), loop=loop, source=source or describe(func), kind=kind, call=call, origin=origin)
+        output = self.new_output()
+        call, kind = submit(func, args, kwargs or {}, executor or self.threads, output)
+        source = source or describe(func)
+        job = Job(finish_call(call, loop), loop=loop, source=source, kind=kind, call=call, origin=origin, output=output)
         if keep:
             self.keep(job)
         return job
@@ -191,6 +199,9 @@ class JobControl:
             job.end_marker = markers.get(job.id, "")
         self.table.mark_finished([job for job, _ in ended])
         for job, context in ended:
+            # The listeners run in the job's context, but what they say (its
+            # notice) is not the job's output, and shows even for a quiet job.
+            context.run(CURRENT.set, None)
             if not job.cancelled():
                 # Retrieving the exception keeps asyncio from logging "Task
                 # exception was never retrieved": the listeners report it.

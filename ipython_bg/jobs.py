@@ -9,12 +9,14 @@ the future it is: ``await job``, ``asyncio.wait([j1, j2])``,
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import enum
 import inspect
 import time
 from concurrent.futures import Future as ConcurrentFuture
 from typing import Any, Callable
 
+from .output import CURRENT, JobOutput
 from .tracebacks import format_without_our_frames, without_our_frames
 
 __all__ = ["Job", "JobKind", "JobState", "NoSuchJob", "ThreadCall", "is_awaitable"]
@@ -72,6 +74,9 @@ class ThreadCall:
         self.stop: Callable[[], object] | None = None
         # Where it runs, when the executor says (a Dask key, a worker).
         self.where: str | None = None
+        # The context in which what a process sends back (output, progress)
+        # is written here: the job's, naming its output.
+        self.echo = None
 
     def __call__(self):
         self.started = time.monotonic()
@@ -94,7 +99,7 @@ class Job(asyncio.Task):
     # Slots, as Task itself has no instance dict of its own to fill.
     __slots__ = (
         "id", "source", "kind", "call", "origin", "started", "ended", "waited", "on_end", "end_marker",
-        "_inner", "_failure_tb",
+        "_inner", "_failure_tb", "output",
     )
 
     def __init__(
@@ -106,10 +111,16 @@ class Job(asyncio.Task):
         kind: JobKind = JobKind.COROUTINE,
         call: ThreadCall | None = None,
         origin: str | None = None,
+        output: JobOutput | None = None,
     ):
+        # The job's code runs in a context of its own that names its output,
+        # so that what it prints is kept as its own (see output.py).
+        self.output = output if output is not None else JobOutput()
+        context = contextvars.copy_context()
+        context.run(CURRENT.set, self.output)
         # Named by its source, for whoever lists tasks by name (asyncio's
         # debug output, aiomonitor).
-        super().__init__(_tracked(self, coro), loop=loop, name=source)
+        super().__init__(_tracked(self, coro), loop=loop, name=source, context=context)
         self.id: int | None = None
         self.source = source
         self.kind = kind

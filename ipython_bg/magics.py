@@ -163,6 +163,17 @@ class BackgroundJobs(Magics):
         help="""Ask again before exiting while jobs are running (like bash's
         checkjobs): the first exit or Ctrl-D lists them, the second exits.""",
     ).tag(config=True)
+    output_limit = Integer(
+        100_000,
+        min=0,
+        help="""How many characters of output (stdout, stderr, displays) each
+        job keeps for %jobs -o: the last ones; the earlier are counted.""",
+    ).tag(config=True)
+    quiet = Bool(
+        False,
+        help="""Jobs keep their output without showing it (as %bg --quiet
+        does): %jobs -o shows it; the notice of the end still appears.""",
+    ).tag(config=True)
     exit_timeout = Float(
         2.0,
         min=0,
@@ -208,6 +219,7 @@ class BackgroundJobs(Magics):
     @argument("--process", action="store_true", help="run the call in a new process (the extension's pool)")
     @argument("--executor", metavar="NAME", help="submit the call to the executor (or Dask client) named NAME")
     @argument("--name", metavar="LABEL", help="%%%%bg only: what %%jobs shows for the cell")
+    @argument("--quiet", action="store_true", help="keep the job's output without showing it (%%jobs -o shows it)")
     @argument("expr", nargs="?", metavar="[NAME =] EXPR", help="what to run; its result goes to NAME")
     @no_var_expand
     @needs_local_scope
@@ -225,10 +237,11 @@ class BackgroundJobs(Magics):
                             (globals are the user namespace), else a thread
 
         Each successful result is also stored as _bgN (BackgroundJobs.result_name).
+        What a job prints is kept (%jobs -o); --quiet keeps it without showing it.
         """
         options, text = split_options(self.bg, line)
         session = self.session
-        with usage_errors("bg"):
+        with usage_errors("bg"), session.quietly(options.quiet):
             if options.process and options.executor:
                 raise SessionError("--process and --executor exclude each other")
             where = session.executor_for(options.process, options.executor)
@@ -307,11 +320,15 @@ class BackgroundJobs(Magics):
     @argument("-t", "--traceback", metavar="SPEC", help="show the full traceback of a failed job")
     @argument("-d", "--debug", metavar="SPEC", help="open the debugger on a failed job's failure, in its frames")
     @argument("-w", "--watch", action="store_true", help="keep the table up to date until its jobs have ended")
+    @argument("-o", "--output", nargs="+", metavar="SPEC", help="show what these jobs printed (and displayed)")
     @argument("specs", nargs="*", metavar="SPEC", help="show only these jobs")
     @no_var_expand
     @line_magic
     def jobs(self, line):
-        """List jobs (id, state, kind, elapsed, source, result), or act on them."""
+        """List jobs (id, state, kind, elapsed, progress, source, result), or act on them.
+
+        -l adds the last lines each job printed; -o SPEC... shows all it kept.
+        """
         from . import display  # imported on first use: loading stays quick
 
         args = self._parse_jobs(line)
@@ -326,6 +343,8 @@ class BackgroundJobs(Magics):
                 return table.forget_finished()
             if args.debug:
                 return session.post_mortem(table.resolve(args.debug))
+            if args.output:
+                return session.replay(table.resolve_all(args.output))
             if args.traceback:
                 job = table.resolve(args.traceback)
                 text = job.format_traceback()
