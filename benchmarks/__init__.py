@@ -13,7 +13,8 @@ only when a benchmark crashes (or overruns its time budget).
     notice    from a job's end to its notice on the terminal
     ends      the cost of each end in a burst of 80,000 ends vs one of 10,000
     load      %load_ext ipython_bg in a fresh process vs a trivial extension
+    capture   a job printing 100,000 lines, its output kept, vs without the extension
 """
 
 #: In the order ``python -m benchmarks`` runs them; each a module of this package.
-BENCHMARKS = ("idle", "server", "overhead", "table", "notice", "ends", "load")
+BENCHMARKS = ("idle", "server", "overhead", "table", "notice", "ends", "load", "capture")
