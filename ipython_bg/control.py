@@ -75,11 +75,7 @@ class JobControl:
         self._report_scheduled = False
         self._sliced = False
         self._on_end = self._job_ended  # one bound method for every job
-        self.output_limit = 100_000
-        self.quiet = False  # jobs keep their output without showing it
-
-    def new_output(self) -> JobOutput:
-        return JobOutput(self.output_limit, self.quiet)  # as the settings are now
+        self.output_limit, self.quiet = 100_000, False  # for new jobs' outputs (output.py)
 
     def loop(self) -> asyncio.AbstractEventLoop:
         """The loop jobs start on: the running one, else ``get_loop()``'s."""
@@ -111,7 +107,8 @@ class JobControl:
         elif is_awaitable(awaitable):
             coro = awaitable if asyncio.iscoroutine(awaitable) else _await(awaitable)
             source = source or (f"{awaitable.__qualname__}()" if coro is awaitable else describe(awaitable))
-            job = Job(coro, loop=self.loop(), source=source, origin=origin, output=self.new_output())
+            output = JobOutput(self.output_limit, self.quiet)
+            job = Job(coro, loop=self.loop(), source=source, origin=origin, output=output)
         else:
             raise TypeError(f"cannot run {type(awaitable).__name__} in the background: give an awaitable")
         if keep:
@@ -133,7 +130,7 @@ class JobControl:
         worker threads), which starts on a worker now.  TypeError if a
         process pool cannot take the call."""
         loop = self.loop()
-        output = self.new_output()
+        output = JobOutput(self.output_limit, self.quiet)
         call, kind = submit(func, args, kwargs or {}, executor or self.threads, output)
         source = source or describe(func)
         job = Job(finish_call(call, loop), loop=loop, source=source, kind=kind, call=call, origin=origin, output=output)
@@ -199,8 +196,7 @@ class JobControl:
             job.end_marker = markers.get(job.id, "")
         self.table.mark_finished([job for job, _ in ended])
         for job, context in ended:
-            # The listeners run in the job's context, but what they say (its
-            # notice) is not the job's output, and shows even for a quiet job.
+            # What the listeners say (the notice) is not the job's output.
             context.run(CURRENT.set, None)
             if not job.cancelled():
                 # Retrieving the exception keeps asyncio from logging "Task
