@@ -96,3 +96,11 @@ def test_nbclient_drops_a_late_print_and_jobs_o_brings_it_back(tmp_path):
 
     assert "the late line" not in text(notebook.cells[0]) + text(notebook.cells[1])
     assert "the late line" in text(notebook.cells[2])
+
+
+def test_a_process_job_prints_in_its_cell_and_keeps_it(kernel):
+    kernel.execute("def child_speaks():\n    time.sleep(0.3)\n    print('from the child')\n    ipython_bg.progress(1, 2)")
+    start = kernel.execute("child = %bg --process child_speaks()")
+    kernel.execute("await asyncio.sleep(1.0)")
+    kernel.wait_for(lambda: "from the child" in start.stdout)
+    assert kernel.value("child.output.text(), child.output.progress") == "('from the child\\n', (1, 2, ''))"
