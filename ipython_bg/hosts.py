@@ -260,7 +260,9 @@ class Host:
         # prompt_toolkit's patch_stdout replaces sys.stdout while the prompt
         # shows, and the prompt runs on the job loop: once it does, the jobs'
         # output is kept from its stream too.
-        self.control.get_loop().call_soon(wrap_streams)
+        loop = self.control.get_loop()
+        if not loop.is_closed():
+            loop.call_soon(wrap_streams)
         try:
             return self._own_prompt()
         except EOFError:
