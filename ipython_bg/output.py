@@ -32,7 +32,7 @@ class JobOutput:
     progress the job last reported.  Written by the job's own code (its
     thread); readers take a snapshot."""
 
-    __slots__ = ("limit", "quiet", "dropped", "size", "progress", "_chunks", "_displays")
+    __slots__ = ("limit", "quiet", "dropped", "size", "progress", "_chunks", "_append", "_displays")
 
     def __init__(self, limit: int = 100_000, quiet: bool = False):
         self.limit = limit
@@ -41,11 +41,12 @@ class JobOutput:
         self.size = 0
         self.progress: tuple | None = None  # (done, total, note)
         self._chunks: list = []  # text pieces and Display bundles, oldest first
+        self._append = self._chunks.append  # one lookup less for every write
         self._displays = 0
 
     def write(self, text: str) -> None:
         # StreamProxy.write does the same, inline: it runs for every print.
-        self._chunks.append(text)
+        self._append(text)
         self.size += len(text)
         if self.size > self.limit:
             self._trim()
@@ -79,6 +80,7 @@ class JobOutput:
             text = "".join(self._chunks)
             cut = max(0, len(text) - keep)
             self._chunks = [text[cut:]] if cut < len(text) else []
+            self._append = self._chunks.append
             self.dropped += cut
             self.size = len(text) - cut
             return
@@ -97,6 +99,7 @@ class JobOutput:
             self.dropped += weight
             start += 1
         self._chunks = chunks[start:]
+        self._append = self._chunks.append
         self.size = size
 
     def chunks(self) -> list:
@@ -198,15 +201,14 @@ class StreamProxy:
 
     def write(self, text, _current=CURRENT.get):
         output = _current()
-        if output is not None:
-            # JobOutput.write, inline: this runs for every piece of every print.
-            output._chunks.append(text)
-            output.size += len(text)
-            if output.size > output.limit:
-                output._trim()
-            if output.quiet:
-                return len(text)
-        return self._write(text)
+        if output is None:
+            return self._write(text)
+        # JobOutput.write, inline: this runs for every piece of every print.
+        output._append(text)
+        output.size += len(text)
+        if output.size > output.limit:
+            output._trim()
+        return len(text) if output.quiet else self._write(text)
 
     def writelines(self, lines):
         for line in lines:
