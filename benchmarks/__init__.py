@@ -14,7 +14,8 @@ only when a benchmark crashes (or overruns its time budget).
     ends      the cost of each end in a burst of 80,000 ends vs one of 10,000
     load      %load_ext ipython_bg in a fresh process vs a trivial extension
     tasks     10,000 library tasks with the extension loaded (its task factory) vs not
+    capture   a job printing 100,000 lines, its output kept, vs without the extension
 """
 
 #: In the order ``python -m benchmarks`` runs them; each a module of this package.
-BENCHMARKS = ("idle", "server", "overhead", "table", "notice", "ends", "load", "tasks")
+BENCHMARKS = ("idle", "server", "overhead", "table", "notice", "ends", "load", "tasks", "capture")

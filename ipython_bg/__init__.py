@@ -18,8 +18,14 @@ Magics (line and cell)::
     %fg EXPR            run in the foreground and return the result
     %fg [SPEC ...]      wait for jobs (default: the current one), return results
     %%fg                run the cell with top-level await
-    %jobs [-l]          the job table;  -k SPEC... cancel, -c forget finished,
-                        -t SPEC traceback of a failed job
+    %bg --quiet EXPR    ... keeping its output without showing it
+    %jobs [-l]          the job table (-l: with the last lines each job printed);
+                        -o SPEC... what jobs printed and displayed, -k SPEC... cancel,
+                        -c forget finished, -t SPEC traceback of a failed job
+
+Each job keeps its stdout, stderr and (in a notebook) displays, bounded;
+``ipython_bg.progress(done, total=None, note="")`` inside a job (or a tqdm
+bar) gives ``%jobs`` its progress column.
 
 Job specs are bash's: ``N``, ``%N``, ``%+`` / ``%%`` (current), ``%-``
 (previous), ``%name`` (text starts with), ``%?text`` (text contains).
@@ -39,6 +45,8 @@ effect at once; ``loop`` is read at load)::
     c.BackgroundJobs.notice_limit = 10       # more ends at once: one line counts them
     c.BackgroundJobs.block_warning = 2.0     # seconds before a frozen prompt is named; 0: off
     c.BackgroundJobs.confirm_exit = True     # exit with running jobs asks again
+    c.BackgroundJobs.output_limit = 100_000  # characters of output each job keeps
+    c.BackgroundJobs.quiet = False           # keep output without showing it
     c.BackgroundJobs.exit_timeout = 2.0      # seconds for finally blocks
     c.BackgroundJobs.retry_delay = 0.5       # seconds before the first retry; doubles
     c.BackgroundJobs.adopt_tasks = True      # your cells' create_task tasks are jobs
@@ -49,7 +57,9 @@ do the same on an event loop of their own.
 
 __version__ = "0.1.0"
 
-__all__ = ["load_ipython_extension", "unload_ipython_extension", "run_in_background", "run_in_foreground"]
+__all__ = [
+    "load_ipython_extension", "unload_ipython_extension", "run_in_background", "run_in_foreground", "progress",
+]
 
 
 def load_ipython_extension(ipython):
@@ -70,6 +80,10 @@ def __getattr__(name):
         from . import control
 
         return getattr(control, name)
+    if name == "progress":
+        from .output import progress
+
+        return progress
     if name in ("Job", "JobState", "JobKind"):
         from . import jobs
 

@@ -15,6 +15,7 @@ import functools
 import pickle
 
 from .jobs import JobKind, ThreadCall, is_awaitable
+from .output import CURRENT
 from .workers import DaemonThreadPool, ForkPool
 
 __all__ = ["finish_call", "is_dask_client", "kind_of", "submit", "unpicklable"]
@@ -51,15 +52,20 @@ def kind_of(executor) -> JobKind:
     return JobKind.EXECUTOR
 
 
-def submit(func, args: tuple, kwargs: dict, executor) -> tuple[ThreadCall, JobKind]:
+def submit(func, args: tuple, kwargs: dict, executor, output=None) -> tuple[ThreadCall, JobKind]:
     """Start ``func(*args, **kwargs)`` on ``executor``; TypeError if a process
     pool cannot take it.  Worker threads get a copy of the caller's context
-    variables, which threads do not inherit."""
+    variables, which threads do not inherit, naming the job's ``output``."""
+    context = contextvars.copy_context()
+    if output is not None:
+        context.run(CURRENT.set, output)
     if isinstance(executor, (DaemonThreadPool, concurrent.futures.ThreadPoolExecutor)):
-        call = ThreadCall(func, args, kwargs, contextvars.copy_context())
+        call = ThreadCall(func, args, kwargs, context)
         call.future = executor.submit(call)
         return call, JobKind.THREAD
     call = ThreadCall(func, args, kwargs)
+    # Where a process's output and progress are told, in this process.
+    call.echo = context
     if is_dask_client(executor):
         _submit_to_dask(executor, call)
         return call, JobKind.DASK

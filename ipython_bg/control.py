@@ -24,6 +24,7 @@ from .calls import finish_call, submit
 from .foreground import LEAVE, ForegroundInterrupt, ForegroundRunner, ForegroundSuspended, ForegroundTimeout
 from .foreground import JobCancelled, LoopBusy, results
 from .jobs import Job, is_awaitable
+from .output import CURRENT, JobOutput
 from .table import JobTable
 from .workers import DaemonThreadPool, ForkPool
 
@@ -75,6 +76,7 @@ class JobControl:
         self._report_scheduled = False
         self._sliced = False
         self._on_end = self._job_ended  # one bound method for every job
+        self.output_limit, self.quiet = 100_000, False  # for new jobs' outputs (output.py)
 
     def loop(self) -> asyncio.AbstractEventLoop:
         """The loop jobs start on: the running one, else ``get_loop()``'s."""
@@ -103,10 +105,11 @@ class JobControl:
         only if it outlives its wait).  A Job is taken as it is."""
         if isinstance(awaitable, Job):
             job = awaitable
-        elif asyncio.iscoroutine(awaitable):
-            job = Job(awaitable, loop=self.loop(), source=source or f"{awaitable.__qualname__}()", origin=origin)
         elif is_awaitable(awaitable):
-            job = Job(_await(awaitable), loop=self.loop(), source=source or describe(awaitable), origin=origin)
+            coro = awaitable if asyncio.iscoroutine(awaitable) else _await(awaitable)
+            source = source or (f"{awaitable.__qualname__}()" if coro is awaitable else describe(awaitable))
+            output = JobOutput(self.output_limit, self.quiet)
+            job = Job(coro, loop=self.loop(), source=source, origin=origin, output=output)
         else:
             raise TypeError(f"cannot run {type(awaitable).__name__} in the background: give an awaitable")
         if keep:
@@ -128,8 +131,10 @@ class JobControl:
         worker threads), which starts on a worker now.  TypeError if a
         process pool cannot take the call."""
         loop = self.loop()
-        call, kind = submit(func, args, kwargs or {}, executor or self.threads)
-        job = Job(finish_call(call, loop), loop=loop, source=source or describe(func), kind=kind, call=call, origin=origin)
+        output = JobOutput(self.output_limit, self.quiet)
+        call, kind = submit(func, args, kwargs or {}, executor or self.threads, output)
+        source = source or describe(func)
+        job = Job(finish_call(call, loop), loop=loop, source=source, kind=kind, call=call, origin=origin, output=output)
         if keep:
             self.keep(job)
         return job
@@ -192,6 +197,8 @@ class JobControl:
             job.end_marker = markers.get(job.id, "")
         self.table.mark_finished([job for job, _ in ended])
         for job, context in ended:
+            # What the listeners say (the notice) is not the job's output.
+            context.run(CURRENT.set, None)
             if not job.cancelled():
                 # Retrieving the exception keeps asyncio from logging "Task
                 # exception was never retrieved": the listeners report it.

@@ -11,6 +11,7 @@ import reprlib
 import weakref
 
 from .jobs import Job, JobState
+from .output import describe_progress, fraction, output_lines
 from .styles import escape, job_span, row_cells, table_html
 from .tracebacks import code_name, is_ours
 
@@ -79,9 +80,12 @@ def format_elapsed(seconds: float) -> str:
 class JobRow:
     """One job as %jobs shows it: plain data, made from the job once."""
 
-    __slots__ = ("id", "marker", "state", "kind", "elapsed", "source", "summary", "details", "_cells", "_html")
+    __slots__ = (
+        "id", "marker", "state", "kind", "elapsed", "source", "summary", "details", "_cells", "_html",
+        "progress", "origin",
+    )
 
-    def __init__(self, id, marker, state, kind, elapsed, source, summary, details=""):
+    def __init__(self, id, marker, state, kind, elapsed, source, summary, details="", progress=None, origin=None):
         self.id = id
         self.marker = marker
         self.state = state
@@ -90,12 +94,21 @@ class JobRow:
         self.source = source
         self.summary = summary  # short result, or "ExcType: message"
         self.details = details  # traceback, stack, origin (for -l)
+        self.progress = progress  # (done, total, note) the job last reported, or None
+        self.origin = origin  # "Cell In[3]"
         self._cells = self._html = None
 
     def with_marker(self, marker: str) -> "JobRow":
-        row = JobRow(self.id, marker, self.state, self.kind, self.elapsed, self.source, self.summary, self.details)
+        row = self.with_source(self.source)
+        row.marker = marker
         row._cells, row._html = self._cells, self._html
         return row
+
+    def with_source(self, source: str) -> "JobRow":
+        return JobRow(
+            self.id, self.marker, self.state, self.kind, self.elapsed, source, self.summary, self.details,
+            self.progress, self.origin,
+        )
 
     def __repr__(self) -> str:
         return f"JobRow(id={self.id}, state={self.state.value}, kind={self.kind}, source={self.source!r})"
@@ -139,7 +152,20 @@ def job_row(job: Job, marker: str = "", *, long: bool = False) -> JobRow:
 
 def jobs_table(jobs: list[Job], markers: dict[int, str], *, long: bool = False, footer: str = "") -> "JobsTable":
     """The table ``%jobs`` shows for ``jobs``, with bash's ``+``/``-`` markers."""
-    return JobsTable([job_row(job, markers.get(job.id, ""), long=long) for job in jobs], footer=footer)
+    rows = [job_row(job, markers.get(job.id, ""), long=long) for job in jobs]
+    return JobsTable(_told_apart(rows), footer=footer)
+
+
+def _told_apart(rows: list[JobRow]) -> list[JobRow]:
+    """Rows of the same source started in different cells (a cell run
+    twice) say which cell each started in: ``Cell In[3] f(x)``."""
+    origins: dict[str, set] = {}
+    for row in rows:
+        origins.setdefault(row.source, set()).add(row.origin)
+    return [
+        row.with_source(f"{row.origin} {row.source}") if row.origin and len(origins[row.source]) > 1 else row
+        for row in rows
+    ]
 
 
 def _make_row(job: Job, long: bool) -> JobRow:
@@ -153,7 +179,8 @@ def _make_row(job: Job, long: bool) -> JobRow:
     if job.schedule is not None and (status := job.schedule.status()):
         summary = f"{status}: {summary}" if summary else status
     details = _details(job, state) if long else ""
-    return JobRow(job.id, "", state, job.kind.value, job.elapsed, job.source, summary, details)
+    progress = job.output.progress
+    return JobRow(job.id, "", state, job.kind.value, job.elapsed, job.source, summary, details, progress, job.origin)
 
 
 def _details(job: Job, state: JobState) -> str:
@@ -164,6 +191,7 @@ def _details(job: Job, state: JobState) -> str:
         lines.append(f"runs at {job.call.where}")
     if job.schedule is not None:
         lines.extend(job.schedule.failures)
+    lines.extend(output_lines(job.output))
     if state is JobState.FAILED:
         lines.append(job.format_traceback() or "")
     elif state is JobState.RUNNING and not job.done() and job.call is None:
@@ -200,6 +228,10 @@ class JobsTable:
     def __init__(self, rows: list[JobRow], footer: str = ""):
         self.rows = rows
         self.footer = footer
+        # A progress column only where some job reports progress.
+        self.progress = any(row.progress is not None for row in rows)
+        if self.progress:
+            self.columns = (*self.columns[:4], "progress", *self.columns[4:])
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -213,6 +245,8 @@ class JobsTable:
         else:
             ids = [f"[{row.id}]{row.marker}" for row in self.rows]
             cells = [row.cells for row in self.rows]
+            if self.progress:
+                cells = [(*c[:3], describe_progress(row.progress), *c[3:]) for c, row in zip(cells, self.rows)]
             # One format for all the rows: the widest cell of each column
             # but the last, which runs on.  A row with wide characters is
             # padded by columns instead (format pads by characters).
@@ -242,8 +276,22 @@ class JobsTable:
         printer.text(self.text())
 
     def _repr_html_(self) -> str:
-        rows = [(f"[{row.id}]{row.marker}", row.state.value, row.html_cells, row.details) for row in self.rows]
+        rows = []
+        for row in self.rows:
+            cells = _with_bar(row.html_cells, row.progress) if self.progress else row.html_cells
+            rows.append((f"[{row.id}]{row.marker}", row.state.value, cells, row.details))
         return table_html(self.columns, rows, self.footer)
+
+
+def _with_bar(cells: str, progress) -> str:
+    """The row's cells with a progress cell after the elapsed one: a bar
+    where the share done is known, and the text."""
+    share = fraction(progress)
+    bar = f'<progress value="{share:.3f}" max="1"></progress> ' if share is not None else ""
+    cut = 0
+    for _ in range(3):
+        cut = cells.index("</td>", cut) + len("</td>")
+    return f"{cells[:cut]}<td>{bar}{escape(describe_progress(progress))}</td>{cells[cut:]}"
 
 
 def job_html(job: Job) -> str:

@@ -25,6 +25,7 @@ import threading
 from ._internals import ipython_asyncio_runner, ipython_loop, set_ipython_loop
 from .control import JobControl
 from .foreground import ForegroundInterrupt, ForegroundSuspended
+from .output import wrap_streams
 
 __all__ = ["Host", "TerminalHost", "UnsupportedShell"]
 
@@ -263,6 +264,12 @@ class Host:
             print(f"ipython_bg: {message}", flush=True)
 
     def _prompt_for_code(self) -> str:
+        # prompt_toolkit's patch_stdout replaces sys.stdout while the prompt
+        # shows, and the prompt runs on the job loop: once it does, the jobs'
+        # output is kept from its stream too.
+        loop = self.control.get_loop()
+        if not loop.is_closed():
+            loop.call_soon(wrap_streams)
         try:
             return self._own_prompt()
         except EOFError:

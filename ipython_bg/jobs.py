@@ -16,6 +16,7 @@ import time
 from concurrent.futures import Future as ConcurrentFuture
 from typing import Any, Callable
 
+from .output import CURRENT, JobOutput
 from .tracebacks import format_without_our_frames, without_our_frames
 
 __all__ = ["RUNNING_JOB", "Job", "JobKind", "JobState", "NoSuchJob", "ThreadCall", "is_awaitable"]
@@ -80,6 +81,9 @@ class ThreadCall:
         # Where it runs, when the executor says (a Dask key, a worker).
         self.where: str | None = None
         self.job: Job | None = None
+        # The context in which what a process sends back (output, progress)
+        # is written here: the job's, naming its output.
+        self.echo = None
 
     def _in_context(self):
         RUNNING_JOB.set(self)
@@ -106,7 +110,7 @@ class Job(asyncio.Task):
     # Slots, as Task itself has no instance dict of its own to fill.
     __slots__ = (
         "id", "source", "kind", "call", "origin", "started", "ended", "waited", "on_end", "end_marker",
-        "tty_stopped", "schedule", "adopted", "cancel_requested", "_inner", "_failure_tb",
+        "tty_stopped", "schedule", "adopted", "cancel_requested", "_inner", "_failure_tb", "output",
     )
 
     def __init__(
@@ -119,7 +123,11 @@ class Job(asyncio.Task):
         call: ThreadCall | None = None,
         origin: str | None = None,
         context=None,
+        output: JobOutput | None = None,
     ):
+        # What the job prints is kept as its own (see output.py): _tracked
+        # names it in the task's context.
+        self.output = output if output is not None else JobOutput()
         # Named by its source, for whoever lists tasks by name (asyncio's
         # debug output, aiomonitor).
         if context is None:
@@ -276,6 +284,7 @@ async def _tracked(job: Job, coro):
     # done-callback: jobs that end in one loop iteration are then reported
     # together, and a failure's traceback is kept as it was.
     RUNNING_JOB.set(job)
+    CURRENT.set(job.output)
     try:
         return await coro
     except (asyncio.CancelledError, GeneratorExit):

@@ -204,6 +204,17 @@ class BackgroundJobs(Magics):
         libraries, IPython or ipykernel): listed by %jobs, their failures
         noticed; their results are not stored.""",
     ).tag(config=True)
+    output_limit = Integer(
+        100_000,
+        min=0,
+        help="""How many characters of output (stdout, stderr, displays) each
+        job keeps for %jobs -o: the last ones; the earlier are counted.""",
+    ).tag(config=True)
+    quiet = Bool(
+        False,
+        help="""Jobs keep their output without showing it (as %bg --quiet
+        does): %jobs -o shows it; the notice of the end still appears.""",
+    ).tag(config=True)
     exit_timeout = Float(
         2.0,
         min=0,
@@ -254,6 +265,7 @@ class BackgroundJobs(Magics):
     @argument("--every", type=float, metavar="SECONDS", help="run it again every SECONDS, like watch -n; one job")
     @argument("--stop-on-error", dest="stop_on_error", action="store_true", help="with --every: a failing run ends the job")
     @argument("--after", nargs="+", metavar="SPEC", help="start once these jobs have succeeded; cancelled if one does not")
+    @argument("--quiet", action="store_true", help="keep the job's output without showing it (%%jobs -o shows it)")
     @argument("expr", nargs="?", metavar="[NAME =] EXPR", help="what to run; its result goes to NAME")
     @no_var_expand
     @needs_local_scope
@@ -277,10 +289,11 @@ class BackgroundJobs(Magics):
         They combine: %bg --every 5 --timeout 2 --process check(host)
 
         Each successful result is also stored as _bgN (BackgroundJobs.result_name).
+        What a job prints is kept (%jobs -o); --quiet keeps it without showing it.
         """
         options, text = split_options(self.bg, line)
         session = self.session
-        with usage_errors("bg"):
+        with usage_errors("bg"), session.quietly(options.quiet):
             if options.process and options.executor:
                 raise SessionError("--process and --executor exclude each other")
             where = session.executor_for(options.process, options.executor)
@@ -360,11 +373,15 @@ class BackgroundJobs(Magics):
     @argument("-t", "--traceback", metavar="SPEC", help="show the full traceback of a failed job")
     @argument("-d", "--debug", metavar="SPEC", help="open the debugger on a failed job's failure, in its frames")
     @argument("-w", "--watch", action="store_true", help="keep the table up to date until its jobs have ended")
+    @argument("-o", "--output", nargs="+", metavar="SPEC", help="show what these jobs printed (and displayed)")
     @argument("specs", nargs="*", metavar="SPEC", help="show only these jobs")
     @no_var_expand
     @line_magic
     def jobs(self, line):
-        """List jobs (id, state, kind, elapsed, source, result), or act on them."""
+        """List jobs (id, state, kind, elapsed, progress, source, result), or act on them.
+
+        -l adds the last lines each job printed; -o SPEC... shows all it kept.
+        """
         from . import display  # imported on first use: loading stays quick
 
         args = self._parse_jobs(line)
@@ -379,6 +396,8 @@ class BackgroundJobs(Magics):
                 return table.forget_finished()
             if args.debug:
                 return session.post_mortem(table.resolve(args.debug))
+            if args.output:
+                return session.replay(table.resolve_all(args.output))
             if args.traceback:
                 job = table.resolve(args.traceback)
                 text = job.format_traceback()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import concurrent.futures
+import contextlib
 import functools
 import inspect
 import os
@@ -19,12 +20,13 @@ import types
 
 from IPython.core.async_helpers import get_asyncio_loop
 
-from ._internals import cache_cell_source
+from ._internals import cache_cell_source, unwatch_tqdm, watch_tqdm
 from .adopt import TaskAdopter, adopted_job, cell_prefix
 from .calls import is_dask_client
 from .control import JobControl, set_control
 from .hosts import Host, TerminalHost, UnsupportedShell
 from .jobs import Job, JobKind, JobState
+from .output import DisplayCapture, OutputReplay, tqdm_moved, unwrap_streams, wrap_streams
 from .statements import StatementError, Work, blocks_on_a_loop, evaluate, parse_statement
 from .table import name_jobs
 from .ttyinput import TtyInput
@@ -72,8 +74,10 @@ class Session:
             worker_threads=settings.worker_threads,
             process_workers=settings.process_workers or None,
         )
+        self.control.output_limit, self.control.quiet = settings.output_limit, settings.quiet
         self.host = host_for(shell, self.control, settings, foreground_async)
         self.tty_input = TtyInput(shell, kernel=self.host.kind == "kernel", on_stop=self._stopped_for_input)
+        self.displays: DisplayCapture | None = None
         self.assigners: dict[int, tuple[str, types.FunctionType]] = {}
         # The cell that jobs start in, "Cell In[N]" as IPython names it, noted when each cell starts.
         # IPython counts a cell kept in the history before running it, so at
@@ -88,6 +92,10 @@ class Session:
         self.host.install()
         if self.settings.adopt_tasks:
             self.adopter.install(self.control.loop())
+        wrap_streams()  # each job's output is kept (output.py)
+        if self.host.kind == "kernel" and hasattr(self.shell, "display_pub"):
+            self.displays = DisplayCapture(self.shell.display_pub)
+            self.displays.install()
         self.control.listeners.append(self._job_finished)
         self.shell.events.register("pre_run_cell", self._cell_starts)
         html = self.shell.display_formatter.formatters["text/html"]
@@ -111,6 +119,10 @@ class Session:
         self.shell.events.unregister("pre_run_cell", self._cell_starts)
         self.shell.display_formatter.formatters["text/html"].pop(Job, None)
         self.host.uninstall()
+        unwrap_streams()
+        unwatch_tqdm()
+        if self.displays is not None:
+            self.displays.uninstall()
         self.control.close()
         set_control(None)
         set_code_namer(None)
@@ -123,6 +135,7 @@ class Session:
         return self.control.keep(job)
 
     def _cell_starts(self, info) -> None:
+        wrap_streams()  # again, if the streams were replaced since (pytest's capsys, a user's own)
         count = self.shell.execution_count
         self.origin = f"Cell In[{count - 1 if info.store_history else count}]"
 
@@ -141,6 +154,8 @@ class Session:
                 self.adopter.install(self.control.loop())
             else:
                 self.adopter.uninstall()
+        elif name in ("output_limit", "quiet"):
+            setattr(self.control, name, value)  # for jobs started from now on
         elif name == "loop":
             return "BackgroundJobs.loop is read when the extension loads: `%reload_ext ipython_bg` applies it"
         return None
@@ -189,6 +204,7 @@ class Session:
             return self._scheduled(work, source, executor, keep, schedule)
         if isinstance(work.awaitable, Job) and work.awaitable.id is not None:
             return self.kept(work.awaitable)
+        watch_tqdm(tqdm_moved)  # once the user imported tqdm: its bars are the jobs' progress
         if work.awaitable is not None:
             return self.control.start(work.awaitable, source=source, origin=self.origin, keep=keep)
         try:
@@ -256,6 +272,7 @@ class Session:
         except (ValueError, RecursionError, MemoryError) as exc:
             raise SessionError(f"the cell does not compile: {type(exc).__name__}: {exc}") from None
         source = label or next(line.strip() for line in cell.splitlines() if line.strip())
+        watch_tqdm(tqdm_moved)
         if code.co_flags & inspect.CO_COROUTINE:
             again = functools.partial(eval, code, shell.user_global_ns, shell.user_ns)
             work = Work(again(), again=again)
@@ -287,6 +304,20 @@ class Session:
         return executor
 
     # -- acting on jobs ------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def quietly(self, quiet: bool):
+        """Jobs started meanwhile keep their output without showing it."""
+        before = self.control.quiet
+        self.control.quiet = before or quiet
+        try:
+            yield
+        finally:
+            self.control.quiet = before
+
+    def replay(self, jobs: list[Job]) -> OutputReplay:
+        """``%jobs -o``: what the jobs kept, to show again."""
+        return OutputReplay(jobs, self.displays.replay if self.displays is not None else None)
 
     def cancel(self, jobs: list[Job]) -> list[Job]:
         """Cancel the unfinished ones of ``jobs``; returns those.  A job already

@@ -165,9 +165,7 @@ class ForkPool(Executor):
 
     def _wait(self, future: Future, fn, process, receiver) -> None:
         try:
-            outcome = receiver.recv()
-        except (EOFError, OSError):
-            outcome = None
+            outcome = _receive(fn, receiver)
         finally:
             receiver.close()
         if isinstance(fn, ThreadCall):
@@ -212,36 +210,138 @@ class ForkPool(Executor):
                 process.join(5)
 
 
+def _receive(fn, receiver):
+    """The child's outcome, telling here what it sends first: its output
+    and progress, in the job's context (kept as the job's, and shown where
+    its other output goes); ``None`` if it died without one."""
+    context = getattr(fn, "echo", None)
+    while True:
+        try:
+            message = receiver.recv()
+        except (EOFError, OSError):
+            return None
+        if message[0] == "out":
+            _tell(context, _write, message[1])
+        elif message[0] == "progress":
+            _tell(context, _progress, message[1])
+        else:
+            return message
+
+
+def _tell(context, function, value) -> None:
+    if context is None:
+        function(value)
+    else:
+        context.run(function, value)
+
+
+def _write(parts) -> None:
+    import sys
+
+    for name, text in parts:
+        stream = getattr(sys, name)
+        if stream is not None:
+            stream.write(text)
+            stream.flush()
+
+
+def _progress(value) -> None:
+    from .output import progress
+
+    progress(*value)
+
+
+class _Channel:
+    """In the child: its output and progress, sent to the parent through the
+    result's pipe.  Writes are gathered and sent every few hundredths of a
+    second (a pipe message per print would cost a child that prints a lot
+    more than its printing)."""
+
+    interval = 0.05
+
+    def __init__(self, sender):
+        self.sender = sender
+        self.lock = threading.Lock()
+        self.pending: list = []
+        self.stopped = threading.Event()
+        threading.Thread(target=self._flusher, name="ipython_bg-output", daemon=True).start()
+
+    def _flusher(self) -> None:
+        while not self.stopped.wait(self.interval):
+            self.flush()
+
+    def write(self, name: str, text: str) -> None:
+        with self.lock:
+            self.pending.append((name, text))
+
+    def flush(self) -> None:
+        with self.lock:
+            if self.pending:
+                parts, self.pending = self.pending, []
+                self.sender.send(("out", parts))
+
+    def set_progress(self, done, total=None, note="") -> None:
+        self.flush()
+        with self.lock:
+            self.sender.send(("progress", (done, total, note)))
+
+    def send(self, outcome) -> None:
+        self.stopped.set()
+        self.flush()
+        with self.lock:
+            self.sender.send(outcome)
+
+
+class _ChildStream:
+    """The child's ``sys.stdout`` or ``sys.stderr``: written to the channel."""
+
+    def __init__(self, channel: _Channel, name: str, stream):
+        self._channel = channel
+        self._name = name
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        if text:
+            self._channel.write(self._name, text)
+        return len(text)
+
+    def flush(self) -> None:
+        self._channel.flush()
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 def _child(sender, fn, args, kwargs) -> None:
     """In the forked process: leave the terminal's process group (Ctrl-C and
-    Ctrl-Z at the prompt are not meant for background jobs), run the call,
-    send back the outcome."""
+    Ctrl-Z at the prompt are not meant for background jobs), run the call
+    with its output and progress sent to the parent, send back the outcome."""
     import os
-    import pickle
     import sys
     import traceback
 
+    from .output import CURRENT
+
     os.setpgid(0, 0)
-    if not type(sys.stdout).__module__.startswith("ipykernel"):
-        # The parent's stdout may be prompt_toolkit's proxy, whose writer
-        # thread did not survive the fork: write to the terminal directly.
-        sys.stdout = open(1, "w", buffering=1, closefd=False)
-        sys.stderr = open(2, "w", buffering=1, closefd=False)
+    channel = _Channel(sender)
+    # The parent's streams may be prompt_toolkit's proxy, whose writer
+    # thread did not survive the fork, or a kernel's: the parent writes it.
+    sys.stdout = _ChildStream(channel, "stdout", open(1, "w", buffering=1, closefd=False))
+    sys.stderr = _ChildStream(channel, "stderr", open(2, "w", buffering=1, closefd=False))
+    CURRENT.set(channel)  # progress() goes to the parent
     try:
         result = fn(*args, **kwargs)
     except BaseException as exc:
         text = "".join(traceback.format_exception(exc))
         try:
-            sender.send(("error", exc, text))
+            channel.send(("error", exc, text))
         except Exception:
-            sender.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}"), text))
+            channel.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}"), text))
     else:
         try:
-            sender.send(("ok", result))
+            channel.send(("ok", result))
         except Exception as exc:
             message = f"its result, a {type(result).__name__}, cannot be pickled to come back: {exc}"
-            sender.send(("error", TypeError(message), ""))
+            channel.send(("error", TypeError(message), ""))
     finally:
-        for stream in (sys.stdout, sys.stderr):
-            stream.flush()
         sender.close()

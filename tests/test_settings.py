@@ -49,6 +49,12 @@ def test_every_setting_changed_by_config_takes_effect(shell, capsys):
     run(shell, "%bg asyncio.sleep(0)")
     run(shell, "%%fg\nawait asyncio.sleep(0.01)")
     assert "done" not in capsys.readouterr().out
+    run(shell, "%config BackgroundJobs.output_limit = 5")
+    run(shell, "%config BackgroundJobs.quiet = True")
+    job = run(shell, "%bg print('0123456789')")
+    run(shell, f"%fg {job.id}")
+    assert job.output.size <= 5 and job.output.text().endswith("9\n") and job.output.quiet
+    assert "0123456789\n" not in capsys.readouterr().out
     for name, value in (("block_warning", 0.5), ("exit_timeout", 0.25), ("confirm_exit", False)):
         run(shell, f"%config BackgroundJobs.{name} = {value!r}")
         assert getattr(session.settings, name) == value, name
@@ -74,6 +80,7 @@ def test_the_loop_setting_says_when_it_applies(shell, capsys):
         ("worker_threads = 0", "worker_threads"),
         ("history = -5", "history"),
         ("exit_timeout = -1.0", "exit_timeout"),
+        ("output_limit = -1", "output_limit"),
         ("result_name = 'x{'", "does not format"),
         ("result_name = '1{id}'", "does not make a Python name"),
     ],

@@ -1,0 +1,43 @@
+"""A job's output kept at a real terminal prompt (pty): while the prompt is
+shown, prompt_toolkit's patch_stdout is sys.stdout, and the output is kept
+from it too; a quiet job prints nothing above the prompt."""
+
+import pexpect
+import pytest
+
+from terminal import Terminal
+
+pytestmark = pytest.mark.skipif(not hasattr(pexpect, "spawn"), reason="needs a pty")
+
+
+@pytest.fixture
+def terminal(tmp_path):
+    term = Terminal(tmp_path)
+    yield term
+    term.close()
+
+
+def test_output_printed_above_an_idle_prompt_is_kept(terminal):
+    terminal.send("%bg ticker(3, 0.2)")
+    terminal.expect_exact("tick 2")
+    terminal.expect_exact("done  coroutine  ticker(3, 0.2) -> _bg1")
+    kept = terminal.value("get_ipython().run_line_magic('jobs', '-o 1').text().splitlines()")
+    assert kept == "['tick 0', 'tick 1', 'tick 2']"
+
+
+def test_a_quiet_job_prints_nothing_above_the_prompt(terminal):
+    terminal.send("%bg --quiet ticker(3, 0.1)")
+    before = terminal.expect_exact("done  coroutine  ticker(3, 0.1) -> _bg1")
+    assert "tick 0" not in before
+    terminal.send("%jobs -o 1")
+    terminal.expect_exact("tick 2")
+
+
+def test_the_table_shows_a_percentage(terminal):
+    terminal.run("import ipython_bg")
+    terminal.run("exec('async def half():\\n    ipython_bg.progress(0.5)\\n    await asyncio.sleep(60)')")
+    terminal.send("%bg half()")
+    terminal.sync()
+    terminal.send("%jobs")
+    terminal.expect(r"\[1\]\+\s+running\s+coroutine\s+\S+\s+50%\s+half\(\)")
+    terminal.run("%jobs -k all")
