@@ -17,6 +17,7 @@ import os
 import sys
 import types
 
+import IPython
 from IPython.core.async_helpers import get_asyncio_loop
 
 from ._internals import cache_cell_source
@@ -28,6 +29,11 @@ from .statements import StatementError, Work, blocks_on_a_loop, evaluate, parse_
 from .table import name_jobs
 
 __all__ = ["Session", "SessionError", "host_for"]
+
+# IPython 9.8 and later count a cell kept in the history before running it,
+# so while it runs the count is already the next cell's; earlier ones count
+# it afterwards.
+_COUNTED_BEFORE_RUNNING = IPython.version_info >= (9, 8)
 
 
 class SessionError(ValueError):
@@ -72,10 +78,11 @@ class Session:
         self.host = host_for(shell, self.control, settings, foreground_async)
         self.assigners: dict[int, tuple[str, types.FunctionType]] = {}
         # The cell that jobs start in, "In [N]", noted when each cell starts.
-        # IPython counts a cell kept in the history before running it, so at
-        # load, in a cell, the count is already the next one's.
+        # Before any cell has run the count is 1 (a load at start-up).
         count = shell.execution_count
-        self.origin: str | None = f"In [{count - 1}]" if count > 1 else None
+        if _COUNTED_BEFORE_RUNNING:
+            count -= 1
+        self.origin: str | None = f"In [{count}]" if shell.execution_count > 1 else None
 
     # -- life ----------------------------------------------------------------
 
@@ -100,7 +107,9 @@ class Session:
 
     def _cell_starts(self, info) -> None:
         count = self.shell.execution_count
-        self.origin = f"In [{count - 1 if info.store_history else count}]"
+        if _COUNTED_BEFORE_RUNNING and info.store_history:
+            count -= 1
+        self.origin = f"In [{count}]"
 
     def configure(self, name: str, value) -> str | None:
         """Apply a changed setting at once; returns a sentence to show the
