@@ -18,6 +18,7 @@ import os
 import sys
 import types
 
+import IPython
 from IPython.core.async_helpers import get_asyncio_loop
 
 from ._internals import cache_cell_source, unwatch_tqdm, watch_tqdm
@@ -33,6 +34,11 @@ from .ttyinput import TtyInput
 from .tracebacks import set_code_namer
 
 __all__ = ["Session", "SessionError", "host_for"]
+
+# IPython 9.8 and later count a cell kept in the history before running it,
+# so while it runs the count is already the next cell's; earlier ones count
+# it afterwards.
+_COUNTED_BEFORE_RUNNING = IPython.version_info >= (9, 8)
 
 
 class SessionError(ValueError):
@@ -79,11 +85,13 @@ class Session:
         self.tty_input = TtyInput(shell, kernel=self.host.kind == "kernel", on_stop=self._stopped_for_input)
         self.displays: DisplayCapture | None = None
         self.assigners: dict[int, tuple[str, types.FunctionType]] = {}
-        # The cell that jobs start in, "Cell In[N]" as IPython names it, noted when each cell starts.
-        # IPython counts a cell kept in the history before running it, so at
-        # load, in a cell, the count is already the next one's.
+        # The cell that jobs start in, "Cell In[N]" as IPython names it, noted
+        # when each cell starts.  Before any cell has run the count is 1 (a
+        # load at start-up).
         count = shell.execution_count
-        self.origin: str | None = f"Cell In[{count - 1}]" if count > 1 else None
+        if _COUNTED_BEFORE_RUNNING:
+            count -= 1
+        self.origin: str | None = f"Cell In[{count}]" if shell.execution_count > 1 else None
         self.adopter = TaskAdopter(cell_prefix(shell.compile.get_code_name), self._adopt)
 
     # -- life ----------------------------------------------------------------
@@ -137,7 +145,9 @@ class Session:
     def _cell_starts(self, info) -> None:
         wrap_streams()  # again, if the streams were replaced since (pytest's capsys, a user's own)
         count = self.shell.execution_count
-        self.origin = f"Cell In[{count - 1 if info.store_history else count}]"
+        if _COUNTED_BEFORE_RUNNING and info.store_history:
+            count -= 1
+        self.origin = f"Cell In[{count}]"
 
     def configure(self, name: str, value) -> str | None:
         """Apply a changed setting at once; returns a sentence to show the

@@ -195,7 +195,9 @@ def blocks_on_a_loop(func) -> bool:
     name = getattr(func, "__name__", None)
     if isinstance(owner, asyncio.AbstractEventLoop):
         return name in _BLOCKING_LOOP_METHODS
-    return isinstance(owner, asyncio.Runner) and name == "run"
+    # asyncio.Runner is new in Python 3.11.
+    runner = getattr(asyncio, "Runner", None)
+    return runner is not None and isinstance(owner, runner) and name == "run"
 
 
 def has_async_interface(cls) -> bool:

@@ -149,7 +149,10 @@ def test_aiohttp_client_session(shell):
     "line",
     [
         "asyncio.run(main())",
-        "asyncio.Runner().run(main())",
+        pytest.param(
+            "asyncio.Runner().run(main())",
+            marks=pytest.mark.skipif(not hasattr(asyncio, "Runner"), reason="asyncio.Runner is new in Python 3.11"),
+        ),
         "asyncio.new_event_loop().run_until_complete(main())",
     ],
 )
