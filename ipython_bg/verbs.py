@@ -195,14 +195,21 @@ async def _attempt(schedule: Schedule, awaitable):
     __tracebackhide__ = True
     if schedule.timeout is None:
         return await awaitable
-    async with asyncio.timeout(schedule.timeout) as deadline:
-        try:
-            return await awaitable
-        except asyncio.CancelledError:
-            if deadline.expired():
-                # Said as a timeout, not as the cancellation it was done by.
-                raise TimeoutError(f"timed out after {schedule.timeout:g} s") from None
-            raise
+    # The run is a task of its own, cancelled when its time is up: the
+    # job's own task is never cancelled by the timeout (asyncio.timeout
+    # would cancel it, and it is Python 3.11+).
+    run = asyncio.ensure_future(awaitable)
+    try:
+        done, _ = await asyncio.wait([run], timeout=schedule.timeout)
+    except asyncio.CancelledError:
+        run.cancel()
+        raise
+    if not done:
+        run.cancel()
+        await asyncio.wait([run])  # its finally blocks run
+        # Said as a timeout, not as the cancellation it was done by.
+        raise TimeoutError(f"timed out after {schedule.timeout:g} s")
+    return run.result()
 
 
 async def _retrying(schedule: Schedule, first, again):

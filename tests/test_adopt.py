@@ -1,6 +1,9 @@
 """Plain tasks made by the user's cells become jobs; nobody else's do."""
 
 import asyncio
+import sys
+
+import pytest
 
 from helpers import run
 from ipython_bg.adopt import cell_prefix
@@ -40,6 +43,7 @@ def test_a_task_made_in_a_function_defined_in_a_cell_is_adopted(shell):
     assert [job.source for job in jobs_of(shell)] == ["return asyncio.create_task(work('in a def'))"]
 
 
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="asyncio.TaskGroup is Python 3.11+")
 def test_tasks_of_libraries_gather_and_task_groups_are_not_adopted(shell):
     run(shell, DEFS)
     run(shell, "await asyncio.gather(work(1), work(2))")
@@ -73,6 +77,7 @@ def test_adopt_tasks_off_leaves_tasks_alone_and_unload_restores_the_factory(shel
     shell.run_line_magic("load_ext", "ipython_bg")
 
 
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="create_task(context=...) is Python 3.11+")
 def test_a_previous_task_factory_is_chained_and_restored(shell):
     from IPython.core.async_helpers import get_asyncio_loop
 

@@ -179,9 +179,17 @@ def test_a_job_shown_as_a_result_updates_when_it_ends(kernel):
     assert len(shown) == 1 and running in shown[0]["content"]["data"]["text/html"]
     assert cell.result is None and kernel.value("Out[%d] is not None" % cell.reply["execution_count"]) == "True"
     display_id = shown[0]["content"]["transient"]["display_id"]
-    kernel.wait_for(lambda: cell.messages("update_display_data"))
-    (update,) = cell.messages("update_display_data")
-    assert update["content"]["transient"]["display_id"] == display_id
+    # A front end updates every output with that display id, whichever cell
+    # the update names (ipykernel 6 names the cell running when it is sent).
+    def updates():
+        return [
+            message for message in kernel.messages
+            if message["msg_type"] == "update_display_data"
+            and message["content"]["transient"]["display_id"] == display_id
+        ]
+
+    kernel.wait_for(updates)
+    (update,) = updates()
     assert done in update["content"]["data"]["text/html"] and running not in update["content"]["data"]["text/html"]
 
 

@@ -4,6 +4,7 @@ in ``%fg``."""
 
 import time
 
+import IPython
 import pexpect
 import pytest
 
@@ -65,6 +66,9 @@ HOG_NOTING = "exec(%r)" % (
 )
 
 
+@pytest.mark.skipif(
+    IPython.version_info < (9,), reason="IPython 8's prompt drops keys handed back after a freeze (known gap)"
+)
 def test_ctrl_c_before_the_warning_stops_a_frozen_job_and_keeps_the_keys(terminal, tmp_path):
     terminal.run(HOG_NOTING)
     started = time.monotonic()
