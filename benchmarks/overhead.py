@@ -96,7 +96,7 @@ def _raw(loop, coros) -> tuple[float, float, float]:
 
 
 def _api(coros) -> tuple[float, float, float]:
-    from ipython_bg.control import run_in_background
+    from ipython_bg.plain import run_in_background
 
     gc.collect()
     with _Collections() as collections:
@@ -108,7 +108,7 @@ def _api(coros) -> tuple[float, float, float]:
 
 
 def job_overhead(repetitions: int) -> None:
-    from ipython_bg.control import current_control, set_control
+    from ipython_bg.plain import current_control, set_control
 
     loop = current_control().loop()  # the process's own loop: no loop runs here
     asyncio.set_event_loop(loop)
@@ -239,7 +239,7 @@ def magic_overhead(repetitions: int, count: int) -> None:
 
 def _count(side: str, jobs: int, collect: bool) -> None:
     """In a child under valgrind: ``jobs`` jobs on one side, then leave."""
-    from ipython_bg.control import current_control, run_in_background, set_control
+    from ipython_bg.plain import current_control, run_in_background, set_control
 
     loop = current_control().loop()
     asyncio.set_event_loop(loop)

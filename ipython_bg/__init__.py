@@ -77,9 +77,9 @@ def unload_ipython_extension(ipython):
 
 def __getattr__(name):
     if name in ("run_in_background", "run_in_foreground"):
-        from . import control
+        from . import plain
 
-        return getattr(control, name)
+        return getattr(plain, name)
     if name == "progress":
         from .output import progress
 

@@ -1,9 +1,8 @@
 """Starting jobs and waiting for them: the engine behind the magics.
 
-This is Nick Coghlan's proposal as a library: :func:`run_in_background` is
-the shell's ``&`` and :func:`run_in_foreground` is ``fg``.  It needs no
-IPython; the extension gives its :class:`JobControl` IPython's loop and
-listens for finished jobs.
+It needs no IPython; the extension gives its :class:`JobControl` IPython's
+loop and listens for finished jobs (:mod:`ipython_bg.plain` has the
+module-level functions of Nick Coghlan's proposal).
 
 A job comes in one of two ways: :meth:`JobControl.start` for an awaitable,
 :meth:`JobControl.start_call` for a call and the executor it goes to.
@@ -12,7 +11,6 @@ A job comes in one of two ways: :meth:`JobControl.start` for an awaitable,
 from __future__ import annotations
 
 import asyncio
-import atexit
 import collections
 import contextvars
 import functools
@@ -22,13 +20,13 @@ from typing import Any, Callable, Iterable
 from ._internals import running_loop
 from .calls import finish_call, submit
 from .foreground import LEAVE, ForegroundInterrupt, ForegroundRunner, ForegroundSuspended, ForegroundTimeout
-from .foreground import JobCancelled, LoopBusy, results
+from .foreground import JobCancelled, results
 from .jobs import Job, is_awaitable
 from .output import CURRENT, JobOutput
 from .table import JobTable
 from .workers import DaemonThreadPool, ForkPool
 
-__all__ = ["JobControl", "current_control", "describe", "run_in_background", "run_in_foreground"]
+__all__ = ["JobControl", "describe"]
 
 
 def describe(target: Any) -> str:
@@ -336,10 +334,7 @@ class JobControl:
             self._processes = None
 
 
-# -- without IPython ---------------------------------------------------------------
-
 _plain_loop: asyncio.AbstractEventLoop | None = None
-_control: JobControl | None = None
 
 
 def _default_loop() -> asyncio.AbstractEventLoop:
@@ -348,76 +343,6 @@ def _default_loop() -> asyncio.AbstractEventLoop:
     if _plain_loop is None or _plain_loop.is_closed():
         _plain_loop = asyncio.new_event_loop()
     return _plain_loop
-
-
-def current_control() -> JobControl:
-    """The JobControl the module-level functions use (the extension's, once
-    loaded; else one made on first use with its own loop)."""
-    global _control
-    if _control is None:
-        _control = JobControl()
-        _control.listeners.append(_report_failure)
-        atexit.register(_at_exit, _control)
-    return _control
-
-
-def _at_exit(control: JobControl) -> None:
-    # Jobs still pending when a script ends are cancelled and their finally
-    # blocks run, rather than destroyed with asyncio's "Task was destroyed
-    # but it is pending!".
-    if control is not _control:
-        return
-    control.cancel_all()
-    loop = control.get_loop()
-    if not loop.is_running() and not loop.is_closed():
-        loop.run_until_complete(loop.shutdown_asyncgens())
-        loop.close()
-    control.close()
-
-
-def set_control(control: JobControl | None) -> None:
-    global _control
-    _control = control
-
-
-def _report_failure(job: Job) -> None:
-    # Plain Python has no prompt to show notices at: say only what went
-    # wrong, and only where nobody waited for the job and saw it raise.
-    if not job.waited and not job.cancelled() and job.exception() is not None:
-        exc = job.exception()
-        print(f"[{job.id}] failed  {job.source}  {type(exc).__name__}: {exc}", file=sys.stderr)
-
-
-def run_in_background(target: Any, *, executor=None) -> Job:
-    """Start ``target`` in the background and return its :class:`Job`.
-
-    A coroutine, future or awaitable is scheduled on the event loop; a
-    callable is called with no arguments in a worker thread, or on
-    ``executor``.  The job runs whenever the loop runs.
-    """
-    control = current_control()
-    if callable(target) and not is_awaitable(target):
-        return control.start_call(target, executor=executor)
-    return control.start(target)
-
-
-def run_in_foreground(target: Any, *, timeout: float | None = None):
-    """Run the loop until ``target`` (a job, awaitable or callable) ends;
-    return its result or raise its exception.  Background jobs progress
-    meanwhile; Ctrl-C cancels ``target`` only."""
-    __tracebackhide__ = True
-    control = current_control()
-    if not control.can_block():
-        if asyncio.iscoroutine(target):
-            target.close()  # never started: no "was never awaited" warning
-        raise LoopBusy("the event loop is already running here: use `await` instead")
-    if isinstance(target, Job):
-        return control.wait([target], timeout=timeout)[0]
-    if callable(target) and not is_awaitable(target):
-        job = control.start_call(target, keep=False)
-    else:
-        job = control.start(target, keep=False)
-    return control.foreground(job, timeout=timeout)
 
 
 def _interrupt(jobs: list[Job]):

@@ -23,8 +23,10 @@ from IPython.core.async_helpers import get_asyncio_loop
 
 from ._internals import cache_cell_source, unwatch_tqdm, watch_tqdm
 from .adopt import TaskAdopter, adopted_job, cell_prefix
+from .ends import end_note
 from .calls import is_dask_client
-from .control import JobControl, set_control
+from .control import JobControl
+from .plain import set_control
 from .hosts import Host, TerminalHost, UnsupportedShell
 from .jobs import Job, JobKind, JobState
 from .output import DisplayCapture, OutputReplay, tqdm_moved, unwrap_streams, wrap_streams
@@ -399,15 +401,7 @@ class Session:
                 name = self.settings.result_name.format(id=job.id)
                 self.shell.user_ns[name] = result
                 names.append(name)
-        elif _needs_the_loop(job):
-            note = "it needs a running event loop: try --no-thread"
-        elif self.host.kind == "kernel" and _read_no_input(job):
-            note = "a kernel has no terminal for a background job: call input() in the cell, pass the answer"
-        schedule = job.schedule
-        if schedule is not None and job.cancelled() and schedule.why:
-            note = f"not started: {schedule.why}"
-        elif schedule is not None and schedule.retries and schedule.attempts > 1:
-            note = f"after {schedule.attempts} attempts" + (f"; {note}" if note else "")
+        note = end_note(job, note, in_kernel=self.host.kind == "kernel")
         if not job.waited and self.settings.notify != "off":
             self.host.notify(notice(job, job.end_marker, tuple(names), note), state=job.state.value)
 
@@ -423,24 +417,6 @@ class Session:
         if job.tty_stopped and not job.waited and self.settings.notify != "off":
             marker = self.control.table.marker(job) if job.id is not None else ""
             self.host.notify(notice(job, marker), state=job.state.value)
-
-
-def _needs_the_loop(job: Job) -> bool:
-    """A thread job that failed because what it called wants the event loop
-    (asyncio's "no running event loop"): ``--no-thread`` calls it on the loop."""
-    exc = None if job.cancelled() else job.exception()
-    return (
-        job.kind is JobKind.THREAD
-        and isinstance(exc, RuntimeError)
-        and "no running event loop" in str(exc)
-    )
-
-
-def _read_no_input(job: Job) -> bool:
-    """A job whose input() met the end of the kernel's stdin: between
-    cells ipykernel puts back the plain input, which reads no terminal."""
-    exc = None if job.cancelled() else job.exception()
-    return isinstance(exc, EOFError) and str(exc) == "EOF when reading a line"
 
 
 def _job_html(job: Job) -> str:

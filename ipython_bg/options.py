@@ -1,0 +1,127 @@
+"""The options in front of a magic's line: split off without touching the
+Python text that follows, parsed by the magic's ``magic_arguments`` parser,
+and checked; and the one-line errors the magics raise."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shlex
+
+from IPython.core.error import UsageError
+
+from ._internals import option_takes_value
+from .jobs import NoSuchJob
+from .session import Session, SessionError
+from .statements import StatementError
+from .table import is_job_spec
+
+__all__ = ["run_mode", "split_options", "summary_first", "timeout_of", "usage_errors", "verbs_of"]
+
+_WORD = re.compile(r"""\s*("[^"]*"|'[^']*'|\S+)""")
+
+
+def split_options(magic, line: str):
+    """``(options, rest)``: the leading ``-x``/``--xx`` options of ``line``,
+    parsed by the magic's argument parser, and the untouched rest.
+
+    IPython's ``parse_argstring`` splits the whole line shell-style, which
+    would mangle the Python expression that follows (``f('a  b')``).
+    """
+    parser = magic.parser
+    if not line.lstrip().startswith("-"):
+        # Most lines have no options: argparse is not asked about them.
+        return _defaults(parser), line.strip()
+    words: list[str] = []
+    position = 0
+    while (match := _WORD.match(line, position)) is not None:
+        word = match.group(1)
+        if word == "--":
+            position = match.end()
+            break
+        if not word.startswith("-") or len(word) == 1 or word[1].isdigit():
+            break
+        words.append(word)
+        position = match.end()
+        if option_takes_value(parser, word) and (value := _WORD.match(line, position)) is not None:
+            words.append(value.group(1))
+            position = value.end()
+            if word in _SPEC_LISTS:
+                # ``--after %1 %2 f()``: the specs run on up to the expression.
+                while (value := _WORD.match(line, position)) is not None and is_job_spec(value.group(1)):
+                    words.append(value.group(1))
+                    position = value.end()
+    try:
+        words = [shlex.split(word)[0] if word[:1] in "\"'" else word for word in words]
+    except ValueError as exc:  # an unbalanced quote
+        raise UsageError(f"%{magic.__name__}: {exc} in the options: {line.strip()!r}") from None
+    try:
+        options = parser.parse_args(words)
+    except UsageError as exc:  # said like every other mistake of the magic
+        raise UsageError(f"%{magic.__name__}: {exc}") from None
+    return options, line[position:].strip()
+
+
+# Options that take several job specs; the expression follows them.
+_SPEC_LISTS = frozenset({"--after"})
+
+_default_options: dict = {}
+
+
+def _defaults(parser):
+    if parser not in _default_options:
+        _default_options[parser] = parser.parse_args([])
+    return _default_options[parser]
+
+
+def summary_first(magic):
+    """Put a magic's one-line summary back in front of the help that
+    ``@magic_arguments`` made its docstring, for ``%lsmagic``'s summaries."""
+    summary = magic.parser.description.strip().splitlines()[0]
+    magic.__doc__ = f"{summary}\n\n{magic.__doc__}"
+    return magic
+
+
+@contextlib.contextmanager
+def usage_errors(magic: str):
+    """Domain errors of the session and engine, as one-line UsageErrors."""
+    __tracebackhide__ = True
+    try:
+        yield
+    except (SessionError, StatementError, NoSuchJob) as exc:
+        raise UsageError(f"%{magic}: {exc}") from None
+
+
+def timeout_of(value):
+    if value is None or value == float("inf"):
+        return None
+    if not value >= 0:  # also refuses nan
+        raise SessionError(f"--timeout takes a number of seconds, not {value}")
+    return value
+
+
+def _positive(value, option: str):
+    if value is not None and not value > 0:  # also refuses nan
+        raise SessionError(f"{option} takes a number of seconds above 0, not {value}")
+    return value
+
+
+def verbs_of(session: Session, options):
+    """The verbs of a ``%bg`` line, or None."""
+    if options.retries is not None and options.retries < 0:
+        raise SessionError(f"--retries takes a count of 0 or more, not {options.retries}")
+    return session.schedule(
+        timeout=_positive(options.timeout, "--timeout"),
+        retries=options.retries or 0,
+        every=_positive(options.every, "--every"),
+        stop_on_error=options.stop_on_error,
+        after=options.after or (),
+    )
+
+
+def run_mode(options, where) -> str:
+    if options.thread and options.no_thread:
+        raise SessionError("--thread and --no-thread exclude each other")
+    if options.no_thread and where:
+        raise SessionError("--no-thread runs nothing elsewhere; it excludes --process and --executor")
+    return "thread" if options.thread or where else "loop" if options.no_thread else "auto"
