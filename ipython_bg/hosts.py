@@ -207,9 +207,10 @@ class Host:
 
     # -- notices -----------------------------------------------------------------
 
-    def notify(self, text: str, *, state: str = "done") -> None:
+    def notify(self, text: str, *, state: str = "done", origin: str | None = None) -> None:
         """Say ``text`` now if the user is idle at a live prompt, else before
-        the next prompt; many at once are summed up in one line."""
+        the next prompt; many at once are summed up in one line.  ``origin``
+        is the cell that started the job."""
         mode = self.settings.notify
         if mode == "off" or (state == "cancelled" and self.exiting):
             return
@@ -217,12 +218,12 @@ class Host:
             if self._burst is None:
                 # One report of ends calls here once per job: its lines are
                 # said together once it is over, so that many are summed up.
-                self._burst = _notices()
+                self._burst = new_notices()
                 self.control.loop().call_soon(self._say_burst)
             self._burst.add(text, state, self.settings.notice_limit)
         else:
             if self.pending is None:
-                self.pending = _notices()
+                self.pending = new_notices()
             self.pending.add(text, state, self.settings.notice_limit)
 
     def _say_burst(self) -> None:
@@ -237,7 +238,7 @@ class Host:
             self._say(burst)
         else:  # a cell started before the report was over: after the cell, then
             if self.pending is None:
-                self.pending = _notices()
+                self.pending = new_notices()
             self.pending.extend(burst, self.settings.notice_limit)
 
     def flush(self) -> None:
@@ -397,7 +398,7 @@ class TerminalHost(Host):
         self._enable_gui()
 
 
-def _notices() -> "Notices":
+def new_notices() -> "Notices":
     from .display import Notices  # on first use: loading stays quick
 
     return Notices()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import contextvars
 import inspect
 import linecache
 import signal
@@ -18,7 +19,7 @@ from IPython.core.error import UsageError
 
 from ._internals import ipython_asyncio_runner, register_source
 from .foreground import ForegroundInterrupt
-from .hosts import Host
+from .hosts import Host, new_notices
 from .jobs import Job
 from .tracebacks import without_our_frames
 
@@ -43,6 +44,7 @@ class KernelHost(Host):
         super().__init__(shell, control, settings)
         # How the session runs a %fg line where the loop already runs.
         self.foreground_async = foreground_async
+        self._bursts: dict | None = None  # origin -> (context, Notices) of one report
         self._saved_sigint = None
         self._interrupt = None  # the KeyboardInterrupt this cell showed
         self.raw_cell: str | None = None  # the cell as typed, for tracebacks
@@ -86,11 +88,29 @@ class KernelHost(Host):
                 "`%autoawait asyncio` turns them back on",
             )
 
-    def notify(self, text: str, *, state: str = "done") -> None:
-        # Printed at once: the job's done-callback runs in the context of
-        # the cell that started it, so the line lands in that cell.
-        if self.settings.notify != "off":
-            print(text, flush=True)
+    def notify(self, text: str, *, state: str = "done", origin: str | None = None) -> None:
+        # Said in the context the job ended in, that of the cell that started
+        # it, so the line lands in that cell; the notices of one report of
+        # ends are said together, per starting cell, so that many are summed
+        # up in one line there.
+        if self.settings.notify == "off":
+            return
+        if self._bursts is None:
+            self._bursts = {}
+            self.control.loop().call_soon(self._say_bursts)
+        if origin not in self._bursts:
+            self._bursts[origin] = (contextvars.copy_context(), new_notices())
+        self._bursts[origin][1].add(text, state, self.settings.notice_limit)
+
+    def _say_bursts(self) -> None:
+        if self.control.reporting:
+            # The rest of the report comes in the next slices: one line for all.
+            self.control.loop().call_soon(self._say_bursts)
+            return
+        bursts, self._bursts = self._bursts or {}, None
+        for context, said in bursts.values():
+            for line in said.render(self.settings.notice_limit):
+                context.run(print, line, flush=True)
 
     # -- %fg as await ------------------------------------------------------------
 

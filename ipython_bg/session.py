@@ -403,7 +403,7 @@ class Session:
                 names.append(name)
         note = end_note(job, note, in_kernel=self.host.kind == "kernel")
         if not job.waited and self.settings.notify != "off":
-            self.host.notify(notice(job, job.end_marker, tuple(names), note), state=job.state.value)
+            self.host.notify(notice(job, job.end_marker, tuple(names), note), state=job.state.value, origin=job.origin)
 
     def _stopped_for_input(self, job: Job) -> None:
         # In the job's thread: the notice is the loop's business.

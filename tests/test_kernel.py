@@ -290,3 +290,18 @@ def test_verbs_in_a_kernel(kernel):
     kernel.execute("second = %fg %tick")
     assert kernel.value("second > first >= 1") == "True"
     assert kernel.execute("%jobs -k %tick").stdout.splitlines()[-1].startswith("cancelled [")
+
+
+def test_many_jobs_ending_together_are_one_summary_line_in_their_cell(kernel):
+    cell = kernel.execute("for n in range(300):\n    %bg asyncio.sleep(0.2)")
+    assert cell.ok, cell.reply
+    # Jobs whose timers fire in the same loop iteration end in one report:
+    # each report is one summary line, not a line per job.
+    def ended():
+        return sum(int(found) for found in re.findall(r"^(\d+) jobs ended: \d+ done; %jobs lists them$", cell.stdout, re.M))
+
+    kernel.wait_for(lambda: ended() == 300, 15)
+    assert len(cell.stdout.splitlines()) < 10, cell.stdout
+    # One job alone still gets its own line, in its cell.
+    single = kernel.execute("%bg asyncio.sleep(0.05)")
+    kernel.wait_for(lambda: "done  coroutine  asyncio.sleep(0.05)" in single.stdout, 10)
