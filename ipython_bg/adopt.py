@@ -73,15 +73,17 @@ class TaskAdopter:
         # with its names bound as locals: a few attribute reads.
         prefix, made_in_a_cell, adopt, task = self.prefix, self._made_in_a_cell, self.adopt, asyncio.Task
 
-        def factory(loop, coro, context=None):
+        def factory(loop, coro, **options):
+            # ``options``: what this Python's create_task passes on (context
+            # from 3.11, name and eager_start from 3.12 in uvloop and asyncio).
             code = getattr(coro, "cr_code", None)
             if code is not None and code.co_filename.startswith(prefix) and code.co_name != "<module>":
                 source = made_in_a_cell()
                 if source is not None:
-                    return adopt(loop, coro, source or f"{coro.__qualname__}()", context)
+                    return adopt(loop, coro, source or f"{coro.__qualname__}()", options.get("context"))
             if previous is not None:
-                return previous(loop, coro) if context is None else previous(loop, coro, context=context)
-            return task(coro, loop=loop) if context is None else task(coro, loop=loop, context=context)
+                return previous(loop, coro, **options)
+            return task(coro, loop=loop, **options)
 
         return factory
 

@@ -77,7 +77,7 @@ def test_ctrl_c_before_the_warning_stops_a_frozen_job_and_keeps_the_keys(termina
     while not (tmp_path / "frozen").exists():  # the loop is frozen from now on
         assert time.monotonic() < deadline
         time.sleep(0.02)
-    time.sleep(0.3)  # well before the warning (block_warning)
+    time.sleep(0.6)  # well before the warning (block_warning), with the watch reading
     terminal.send("print('typed-' + 'during')")
     terminal.child.sendcontrol("c")
     terminal.send("print('after-' + 'freeze')")
