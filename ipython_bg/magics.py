@@ -14,7 +14,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Bool, CaselessStrEnum, Float, Integer, TraitError, Unicode, validate
 
 from . import waiting
-from .options import run_mode, split_options, summary_first, timeout_of, usage_errors, verbs_of
+from .options import run_mode, split_options, summary_first, thread_flags, timeout_of, usage_errors, verbs_of
 from .session import Session, SessionError
 
 __all__ = ["BackgroundJobs"]
@@ -135,13 +135,7 @@ class BackgroundJobs(Magics):
 
     @summary_first
     @magic_arguments()
-    @argument("--thread", action="store_true", help="run the call in a worker thread, whatever it is")
-    @argument(
-        "--no-thread",
-        dest="no_thread",
-        action="store_true",
-        help="evaluate the whole expression here and schedule the awaitable it gives",
-    )
+    @thread_flags("schedule")
     @argument("--process", action="store_true", help="run the call in a new process (the extension's pool)")
     @argument("--executor", metavar="NAME", help="submit the call to the executor (or Dask client) named NAME")
     @argument("--name", metavar="LABEL", help="%%%%bg only: what %%jobs shows for the cell")
@@ -205,13 +199,7 @@ class BackgroundJobs(Magics):
     @summary_first
     @magic_arguments()
     @argument("--timeout", type=float, metavar="SECONDS", help="stop waiting after SECONDS; the job goes on")
-    @argument("--thread", action="store_true", help="run the call in a worker thread, whatever it is")
-    @argument(
-        "--no-thread",
-        dest="no_thread",
-        action="store_true",
-        help="evaluate the whole expression here and wait for the awaitable it gives",
-    )
+    @thread_flags("wait for")
     @argument("expr", nargs="?", metavar="[NAME =] EXPR | SPEC ...", help="what to run, or the jobs to wait for")
     @no_var_expand
     @needs_local_scope

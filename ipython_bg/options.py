@@ -9,6 +9,7 @@ import re
 import shlex
 
 from IPython.core.error import UsageError
+from IPython.core.magic_arguments import argument
 
 from ._internals import option_takes_value
 from .jobs import NoSuchJob
@@ -16,7 +17,7 @@ from .session import Session, SessionError
 from .statements import StatementError
 from .table import is_job_spec
 
-__all__ = ["run_mode", "split_options", "summary_first", "timeout_of", "usage_errors", "verbs_of"]
+__all__ = ["thread_flags", "run_mode", "split_options", "summary_first", "timeout_of", "usage_errors", "verbs_of"]
 
 _WORD = re.compile(r"""\s*("[^"]*"|'[^']*'|\S+)""")
 
@@ -125,3 +126,22 @@ def run_mode(options, where) -> str:
     if options.no_thread and where:
         raise SessionError("--no-thread runs nothing elsewhere; it excludes --process and --executor")
     return "thread" if options.thread or where else "loop" if options.no_thread else "auto"
+
+
+def thread_flags(then: str):
+    """``--thread`` and ``--no-thread``, as ``%bg`` and ``%fg`` both take
+    them; ``then`` says what is done with the awaitable ``--no-thread``
+    gives."""
+
+    def add(magic):
+        # Decorators apply bottom up: --no-thread first, so that --thread
+        # comes first in the help, as if both were written out.
+        magic = argument(
+            "--no-thread",
+            dest="no_thread",
+            action="store_true",
+            help=f"evaluate the whole expression here and {then} the awaitable it gives",
+        )(magic)
+        return argument("--thread", action="store_true", help="run the call in a worker thread, whatever it is")(magic)
+
+    return add

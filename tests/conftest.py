@@ -64,3 +64,14 @@ def pytest_runtest_makereport(item, call):
     if report.when == "call" and report.failed:
         item.failed = True
     return report
+
+
+@pytest.fixture
+def terminal(tmp_path):
+    """A real terminal ``ipython`` with the extension loaded, in a pty
+    (test_terminal.py has a stricter one of its own)."""
+    from terminal import Terminal
+
+    term = Terminal(tmp_path)
+    yield term
+    term.close()

@@ -5,16 +5,8 @@ from it too; a quiet job prints nothing above the prompt."""
 import pexpect
 import pytest
 
-from terminal import Terminal
 
 pytestmark = pytest.mark.skipif(not hasattr(pexpect, "spawn"), reason="needs a pty")
-
-
-@pytest.fixture
-def terminal(tmp_path):
-    term = Terminal(tmp_path)
-    yield term
-    term.close()
 
 
 def test_output_printed_above_an_idle_prompt_is_kept(terminal):
