@@ -18,13 +18,25 @@ from .jobs import JobKind, ThreadCall, is_awaitable
 from .output import CURRENT
 from .workers import DaemonThreadPool, ForkPool
 
-__all__ = ["finish_call", "is_dask_client", "kind_of", "submit", "unpicklable"]
+__all__ = ["executor_in", "finish_call", "is_dask_client", "kind_of", "submit", "unpicklable"]
 
 
 def is_dask_client(executor) -> bool:
     # Duck-typed so that nothing imports distributed unless it is used.
     module = type(executor).__module__ or ""
     return module.startswith("distributed") and hasattr(executor, "submit") and hasattr(executor, "gather")
+
+
+def executor_in(namespace: dict, name: str):
+    """The executor the user named, or LookupError saying why it is not one."""
+    try:
+        executor = namespace[name]
+    except KeyError:
+        raise LookupError(f"no executor named {name!r} in the namespace") from None
+    if not (isinstance(executor, concurrent.futures.Executor) or is_dask_client(executor)):
+        kind = type(executor).__name__
+        raise LookupError(f"{name!r} is a {kind}, not a concurrent.futures.Executor or a Dask Client")
+    return executor
 
 
 def unpicklable(func, args: tuple, kwargs: dict) -> str | None:

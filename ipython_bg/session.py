@@ -9,8 +9,6 @@ every end and hands its notice to the host, and applies every setting.
 
 from __future__ import annotations
 
-import ast
-import concurrent.futures
 import contextlib
 import functools
 import inspect
@@ -21,10 +19,11 @@ import types
 import IPython
 from IPython.core.async_helpers import get_asyncio_loop
 
-from ._internals import cache_cell_source, unwatch_tqdm, watch_tqdm
+from ._internals import unwatch_tqdm, watch_tqdm
 from .adopt import TaskAdopter, adopted_job, cell_prefix
 from .ends import end_note
-from .calls import is_dask_client
+from .calls import executor_in
+from .cells import cell_label, cell_work
 from .control import JobControl
 from .plain import set_control
 from .hosts import Host, TerminalHost, UnsupportedShell
@@ -268,52 +267,24 @@ class Session:
 
     def cell_job(self, cell: str, label: str | None, *, keep: bool = True, schedule=None) -> Job:
         """A job for a cell body: a coroutine if it awaits, else a thread."""
-        shell = self.shell
-        if not cell.strip():
-            raise SessionError("the cell is empty: nothing to run")
-        try:
-            transformed = shell.transform_cell(cell)
-        except Exception as exc:
-            raise SessionError(f"the cell cannot be read: {_describe_exception(exc)}") from None
-        filename = cache_cell_source(shell, transformed, cell)
-        flags = shell.compile.flags | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
-        try:
-            code = compile(transformed, filename, "exec", flags=flags, dont_inherit=True)
-        except SyntaxError as exc:
-            raise SessionError(f"the cell does not compile: {exc.msg} (line {exc.lineno})") from None
-        except (ValueError, RecursionError, MemoryError) as exc:
-            raise SessionError(f"the cell does not compile: {type(exc).__name__}: {exc}") from None
-        source = label or next(line.strip() for line in cell.splitlines() if line.strip())
+        work = cell_work(self.shell, cell)
         watch_tqdm(tqdm_moved)
-        if code.co_flags & inspect.CO_COROUTINE:
-            again = functools.partial(eval, code, shell.user_global_ns, shell.user_ns)
-            work = Work(again(), again=again)
-        else:
-            work = Work(None, functools.partial(exec, code, shell.user_global_ns, shell.user_ns), (), {})
-        return self.job_for(work, source, keep=keep, schedule=schedule)
+        return self.job_for(work, label or cell_label(cell), keep=keep, schedule=schedule)
 
     def executor_for(self, process: bool, name: str | None):
         """The executor that ``--process`` / ``--executor NAME`` ask for."""
-        if process:
-            if not hasattr(os, "fork"):
-                raise SessionError("--process needs os.fork (POSIX); use --executor with a ProcessPoolExecutor")
-            return self.control.processes
-        return self.executor_named(name) if name else None
+        if process and not hasattr(os, "fork"):
+            raise SessionError("--process needs os.fork (POSIX); use --executor with a ProcessPoolExecutor")
+        return self.control.processes if process else self.executor_named(name)
 
     def default_executor(self):
-        name = self.settings.executor
-        return self.executor_named(name) if name else None
+        return self.executor_named(self.settings.executor)
 
-    def executor_named(self, name: str):
+    def executor_named(self, name: str | None):
         try:
-            executor = self.shell.user_ns[name]
-        except KeyError:
-            raise SessionError(f"no executor named {name!r} in the namespace") from None
-        if not (isinstance(executor, concurrent.futures.Executor) or is_dask_client(executor)):
-            raise SessionError(
-                f"{name!r} is a {type(executor).__name__}, not a concurrent.futures.Executor or a Dask Client"
-            )
-        return executor
+            return executor_in(self.shell.user_ns, name) if name else None
+        except LookupError as exc:
+            raise SessionError(exc.args[0]) from None
 
     # -- acting on jobs ------------------------------------------------------------
 
