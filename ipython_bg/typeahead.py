@@ -4,8 +4,9 @@ prompt_toolkit reads the terminal only when the loop is free, so during a
 freeze the watchdog thread reads it instead (the only way to see a Ctrl-C
 in raw mode, where it is a byte and not a SIGINT).  What else it reads is
 not the watchdog's: it is given back to the prompt once the loop is free,
-in order, so lines typed meanwhile run as cells afterwards, as they would
-after a long cell in plain IPython.
+in order and before anything typed after the freeze, so lines typed
+meanwhile run as cells afterwards, as they would after a long cell in plain
+IPython.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from __future__ import annotations
 import os
 import select
 import sys
+import threading
 
-__all__ = ["CTRL_C", "KeptKeys", "raw_terminal"]
+__all__ = ["CTRL_C", "KeyHold", "give_to_prompt", "raw_terminal"]
 
 CTRL_C = b"\x03"
 
@@ -35,33 +37,42 @@ def raw_terminal() -> int | None:
     return fd if raw else None
 
 
-class KeptKeys:
-    """The bytes read from the terminal during one freeze."""
+class KeyHold:
+    """The keys read during a freeze, on their way to the prompt.
 
-    def __init__(self, fd: int):
-        self.fd = fd
+    The watchdog thread reads and keeps keys only while the loop is frozen,
+    and the loop's own thread takes them as it next waits for events, under
+    one lock: so they reach the prompt before any key prompt_toolkit reads
+    itself once the loop is free, and none is read by both or by neither.
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()
         self.kept = bytearray()
 
-    def read(self, timeout: float, still_frozen) -> bytes:
-        """Wait up to ``timeout`` for keys and return them (not yet kept);
-        nothing once the freeze is over, so prompt_toolkit reads its own."""
-        readable, _, _ = select.select([self.fd], [], [], timeout)
-        if not readable or not still_frozen():
-            return b""
-        try:
-            return os.read(self.fd, 4096)
-        except OSError:
-            return b""
+    def read(self, fd: int, timeout: float, still_frozen, interrupt) -> None:
+        """Wait up to ``timeout`` for keys; if the loop is still frozen, read
+        and keep them, a Ctrl-C going to ``interrupt()`` first (and kept as
+        a key if that returns False).  A freeze that ended meanwhile leaves
+        the keys to prompt_toolkit."""
+        readable, _, _ = select.select([fd], [], [], timeout)
+        if not readable:
+            return
+        with self.lock:
+            if not still_frozen():
+                return
+            try:
+                data = os.read(fd, 4096)
+            except OSError:
+                return
+            if CTRL_C in data and interrupt():
+                data = data.replace(CTRL_C, b"", 1)
+            self.kept += data
 
-    def keep(self, data: bytes) -> None:
-        self.kept += data
-
-    def hand_back(self, loop) -> None:
-        """Give the kept keys to the prompt, on the loop (prompt_toolkit's
-        objects belong to it)."""
-        if self.kept:
-            loop.call_soon_threadsafe(give_to_prompt, bytes(self.kept))
-            self.kept.clear()
+    def take(self) -> bytes:
+        """What was kept, once; the caller holds ``self.lock``."""
+        data, self.kept = bytes(self.kept), bytearray()
+        return data
 
 
 def give_to_prompt(data: bytes) -> None:

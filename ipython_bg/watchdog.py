@@ -12,12 +12,13 @@ terminal in raw mode it is a SIGINT, handled by :meth:`Watchdog.on_sigint`
 (installed between cells).  In raw mode it is just a byte that nobody reads
 while the loop is frozen, so the watchdog reads the terminal itself from
 the start of a freeze, warning or not; the other keys it reads are given
-back to the prompt when the loop is free (typeahead.py).
+back to the prompt as the loop next waits for events (typeahead.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import sys
 import threading
 import time
@@ -25,7 +26,7 @@ from typing import Callable
 
 from ._internals import get_selector, raise_in_thread, set_selector
 from .jobs import Job
-from .typeahead import CTRL_C, KeptKeys, raw_terminal
+from .typeahead import KeyHold, give_to_prompt, raw_terminal
 
 __all__ = ["JobInterrupted", "SelectorWatch", "Watchdog"]
 
@@ -46,9 +47,11 @@ class SelectorWatch:
     waiting: ``busy_since`` is ``None`` while the loop waits for events, and
     the time it woke while it runs callbacks and task steps."""
 
-    def __init__(self, selector):
+    def __init__(self, selector, on_keys: Callable[[bytes], None]):
         self.selector = selector
         self.busy_since: float | None = time.monotonic()
+        self.keys = KeyHold()  # read during a freeze, for ``on_keys``
+        self.on_keys = on_keys
         self._select = selector.select
         # The loop calls these on every I/O event: the selector's own.
         self.get_key = selector.get_key
@@ -58,7 +61,14 @@ class SelectorWatch:
         self.get_map = selector.get_map
 
     def select(self, timeout=None):
-        self.busy_since = None
+        with self.keys.lock:
+            self.busy_since = None
+            typed = self.keys.take()
+        if typed:
+            # Typed during the freeze that just ended: to the prompt before
+            # any key the loop reads itself now.
+            self.on_keys(typed)
+            timeout = 0
         ready = self._select(timeout)
         self.busy_since = time.monotonic()
         return ready
@@ -111,7 +121,7 @@ class Watchdog:
         # asyncio has no hook for "the loop woke up"; its selector is the one
         # object every loop iteration passes through, so we stand in for it.
         if not isinstance(selector, SelectorWatch):
-            selector = SelectorWatch(selector)
+            selector = SelectorWatch(selector, functools.partial(self.loop.call_soon, give_to_prompt))
             set_selector(self.loop, selector)
         self.watch = selector
         self._thread = threading.Thread(target=self._run, name="ipython_bg-watchdog", daemon=True)
@@ -168,7 +178,7 @@ class Watchdog:
         def frozen() -> bool:
             return not self._stopped and self._armed.is_set() and self.watch.busy_since == busy
 
-        keys, warned, previous = None, False, None
+        warned, previous = False, None
         while frozen():
             task = asyncio.current_task(self.loop)
             # A task holds the loop only if it was running at the previous
@@ -184,15 +194,8 @@ class Watchdog:
             if fd is None:
                 time.sleep(0.05)  # cooked: Ctrl-C arrives as SIGINT, see on_sigint
                 continue
-            keys = keys or KeptKeys(fd)
-            data = keys.read(0.05, frozen)
-            if CTRL_C in data and self._interrupt(busy):
-                before, _, after = data.partition(CTRL_C)
-                data = before + after
-            keys.keep(data)
+            self.watch.keys.read(fd, 0.05, frozen, functools.partial(self._interrupt, busy))
         self._named = None
-        if keys is not None:
-            keys.hand_back(self.loop)
 
     def _interrupt(self, busy: float) -> bool:
         """Stop the job holding the loop; False if nothing of the user's
