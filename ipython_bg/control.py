@@ -195,8 +195,10 @@ class JobControl:
             job.end_marker = markers.get(job.id, "")
         self.table.mark_finished([job for job, _ in ended])
         for job, context in ended:
-            # What the listeners say (the notice) is not the job's output.
-            context.run(CURRENT.set, None)
+            if context.get(CURRENT) is not None:
+                # Ended where another job's output is current (cancelled
+                # before its first step, by that job): the notice is not its.
+                context.run(CURRENT.set, None)
             if not job.cancelled():
                 # Retrieving the exception keeps asyncio from logging "Task
                 # exception was never retrieved": the listeners report it.

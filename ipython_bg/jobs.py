@@ -86,8 +86,11 @@ class ThreadCall:
         self.echo = None
 
     def _in_context(self):
-        RUNNING_JOB.set(self)
-        return self.func(*self.args, **self.kwargs)
+        running = RUNNING_JOB.set(self)
+        try:
+            return self.func(*self.args, **self.kwargs)
+        finally:
+            RUNNING_JOB.reset(running)  # the context would hold the call that holds it
 
     def __call__(self):
         self.started = time.monotonic()
@@ -167,6 +170,7 @@ class Job(asyncio.Task):
             self.ended = time.monotonic()
         else:
             self.ended = call.ended
+            call.job = None  # its thread is done with it: no cycle of call and job to collect
         if self.on_end is not None and not self.get_loop().is_closed():
             self.on_end(self)
 
@@ -283,8 +287,7 @@ async def _tracked(job: Job, coro):
     # The job's end is noted within its own last step rather than by a
     # done-callback: jobs that end in one loop iteration are then reported
     # together, and a failure's traceback is kept as it was.
-    RUNNING_JOB.set(job)
-    CURRENT.set(job.output)
+    running, current = RUNNING_JOB.set(job), CURRENT.set(job.output)
     try:
         return await coro
     except (asyncio.CancelledError, GeneratorExit):
@@ -297,4 +300,12 @@ async def _tracked(job: Job, coro):
         job._failure_tb = exc.__traceback__
         raise
     finally:
+        # Else the task's context holds the job that holds the context: a
+        # cycle that only the garbage collector would free.  Before the end
+        # is noted, so that what the listeners print is not the job's.
+        try:
+            RUNNING_JOB.reset(running)
+            CURRENT.reset(current)
+        except ValueError:  # closed from outside its context, at exit
+            pass
         job.note_end()

@@ -32,7 +32,7 @@ class JobOutput:
     progress the job last reported.  Written by the job's own code (its
     thread); readers take a snapshot."""
 
-    __slots__ = ("limit", "quiet", "dropped", "size", "progress", "_chunks", "_append", "_displays")
+    __slots__ = ("limit", "quiet", "dropped", "size", "progress", "_chunks", "_displays")
 
     def __init__(self, limit: int = 100_000, quiet: bool = False):
         self.limit = limit
@@ -41,12 +41,11 @@ class JobOutput:
         self.size = 0
         self.progress: tuple | None = None  # (done, total, note)
         self._chunks: list = []  # text pieces and Display bundles, oldest first
-        self._append = self._chunks.append  # one lookup less for every write
         self._displays = 0
 
     def write(self, text: str) -> None:
         # StreamProxy.write does the same, inline: it runs for every print.
-        self._append(text)
+        self._chunks.append(text)
         self.size += len(text)
         if self.size > self.limit:
             self._trim()
@@ -80,7 +79,6 @@ class JobOutput:
             text = "".join(self._chunks)
             cut = max(0, len(text) - keep)
             self._chunks = [text[cut:]] if cut < len(text) else []
-            self._append = self._chunks.append
             self.dropped += cut
             self.size = len(text) - cut
             return
@@ -99,7 +97,6 @@ class JobOutput:
             self.dropped += weight
             start += 1
         self._chunks = chunks[start:]
-        self._append = self._chunks.append
         self.size = size
 
     def chunks(self) -> list:
@@ -204,7 +201,7 @@ class StreamProxy:
         if output is None:
             return self._write(text)
         # JobOutput.write, inline: this runs for every piece of every print.
-        output._append(text)
+        output._chunks.append(text)
         output.size += len(text)
         if output.size > output.limit:
             output._trim()
