@@ -14,7 +14,7 @@ import contextvars
 import functools
 import pickle
 
-from .jobs import JobKind, ThreadCall, is_awaitable
+from .jobs import JobKind, ThreadCall, carry, is_awaitable
 from .output import CURRENT
 from .workers import DaemonThreadPool, ForkPool
 
@@ -108,16 +108,44 @@ def _submit_to_dask(client, call: ThreadCall) -> None:
 
 
 async def finish_call(call: ThreadCall, loop: asyncio.AbstractEventLoop):
-    """Wait on the loop for a submitted call's outcome."""
+    """Wait on the loop for a submitted call's outcome.  A failure that
+    asyncio cannot take (see :class:`~ipython_bg.jobs.Carried`) comes out
+    carried."""
     try:
-        result = await asyncio.wrap_future(call.future, loop=loop)
+        await _settled(call.future, loop)
     except asyncio.CancelledError:
+        call.future.cancel()
         if call.stop is not None:
             call.stop()
         raise
+    exc = None if call.future.cancelled() else call.future.exception()
+    if call.future.cancelled() or isinstance(exc, (asyncio.CancelledError, concurrent.futures.CancelledError)):
+        raise asyncio.CancelledError()  # the executor cancelled it (a Dask task cancelled on the cluster)
+    if exc is not None:
+        raise carry(exc)
+    result = call.future.result()
     if is_awaitable(result):
         # A call made in a thread gave back an awaitable (aiohttp's
         # session.get does): the job goes on by awaiting it on the loop.
         call.continued = True
         result = await result
     return result
+
+
+def _settled(future: concurrent.futures.Future, loop: asyncio.AbstractEventLoop) -> asyncio.Future:
+    """An asyncio future that is done once ``future`` is, whatever its
+    outcome: ``asyncio.wrap_future`` would copy the outcome over, and an
+    asyncio future refuses a StopIteration (the job would never end)."""
+    settled = loop.create_future()
+
+    def wake(_) -> None:
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(_settle, settled)
+
+    future.add_done_callback(wake)
+    return settled
+
+
+def _settle(settled: asyncio.Future) -> None:
+    if not settled.done():
+        settled.set_result(None)
