@@ -13,12 +13,19 @@ import concurrent.futures
 import contextvars
 import functools
 import pickle
+import uuid
 
 from .jobs import JobKind, ThreadCall, carry, is_awaitable
 from .output import CURRENT
-from .workers import DaemonThreadPool, ForkPool
+from .tracebacks import describe_exception
+from .workers import DaemonThreadPool, ForkPool, RemoteFailure, call_portably
 
-__all__ = ["finish_call", "is_dask_client", "kind_of", "submit", "unpicklable"]
+__all__ = ["NotSubmitted", "finish_call", "is_dask_client", "kind_of", "submit", "unpicklable"]
+
+
+class NotSubmitted(TypeError):
+    """The executor would not take the call (it was shut down, or broken
+    by an earlier call): said in one line, like a call it cannot pickle."""
 
 
 def is_dask_client(executor) -> bool:
@@ -78,17 +85,31 @@ def submit(func, args: tuple, kwargs: dict, executor, output=None) -> tuple[Thre
         problem = unpicklable(func, args, kwargs)
         if problem:
             raise TypeError(problem)
-        call.future = executor.submit(func, *args, **kwargs)
+        call.future = _submitted(executor, call_portably, func, args, kwargs)
         return call, JobKind.PROCESS
-    call.future = executor.submit(func, *args, **kwargs)
+    call.future = _submitted(executor, func, *args, **kwargs)
     return call, JobKind.EXECUTOR
+
+
+def _submitted(executor, func, *args, **kwargs) -> concurrent.futures.Future:
+    try:
+        return executor.submit(func, *args, **kwargs)
+    except Exception as exc:
+        raise NotSubmitted(f"{type(executor).__name__} did not take the call: {describe_exception(exc)}") from None
 
 
 def _submit_to_dask(client, call: ThreadCall) -> None:
     """Submit to a ``distributed.Client`` and mirror its future into a
     ``concurrent.futures.Future``: cancelling the job cancels the task on
     the cluster; a failure keeps the worker's traceback."""
-    remote = client.submit(call.func, *call.args, pure=False, **call.kwargs)
+    from dask.utils import funcname
+
+    # Named after the user's function, not the wrapper.
+    key = f"{funcname(call.func)}-{uuid.uuid4().hex}"
+    try:
+        remote = client.submit(call_portably, call.func, call.args, call.kwargs, pure=False, key=key)
+    except Exception as exc:
+        raise NotSubmitted(f"the Dask client did not take the call: {describe_exception(exc)}") from None
     local: concurrent.futures.Future = concurrent.futures.Future()
     local.set_running_or_notify_cancel()
 
@@ -124,6 +145,8 @@ async def finish_call(call: ThreadCall, loop: asyncio.AbstractEventLoop):
     if exc is not None:
         raise carry(exc)
     result = call.future.result()
+    if isinstance(result, RemoteFailure):
+        raise carry(result.rebuilt())
     if is_awaitable(result):
         # A call made in a thread gave back an awaitable (aiohttp's
         # session.get does): the job goes on by awaiting it on the loop.

@@ -15,8 +15,11 @@ import time
 from concurrent.futures import Executor, Future
 
 from .jobs import ThreadCall
+from .tracebacks import exception_message, format_without_our_frames
 
-__all__ = ["DaemonThreadPool", "ForkPool", "ProcessDied", "RemoteTraceback"]
+__all__ = [
+    "DaemonThreadPool", "ForkPool", "ProcessDied", "RemoteError", "RemoteFailure", "RemoteTraceback", "call_portably",
+]
 
 
 class DaemonThreadPool(Executor):
@@ -107,6 +110,52 @@ class RemoteTraceback(Exception):
         return self.text
 
 
+class RemoteError(Exception):
+    """Stands in for an exception raised in a job's process that cannot be
+    rebuilt here (it does not pickle, or its class's ``__init__`` takes
+    other arguments than it keeps): its type's name, its message and the
+    remote traceback's text, which is also its ``__cause__``."""
+
+    def __init__(self, type_name: str, message: str, text: str):
+        super().__init__(type_name, message, text)  # all three: it must pickle and rebuild itself
+        self.type_name = type_name
+        self.message = message
+        self.text = text
+
+    def __str__(self) -> str:
+        return f"{self.type_name}: {self.message}" if self.message else self.type_name
+
+
+class RemoteFailure:
+    """What :func:`call_portably` returns for a call that failed: the
+    exception (or its stand-in) and the traceback's text."""
+
+    def __init__(self, exception: BaseException, text: str):
+        self.exception = exception
+        self.text = text
+
+    def rebuilt(self) -> BaseException:
+        """The exception, with the remote traceback as its cause where it
+        came without its own (Dask brings tracebacks back, pickle does not)."""
+        if self.exception.__traceback__ is None:
+            self.exception.__cause__ = RemoteTraceback(self.text)
+        return self.exception
+
+
+def call_portably(func, args: tuple, kwargs: dict):
+    """In another process (a ProcessPoolExecutor's, a Dask worker's): the
+    call, a failure coming back as a :class:`RemoteFailure` *result*.
+    Raised, a SystemExit or KeyboardInterrupt would end a Dask worker, and
+    an exception that cannot be rebuilt breaks a ProcessPoolExecutor."""
+    try:
+        return func(*args, **kwargs)
+    except BaseException as exc:
+        text = "".join(format_without_our_frames(exc, exc.__traceback__))
+        if not _rebuilds(exc):
+            exc = RemoteError(type(exc).__name__, exception_message(exc), text)
+        return RemoteFailure(exc, text)
+
+
 class ProcessDied(RuntimeError):
     """The job's process ended without sending back a result."""
 
@@ -164,26 +213,20 @@ class ForkPool(Executor):
             ).start()
 
     def _wait(self, future: Future, fn, process, receiver) -> None:
+        # Whatever the child sent, the slot is freed and the call ends.
+        outcome = None
         try:
             outcome = _receive(fn, receiver)
         finally:
             receiver.close()
-        if isinstance(fn, ThreadCall):
-            fn.ended = time.monotonic()
-        process.join(5)
-        with self._lock:
-            self._running.pop(future, None)
-        if not future.done():
-            if outcome is None:
-                code = process.exitcode
-                future.set_exception(ProcessDied(f"its process ended (exit code {code}) without a result"))
-            elif outcome[0] == "ok":
-                future.set_result(outcome[1])
-            else:
-                _, exc, text = outcome
-                exc.__cause__ = RemoteTraceback(text)
-                future.set_exception(exc)
-        self._start_pending()
+            if isinstance(fn, ThreadCall):
+                fn.ended = time.monotonic()
+            process.join(5)
+            with self._lock:
+                self._running.pop(future, None)
+            if not future.done():
+                _settle(future, outcome, process.exitcode)
+            self._start_pending()
 
     def terminate(self, future: Future) -> None:
         """Stop a call: cancel it if it waits, end its process if it runs."""
@@ -210,6 +253,18 @@ class ForkPool(Executor):
                 process.join(5)
 
 
+def _settle(future: Future, outcome, exitcode) -> None:
+    if outcome is None:
+        future.set_exception(ProcessDied(f"its process ended (exit code {exitcode}) without a result"))
+    elif outcome[0] == "ok":
+        future.set_result(outcome[1])
+    else:
+        _, exc, text = outcome
+        if text:
+            exc.__cause__ = RemoteTraceback(text)
+        future.set_exception(exc)
+
+
 def _receive(fn, receiver):
     """The child's outcome, telling here what it sends first: its output
     and progress, in the job's context (kept as the job's, and shown where
@@ -220,6 +275,9 @@ def _receive(fn, receiver):
             message = receiver.recv()
         except (EOFError, OSError):
             return None
+        except Exception as exc:  # it came, but cannot be rebuilt here (unpickling failed)
+            problem = f"what its process sent back cannot be rebuilt here: {type(exc).__name__}: {exception_message(exc)}"
+            return ("error", ProcessDied(problem), "")
         if message[0] == "out":
             _tell(context, _write, message[1])
         elif message[0] == "progress":
@@ -312,6 +370,18 @@ class _ChildStream:
         return getattr(self._stream, name)
 
 
+def _rebuilds(exc: BaseException) -> bool:
+    """Whether ``exc`` survives pickling and unpickling (the parent has the
+    same classes: it forked this process)."""
+    import pickle
+
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return False
+    return True
+
+
 def _child(sender, fn, args, kwargs) -> None:
     """In the forked process: leave the terminal's process group (Ctrl-C and
     Ctrl-Z at the prompt are not meant for background jobs), run the call
@@ -332,11 +402,12 @@ def _child(sender, fn, args, kwargs) -> None:
     try:
         result = fn(*args, **kwargs)
     except BaseException as exc:
-        text = "".join(traceback.format_exception(exc))
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        stand_in = RemoteError(type(exc).__name__, exception_message(exc), text)
         try:
-            channel.send(("error", exc, text))
+            channel.send(("error", exc if _rebuilds(exc) else stand_in, text))
         except Exception:
-            channel.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}"), text))
+            channel.send(("error", stand_in, text))
     else:
         try:
             channel.send(("ok", result))
