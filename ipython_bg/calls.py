@@ -18,7 +18,8 @@ import uuid
 from .jobs import JobKind, ThreadCall, carry, is_awaitable
 from .output import CURRENT
 from .tracebacks import describe_exception
-from .workers import DaemonThreadPool, ForkPool, RemoteFailure, call_portably
+from .remote import RemoteFailure, call_portably
+from .workers import DaemonThreadPool, ForkPool
 
 __all__ = ["NotSubmitted", "finish_call", "is_dask_client", "kind_of", "submit", "unpicklable"]
 
