@@ -13,12 +13,20 @@ import concurrent.futures
 import contextvars
 import functools
 import pickle
+import uuid
 
-from .jobs import JobKind, ThreadCall, is_awaitable
+from .jobs import JobKind, ThreadCall, carry, is_awaitable
 from .output import CURRENT
+from .tracebacks import describe_exception
+from .remote import RemoteFailure, call_portably
 from .workers import DaemonThreadPool, ForkPool
 
-__all__ = ["executor_in", "finish_call", "is_dask_client", "kind_of", "submit", "unpicklable"]
+__all__ = ["NotSubmitted", "executor_in", "finish_call", "is_dask_client", "kind_of", "submit", "unpicklable"]
+
+
+class NotSubmitted(TypeError):
+    """The executor would not take the call (it was shut down, or broken
+    by an earlier call): said in one line, like a call it cannot pickle."""
 
 
 def is_dask_client(executor) -> bool:
@@ -90,17 +98,31 @@ def submit(func, args: tuple, kwargs: dict, executor, output=None) -> tuple[Thre
         problem = unpicklable(func, args, kwargs)
         if problem:
             raise TypeError(problem)
-        call.future = executor.submit(func, *args, **kwargs)
+        call.future = _submitted(executor, call_portably, func, args, kwargs)
         return call, JobKind.PROCESS
-    call.future = executor.submit(func, *args, **kwargs)
+    call.future = _submitted(executor, func, *args, **kwargs)
     return call, JobKind.EXECUTOR
+
+
+def _submitted(executor, func, *args, **kwargs) -> concurrent.futures.Future:
+    try:
+        return executor.submit(func, *args, **kwargs)
+    except Exception as exc:
+        raise NotSubmitted(f"{type(executor).__name__} did not take the call: {describe_exception(exc)}") from None
 
 
 def _submit_to_dask(client, call: ThreadCall) -> None:
     """Submit to a ``distributed.Client`` and mirror its future into a
     ``concurrent.futures.Future``: cancelling the job cancels the task on
     the cluster; a failure keeps the worker's traceback."""
-    remote = client.submit(call.func, *call.args, pure=False, **call.kwargs)
+    from dask.utils import funcname
+
+    # Named after the user's function, not the wrapper.
+    key = f"{funcname(call.func)}-{uuid.uuid4().hex}"
+    try:
+        remote = client.submit(call_portably, call.func, call.args, call.kwargs, pure=False, key=key)
+    except Exception as exc:
+        raise NotSubmitted(f"the Dask client did not take the call: {describe_exception(exc)}") from None
     local: concurrent.futures.Future = concurrent.futures.Future()
     local.set_running_or_notify_cancel()
 
@@ -120,16 +142,46 @@ def _submit_to_dask(client, call: ThreadCall) -> None:
 
 
 async def finish_call(call: ThreadCall, loop: asyncio.AbstractEventLoop):
-    """Wait on the loop for a submitted call's outcome."""
+    """Wait on the loop for a submitted call's outcome.  A failure that
+    asyncio cannot take (see :class:`~ipython_bg.jobs.Carried`) comes out
+    carried."""
     try:
-        result = await asyncio.wrap_future(call.future, loop=loop)
+        await _settled(call.future, loop)
     except asyncio.CancelledError:
+        call.future.cancel()
         if call.stop is not None:
             call.stop()
         raise
+    exc = None if call.future.cancelled() else call.future.exception()
+    if call.future.cancelled() or isinstance(exc, (asyncio.CancelledError, concurrent.futures.CancelledError)):
+        raise asyncio.CancelledError()  # the executor cancelled it (a Dask task cancelled on the cluster)
+    if exc is not None:
+        raise carry(exc)
+    result = call.future.result()
+    if isinstance(result, RemoteFailure):
+        raise carry(result.rebuilt())
     if is_awaitable(result):
         # A call made in a thread gave back an awaitable (aiohttp's
         # session.get does): the job goes on by awaiting it on the loop.
         call.continued = True
         result = await result
     return result
+
+
+def _settled(future: concurrent.futures.Future, loop: asyncio.AbstractEventLoop) -> asyncio.Future:
+    """An asyncio future that is done once ``future`` is, whatever its
+    outcome: ``asyncio.wrap_future`` would copy the outcome over, and an
+    asyncio future refuses a StopIteration (the job would never end)."""
+    settled = loop.create_future()
+
+    def wake(_) -> None:
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(_settle, settled)
+
+    future.add_done_callback(wake)
+    return settled
+
+
+def _settle(settled: asyncio.Future) -> None:
+    if not settled.done():
+        settled.set_result(None)

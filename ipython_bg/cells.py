@@ -14,6 +14,7 @@ import inspect
 
 from ._internals import cache_cell_source
 from .statements import StatementError, Work
+from .tracebacks import describe_exception
 
 __all__ = ["cell_work", "cell_label"]
 
@@ -26,7 +27,7 @@ def cell_work(shell, cell: str) -> Work:
     try:
         transformed = shell.transform_cell(cell)
     except Exception as exc:
-        raise StatementError(f"the cell cannot be read: {_describe(exc)}") from None
+        raise StatementError(f"the cell cannot be read: {describe_exception(exc)}") from None
     filename = cache_cell_source(shell, transformed, cell)
     flags = shell.compile.flags | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
     try:
@@ -34,7 +35,7 @@ def cell_work(shell, cell: str) -> Work:
     except SyntaxError as exc:
         raise StatementError(f"the cell does not compile: {exc.msg} (line {exc.lineno})") from None
     except (ValueError, RecursionError, MemoryError) as exc:
-        raise StatementError(f"the cell does not compile: {_describe(exc)}") from None
+        raise StatementError(f"the cell does not compile: {describe_exception(exc)}") from None
     if code.co_flags & inspect.CO_COROUTINE:
         again = functools.partial(eval, code, shell.user_global_ns, shell.user_ns)
         return Work(again(), again=again)
@@ -45,6 +46,3 @@ def cell_label(cell: str) -> str:
     """What the job table calls a cell job: its first line with text."""
     return next(line.strip() for line in cell.splitlines() if line.strip())
 
-
-def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

@@ -24,6 +24,7 @@ from .foreground import JobCancelled, results
 from .jobs import Job, is_awaitable
 from .output import CURRENT, JobOutput
 from .table import JobTable
+from .tracebacks import describe_exception
 from .workers import DaemonThreadPool, ForkPool
 
 __all__ = ["JobControl", "describe"]
@@ -208,7 +209,7 @@ class JobControl:
                     context.run(listener, job)
                 except Exception as exc:  # one failing listener never stops the rest
                     print(
-                        f"ipython_bg: reporting job {job.id} failed: {type(exc).__name__}: {exc}",
+                        f"ipython_bg: reporting job {job.id} failed: {describe_exception(exc)}",
                         file=sys.stderr,
                     )
 

@@ -13,7 +13,7 @@ import weakref
 from .jobs import Job, JobState
 from .output import describe_progress, fraction, output_lines
 from .styles import escape, job_span, row_cells, table_html
-from .tracebacks import code_name, is_ours
+from .tracebacks import code_name, describe_exception, is_ours
 
 __all__ = ["JobRow", "JobsTable", "TextBlock", "job_html", "job_row", "jobs_table", "notice"]
 
@@ -58,11 +58,6 @@ def clip(text: str, width: int) -> str:
         if used > width - 1:
             return text[:end] + "…"
     return text
-
-
-def describe_exception(exc: BaseException) -> str:
-    message = str(exc)
-    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
 def format_elapsed(seconds: float) -> str:

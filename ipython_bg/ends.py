@@ -4,6 +4,7 @@ reason is one the user can act on, and how its verbs went."""
 from __future__ import annotations
 
 from .jobs import Job, JobKind
+from .tracebacks import exception_message
 
 __all__ = ["end_note"]
 
@@ -30,7 +31,7 @@ def _needs_the_loop(job: Job) -> bool:
     return (
         job.kind is JobKind.THREAD
         and isinstance(exc, RuntimeError)
-        and "no running event loop" in str(exc)
+        and "no running event loop" in exception_message(exc)
     )
 
 
@@ -38,4 +39,4 @@ def _read_no_input(job: Job) -> bool:
     """A job whose input() met the end of the kernel's stdin: between
     cells ipykernel puts back the plain input, which reads no terminal."""
     exc = None if job.cancelled() else job.exception()
-    return isinstance(exc, EOFError) and str(exc) == "EOF when reading a line"
+    return isinstance(exc, EOFError) and exception_message(exc) == "EOF when reading a line"

@@ -19,7 +19,10 @@ from typing import Any, Callable
 from .output import CURRENT, JobOutput
 from .tracebacks import format_without_our_frames, without_our_frames
 
-__all__ = ["RUNNING_JOB", "Job", "JobKind", "JobState", "NoSuchJob", "ThreadCall", "is_awaitable"]
+__all__ = [
+    "RUNNING_JOB", "Carried", "Job", "JobKind", "JobState", "NoSuchJob", "ThreadCall", "carry",
+    "carrying", "is_awaitable", "original",
+]
 
 #: What runs here: the Job in its task's context, the ThreadCall in the copy
 #: of the context its worker thread runs in (its ``job`` is set just after
@@ -50,6 +53,60 @@ class JobKind(enum.Enum):
 
 class NoSuchJob(LookupError):
     """A job spec matched no job (or matched several, for ``%name``)."""
+
+
+class Carried(Exception):
+    """A job's exception that asyncio cannot keep as a task's outcome.
+
+    A task re-raises ``SystemExit`` and ``KeyboardInterrupt`` out of the
+    loop (ending the kernel, or the terminal's prompt), a future refuses
+    ``StopIteration``, and a ``GeneratorExit`` reads as a task destroyed.
+    The job's task ends with this ordinary exception instead, and the job
+    reports what it carries (:meth:`Job.exception`, notices, ``%fg``).
+    """
+
+    def __init__(self, original: BaseException):
+        super().__init__(f"{type(original).__name__} raised in a job")
+        self.original = original
+
+
+def carry(exc: BaseException) -> BaseException:
+    """What a job's task may end with for ``exc``: ``exc`` itself when it is
+    an ordinary exception, else a :class:`Carried` holding it."""
+    if isinstance(exc, Exception) and not isinstance(exc, StopIteration):
+        return exc
+    return Carried(exc)
+
+
+def original(exc):
+    """The user's exception behind what a job's task ended with."""
+    return exc.original if isinstance(exc, Carried) else exc
+
+
+def _carried_failure(exc: BaseException, task) -> bool:
+    """Whether ``exc``, raised out of a job's code, is a failure rather
+    than the loop's own business: a cancellation, or a GeneratorExit from
+    closing the coroutine (its task destroyed, its loop closed under it),
+    which comes outside its task's steps; one the job's code raises comes
+    within a step."""
+    if isinstance(exc, asyncio.CancelledError):
+        return False
+    if isinstance(exc, GeneratorExit):
+        return asyncio.current_task(task.get_loop()) is task
+    return True
+
+
+async def carrying(awaitable):
+    """``await awaitable`` in a task of its own: every failure comes out as
+    an exception asyncio can keep (see :class:`Carried`)."""
+    task = asyncio.current_task()
+    try:
+        return await awaitable
+    except BaseException as exc:
+        if not _carried_failure(exc, task):
+            raise
+        failure = carry(exc)
+    raise failure
 
 
 def is_awaitable(value) -> bool:
@@ -190,6 +247,16 @@ class Job(asyncio.Task):
                 self._inner.close()
         return cancelling
 
+    def exception(self):
+        return original(super().exception())
+
+    def result(self):
+        try:
+            return super().result()
+        except Carried as carried:
+            failure = carried.original
+        raise failure  # outside the except: the user's exception gets no context of ours
+
     def __await__(self):
         # A job made before asyncio.run() lives on the loop that was current
         # then, which asyncio.run()'s new loop does not run: say so, rather
@@ -203,7 +270,11 @@ class Job(asyncio.Task):
                 f"job {self.id} ({self.source}) runs on another event loop than this one: start it inside "
                 "the coroutine that asyncio.run() runs, or wait for it with run_in_foreground()"
             )
-        return (yield from super().__await__())
+        try:
+            return (yield from super().__await__())
+        except Carried as carried:
+            failure = carried.original
+        raise failure
 
     # -- state -----------------------------------------------------------
 
@@ -290,15 +361,15 @@ async def _tracked(job: Job, coro):
     running, current = RUNNING_JOB.set(job), CURRENT.set(job.output)
     try:
         return await coro
-    except (asyncio.CancelledError, GeneratorExit):
-        # GeneratorExit: closed unfinished, as when its loop is closed under
-        # it at exit; note_end sees the closed loop and tells nobody.
-        raise
     except BaseException as exc:
+        if not _carried_failure(exc, job):
+            # Closed unfinished, as when its loop is closed under it at exit:
+            # note_end sees the closed loop and tells nobody.
+            raise
         # Kept now: every later re-raise (result(), %fg) rewrites
         # exc.__traceback__, and CPython's Future restores it only once.
-        job._failure_tb = exc.__traceback__
-        raise
+        job._failure_tb = original(exc).__traceback__
+        failure = carry(exc)
     finally:
         # Else the task's context holds the job that holds the context: a
         # cycle that only the garbage collector would free.  Before the end
@@ -309,3 +380,4 @@ async def _tracked(job: Job, coro):
         except ValueError:  # closed from outside its context, at exit
             pass
         job.note_end()
+    raise failure

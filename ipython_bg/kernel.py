@@ -20,7 +20,7 @@ from IPython.core.error import UsageError
 from ._internals import ipython_asyncio_runner, register_source
 from .foreground import ForegroundInterrupt
 from .hosts import Host, new_notices
-from .jobs import Job
+from .jobs import Job, carrying, original
 from .tracebacks import without_our_frames
 
 __all__ = ["KernelHost", "foreground"]
@@ -282,7 +282,8 @@ class _Foreground(asyncio.Future):
 
     def __init__(self, coro, loop):
         super().__init__(loop=loop)
-        self._wait = loop.create_task(coro)
+        # Carrying: a job's SystemExit re-raised here would leave the loop.
+        self._wait = loop.create_task(carrying(coro))
         self._wait.add_done_callback(self._copy)
 
     def cancel(self, msg=None) -> bool:
@@ -296,10 +297,21 @@ class _Foreground(asyncio.Future):
         if wait.cancelled():
             super().cancel()
         elif wait.exception() is not None:
-            exc = wait.exception()
+            exc = _awaitable(original(wait.exception()))
             self.set_exception(exc.with_traceback(without_our_frames(exc.__traceback__)))
         else:
             self.set_result(wait.result())
+
+
+def _awaitable(exc: BaseException) -> BaseException:
+    """A StopIteration cannot come out of an ``await`` (it would read as the
+    await's value), and a GeneratorExit out of one leaves the cell without
+    a reply: both said as Python says it of a coroutine (PEP 479)."""
+    if not isinstance(exc, (StopIteration, GeneratorExit)):
+        return exc
+    error = RuntimeError(f"the job raised {type(exc).__name__}")
+    error.__cause__ = exc
+    return error
 
 
 _MARK = "__import__('ipython_bg.kernel', fromlist=['foreground'])"

@@ -14,6 +14,7 @@ from typing import Any
 from .control import JobControl
 from .foreground import LoopBusy
 from .jobs import Job, is_awaitable
+from .tracebacks import describe_exception
 
 __all__ = ["current_control", "run_in_background", "run_in_foreground", "set_control"]
 
@@ -56,7 +57,7 @@ def _report_failure(job: Job) -> None:
     # wrong, and only where nobody waited for the job and saw it raise.
     if not job.waited and not job.cancelled() and job.exception() is not None:
         exc = job.exception()
-        print(f"[{job.id}] failed  {job.source}  {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"[{job.id}] failed  {job.source}  {describe_exception(exc)}", file=sys.stderr)
 
 
 def run_in_background(target: Any, *, executor=None) -> Job:

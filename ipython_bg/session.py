@@ -32,7 +32,7 @@ from .output import DisplayCapture, OutputReplay, tqdm_moved, unwrap_streams, wr
 from .statements import StatementError, Work, blocks_on_a_loop, evaluate, parse_statement
 from .table import name_jobs
 from .ttyinput import TtyInput
-from .tracebacks import set_code_namer
+from .tracebacks import describe_exception, set_code_namer
 
 __all__ = ["Session", "SessionError", "host_for"]
 
@@ -61,11 +61,6 @@ def host_for(shell, control: JobControl, settings, foreground_async) -> Host:
     if terminal is not None and isinstance(shell, terminal.TerminalInteractiveShell) and not shell.simple_prompt:
         return TerminalHost(shell, control, settings)
     return Host(shell, control, settings)
-
-
-def _describe_exception(exc: BaseException) -> str:
-    message = str(exc)
-    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
 class Session:
@@ -198,7 +193,7 @@ class Session:
         except StatementError:
             raise
         except Exception as exc:
-            raise SessionError(f"{text}: {_describe_exception(exc)}") from None
+            raise SessionError(f"{text}: {describe_exception(exc)}") from None
         if blocks_on_a_loop(work.func) and getattr(work.func, "__self__", None) is self.control.get_loop():
             # loop.run_until_complete(...) on the job loop, from a worker,
             # would run one loop in two threads.
@@ -256,7 +251,7 @@ class Session:
     def _run_failed(self, job: Job, run: int, exc: BaseException) -> None:
         """A periodic job's run failed and the job goes on: said like an end."""
         if self.settings.notify != "off":
-            line = f"[{job.id}] run {run} failed  {job.kind.value}  {job.source}  {_describe_exception(exc)}"
+            line = f"[{job.id}] run {run} failed  {job.kind.value}  {job.source}  {describe_exception(exc)}"
             self.host.notify(f"{line}  (it goes on)", state="failed")
 
     def kept(self, job: Job) -> Job:
@@ -350,7 +345,7 @@ class Session:
             from .display import short_repr
 
             raise SessionError(
-                f"the result {short_repr(value)} could not be assigned to {target}: {_describe_exception(exc)}"
+                f"the result {short_repr(value)} could not be assigned to {target}: {describe_exception(exc)}"
             ) from None
 
     # -- ends --------------------------------------------------------------------
@@ -367,7 +362,7 @@ class Session:
                     assign(result)
                     names.append(target)
                 except Exception as exc:
-                    note = f"not assigned to {target}: {_describe_exception(exc)}"
+                    note = f"not assigned to {target}: {describe_exception(exc)}"
             if self.settings.result_name and result is not None and not job.adopted:
                 name = self.settings.result_name.format(id=job.id)
                 self.shell.user_ns[name] = result

@@ -18,6 +18,8 @@ from ._internals import register_source
 __all__ = [
     "PACKAGE_DIR",
     "code_name",
+    "describe_exception",
+    "exception_message",
     "format_without_our_frames",
     "raise_at_source",
     "set_code_namer",
@@ -99,6 +101,22 @@ def _name_cells(text: str) -> str:
     filename = text[len('  File "') : end]
     name = code_name(filename)
     return text if name == filename else f"  {name}{text[end + 1 :]}"
+
+
+def exception_message(exc: BaseException) -> str:
+    """``str(exc)``, or a word on why there is none: an exception's
+    ``__str__`` is the user's code and may fail like any other.  (Said as
+    the traceback module says it.)"""
+    try:
+        return str(exc)
+    except Exception:
+        return "<exception str() failed>"
+
+
+def describe_exception(exc: BaseException) -> str:
+    """``ExcType: message`` (only ``ExcType`` without a message)."""
+    message = exception_message(exc)
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
 def raise_at_source(exc: BaseException, filename: str, source: str):

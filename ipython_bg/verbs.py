@@ -18,15 +18,10 @@ import reprlib
 from typing import Awaitable, Callable
 
 from .calls import finish_call, kind_of, submit, unpicklable
-from .jobs import Job, JobKind
-from .tracebacks import format_without_our_frames
+from .jobs import Job, JobKind, carrying, original
+from .tracebacks import describe_exception, format_without_our_frames
 
 __all__ = ["CannotRepeat", "Schedule", "run_scheduled", "start_scheduled", "start_work"]
-
-
-def _describe(exc: BaseException) -> str:
-    message = str(exc)
-    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
 class Schedule:
@@ -198,7 +193,8 @@ async def _attempt(schedule: Schedule, awaitable):
     # The run is a task of its own, cancelled when its time is up: the
     # job's own task is never cancelled by the timeout (asyncio.timeout
     # would cancel it, and it is Python 3.11+).
-    run = asyncio.ensure_future(awaitable)
+    # (Not the job's task, so the failures asyncio cannot keep are carried.)
+    run = asyncio.ensure_future(carrying(awaitable))
     try:
         done, _ = await asyncio.wait([run], timeout=schedule.timeout)
     except asyncio.CancelledError:
@@ -212,6 +208,13 @@ async def _attempt(schedule: Schedule, awaitable):
     return run.result()
 
 
+def _stops(exc: Exception) -> bool:
+    """A run that raised what no ``except Exception`` would catch
+    (``SystemExit``, ``KeyboardInterrupt``, carried from a thread) ends the
+    job, as it does when a coroutine raises it: it is not retried."""
+    return not isinstance(original(exc), Exception)
+
+
 async def _retrying(schedule: Schedule, first, again):
     __tracebackhide__ = True
     # Each run of a periodic job starts afresh: what -l shows stays bounded.
@@ -222,11 +225,12 @@ async def _retrying(schedule: Schedule, first, again):
         try:
             return await _attempt(schedule, awaitable)
         except Exception as exc:
-            if schedule.attempts > schedule.retries:
+            if schedule.attempts > schedule.retries or _stops(exc):
                 raise
-            text = "".join(format_without_our_frames(exc, exc.__traceback__)).rstrip("\n")
+            failure = original(exc)
+            text = "".join(format_without_our_frames(failure, failure.__traceback__)).rstrip("\n")
             schedule.failures.append(f"attempt {schedule.attempts}: {text}")
-            del exc  # not kept alive through the delay with its frames
+            del exc, failure  # not kept alive through the delay with its frames
         await asyncio.sleep(schedule.delay() * 2 ** (schedule.attempts - 1))
         awaitable = again()
 
@@ -249,12 +253,12 @@ async def _runs(schedule: Schedule, first, again, loop):
         try:
             result = await _retrying(schedule, first, again)
         except Exception as exc:
-            schedule.last = _describe(exc)
+            schedule.last = describe_exception(original(exc))
             schedule._run_ended(exc=exc)
-            if schedule.stop_on_error:
+            if schedule.stop_on_error or _stops(exc):
                 raise
             if schedule.on_run_failed is not None:
-                schedule.on_run_failed(schedule.runs, exc)
+                schedule.on_run_failed(schedule.runs, original(exc))
         else:
             schedule.last = reprlib.repr(result)
             schedule._run_ended(result)

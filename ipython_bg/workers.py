@@ -15,8 +15,10 @@ import time
 from concurrent.futures import Executor, Future
 
 from .jobs import ThreadCall
+from .remote import RemoteError, RemoteTraceback, rebuilds
+from .tracebacks import exception_message
 
-__all__ = ["DaemonThreadPool", "ForkPool", "ProcessDied", "RemoteTraceback"]
+__all__ = ["DaemonThreadPool", "ForkPool", "ProcessDied"]
 
 
 class DaemonThreadPool(Executor):
@@ -96,17 +98,6 @@ class DaemonThreadPool(Executor):
                 thread.join()
 
 
-class RemoteTraceback(Exception):
-    """The traceback of a failure in another process, as text."""
-
-    def __init__(self, text: str):
-        super().__init__(text)
-        self.text = text
-
-    def __str__(self) -> str:
-        return self.text
-
-
 class ProcessDied(RuntimeError):
     """The job's process ended without sending back a result."""
 
@@ -164,26 +155,20 @@ class ForkPool(Executor):
             ).start()
 
     def _wait(self, future: Future, fn, process, receiver) -> None:
+        # Whatever the child sent, the slot is freed and the call ends.
+        outcome = None
         try:
             outcome = _receive(fn, receiver)
         finally:
             receiver.close()
-        if isinstance(fn, ThreadCall):
-            fn.ended = time.monotonic()
-        process.join(5)
-        with self._lock:
-            self._running.pop(future, None)
-        if not future.done():
-            if outcome is None:
-                code = process.exitcode
-                future.set_exception(ProcessDied(f"its process ended (exit code {code}) without a result"))
-            elif outcome[0] == "ok":
-                future.set_result(outcome[1])
-            else:
-                _, exc, text = outcome
-                exc.__cause__ = RemoteTraceback(text)
-                future.set_exception(exc)
-        self._start_pending()
+            if isinstance(fn, ThreadCall):
+                fn.ended = time.monotonic()
+            process.join(5)
+            with self._lock:
+                self._running.pop(future, None)
+            if not future.done():
+                _settle(future, outcome, process.exitcode)
+            self._start_pending()
 
     def terminate(self, future: Future) -> None:
         """Stop a call: cancel it if it waits, end its process if it runs."""
@@ -210,6 +195,18 @@ class ForkPool(Executor):
                 process.join(5)
 
 
+def _settle(future: Future, outcome, exitcode) -> None:
+    if outcome is None:
+        future.set_exception(ProcessDied(f"its process ended (exit code {exitcode}) without a result"))
+    elif outcome[0] == "ok":
+        future.set_result(outcome[1])
+    else:
+        _, exc, text = outcome
+        if text:
+            exc.__cause__ = RemoteTraceback(text)
+        future.set_exception(exc)
+
+
 def _receive(fn, receiver):
     """The child's outcome, telling here what it sends first: its output
     and progress, in the job's context (kept as the job's, and shown where
@@ -220,6 +217,9 @@ def _receive(fn, receiver):
             message = receiver.recv()
         except (EOFError, OSError):
             return None
+        except Exception as exc:  # it came, but cannot be rebuilt here (unpickling failed)
+            problem = f"what its process sent back cannot be rebuilt here: {type(exc).__name__}: {exception_message(exc)}"
+            return ("error", ProcessDied(problem), "")
         if message[0] == "out":
             _tell(context, _write, message[1])
         elif message[0] == "progress":
@@ -332,11 +332,12 @@ def _child(sender, fn, args, kwargs) -> None:
     try:
         result = fn(*args, **kwargs)
     except BaseException as exc:
-        text = "".join(traceback.format_exception(exc))
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        stand_in = RemoteError(type(exc).__name__, exception_message(exc), text)
         try:
-            channel.send(("error", exc, text))
+            channel.send(("error", exc if rebuilds(exc) else stand_in, text))
         except Exception:
-            channel.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}"), text))
+            channel.send(("error", stand_in, text))
     else:
         try:
             channel.send(("ok", result))

@@ -26,3 +26,97 @@ BUSY_AND_GUARDED = textwrap.dedent(
             print(label + '-finally', flush=True)
     """
 )
+
+
+#: Everything a job can raise that is not a plain Exception, or that breaks
+#: where the extension shows it (issue 19): ``boom(name)`` raises it in the
+#: caller's thread or process, ``aboom(name)`` from a coroutine.
+RAISERS = textwrap.dedent(
+    """
+    import concurrent.futures, sys
+
+    class BadStr(Exception):
+        def __str__(self):
+            raise RuntimeError('str of BadStr')
+
+    class BadRepr(Exception):
+        def __repr__(self):
+            raise RuntimeError('repr of BadRepr')
+
+    class TwoArgs(Exception):
+        def __init__(self, a, b):
+            super().__init__(a)
+            self.b = b
+
+    class Unusual(BaseException):
+        pass
+
+    class BadResult:
+        def __repr__(self):
+            raise RuntimeError('repr of BadResult')
+        __str__ = __repr__
+
+    RAISED = {
+        'exit': lambda: SystemExit(3),
+        'interrupt': lambda: KeyboardInterrupt(),
+        'genexit': lambda: GeneratorExit(),
+        'stop': lambda: StopIteration(),
+        'stopasync': lambda: StopAsyncIteration(),
+        'unusual': lambda: Unusual('odd'),
+        'badstr': lambda: BadStr(),
+        'badrepr': lambda: BadRepr('shown'),
+        'twoargs': lambda: TwoArgs(1, 2),
+    }
+
+    def boom(name):
+        raise RAISED[name]()
+
+    async def aboom(name):
+        raise RAISED[name]()
+
+    def two_args_cross():
+        # Whether TwoArgs survives pickling here: it does once tblib's
+        # pickling support is installed (importing distributed does that).
+        import pickle
+        try:
+            pickle.loads(pickle.dumps(TwoArgs(1, 2)))
+        except Exception:
+            return False
+        return True
+
+    def bad_result():
+        return BadResult()
+
+    class InThread(concurrent.futures.Executor):
+        # An executor of the user's own (kind "executor").
+        def __init__(self):
+            self.pool = concurrent.futures.ThreadPoolExecutor(2)
+
+        def submit(self, fn, *args, **kwargs):
+            return self.pool.submit(fn, *args, **kwargs)
+    """
+)
+
+#: What a job that raised RAISERS[name] says: ``ExcType: message``.  Across
+#: a process boundary an exception that cannot be rebuilt (``crosses`` is
+#: ``two_args_cross()``) is a RemoteError; a coroutine's StopIteration is
+#: Python's RuntimeError (PEP 479).
+RAISED_TEXT = {
+    "exit": "SystemExit: 3",
+    "interrupt": "KeyboardInterrupt",
+    "genexit": "GeneratorExit",
+    "stop": "StopIteration",
+    "stopasync": "StopAsyncIteration",
+    "unusual": "Unusual: odd",
+    "badstr": "BadStr: <exception str() failed>",
+    "badrepr": "BadRepr: shown",
+    "twoargs": "TwoArgs: 1",
+}
+
+
+def raised_text(name: str, kind: str, crosses: bool = False) -> str:
+    if kind == "coroutine" and name == "stop":
+        return "RuntimeError: coroutine raised StopIteration"
+    if kind in ("process", "dask") and name == "twoargs" and not crosses:
+        return "RemoteError: TwoArgs: 1"
+    return RAISED_TEXT[name]

@@ -1,0 +1,93 @@
+"""The exception table of tests/test_job_exceptions.py in a real kernel:
+whatever a job raises, the kernel lives, says so in the starting cell,
+and answers the next cell (issue 19)."""
+
+import importlib.util
+
+import pytest
+
+pytest.importorskip("ipykernel")
+pytest.importorskip("jupyter_client")
+
+from kernel import Kernel  # noqa: E402
+from programs import RAISED_TEXT, RAISERS, raised_text  # noqa: E402
+
+NAMES = list(RAISED_TEXT)
+STARTS = {
+    "coroutine": "%bg aboom({name!r})",
+    "thread": "%bg boom({name!r})",
+    "process": "%bg --process boom({name!r})",
+    "executor": "%bg --executor mine boom({name!r})",
+}
+DASK = importlib.util.find_spec("distributed") is not None
+if DASK:
+    STARTS["dask"] = "%bg --executor client boom({name!r})"
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    kernel = Kernel()
+    setup = "%load_ext ipython_bg\nimport asyncio\n" + RAISERS + "\nmine = InThread()\n%config BackgroundJobs.process_workers = 1\n"
+    if DASK:
+        setup += (
+            "from distributed import Client, LocalCluster\n"
+            "cluster = LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None)\n"
+            "client = Client(cluster)\n"
+        )
+    cell = kernel.execute(setup, timeout=60)
+    assert cell.ok, cell.reply
+    yield kernel
+    if DASK:
+        kernel.execute("client.close(); cluster.close()")
+    kernel.close()
+
+
+def test_every_exception_from_every_kind_of_job_leaves_the_kernel_answering(kernel):
+    assert kernel.execute("bystander = %bg asyncio.sleep(3600)").ok
+    cells = {}
+    for kind, start in STARTS.items():
+        # One cell per kind, each job's notice goes to it.
+        source = "\n".join(f"j_{kind}_{name} = {start.format(name=name)}" for name in NAMES)
+        cell = kernel.execute(source)
+        assert cell.ok, cell.reply
+        cells[kind] = cell
+    everything = ", ".join(f"j_{kind}_{name}" for kind in STARTS for name in NAMES)
+    kernel.wait_for(lambda: kernel.value(f"all(j.done() for j in [{everything}])") == "True", timeout=60)
+    crosses = kernel.value("two_args_cross()") == "True"
+    for kind, cell in cells.items():
+        kernel.wait_for(lambda: cell.stdout.count(" failed  ") >= len(NAMES), timeout=20)
+        for name in NAMES:
+            source = f"boom({name!r})" if kind != "coroutine" else f"aboom({name!r})"
+            notice = f"failed  {kind}  {source}  {raised_text(name, kind, crosses)}"
+            assert cell.stdout.count(notice) == 1, (notice, cell.stdout)
+    table = kernel.execute("%jobs")
+    assert table.ok, table.reply
+    assert table.result.count(" failed ") == len(NAMES) * len(STARTS), table.result
+    for kind in STARTS:
+        for name in NAMES:
+            shown = kernel.execute(f"shown = %jobs -t {kind_id(kernel, kind, name)}\nprint(shown)")
+            assert shown.ok and "boom" in shown.stdout, shown.reply
+            if name == "badstr":
+                continue  # ipykernel's own reply takes str() of a cell's error: any cell raising it gets none
+            waited = kernel.execute(f"%fg {kind_id(kernel, kind, name)}")
+            expected = raised_text(name, kind, crosses).split(":")[0]
+            if expected in ("StopIteration", "GeneratorExit"):
+                expected = "RuntimeError"  # they cannot come out of an await: said as PEP 479 says it
+            assert waited.reply["status"] == "error" and waited.reply["ename"] == expected, (kind, name, waited.reply)
+            assert kernel.value("6 * 7") == "42"
+    assert kernel.value("bystander.done()") == "False"
+    # No process slot was lost: a process job runs at once.
+    assert kernel.execute("late = %bg --process pow(2, 5)").ok
+    assert kernel.value("%fg --timeout 20 late") == "32"
+    kernel.execute("%jobs -k all")
+
+
+def kind_id(kernel, kind, name) -> str:
+    return kernel.value(f"j_{kind}_{name}.id")
+
+
+def test_a_result_whose_repr_raises_is_listed(kernel):
+    cell = kernel.execute("odd = %bg bad_result()")
+    kernel.wait_for(lambda: "done  thread  bad_result()" in cell.stdout, timeout=20)
+    table = kernel.execute("%jobs")
+    assert table.ok and "<BadResult instance at" in table.result
