@@ -203,7 +203,7 @@ class JobControl:
             if not job.cancelled():
                 # Retrieving the exception keeps asyncio from logging "Task
                 # exception was never retrieved": the listeners report it.
-                job.exception()
+                asyncio.Task.exception(job)  # the task's own: what it ended with is not needed here
             for listener in self.listeners:
                 try:
                     context.run(listener, job)

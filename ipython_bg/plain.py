@@ -55,8 +55,8 @@ def set_control(control: JobControl | None) -> None:
 def _report_failure(job: Job) -> None:
     # Plain Python has no prompt to show notices at: say only what went
     # wrong, and only where nobody waited for the job and saw it raise.
-    if not job.waited and not job.cancelled() and job.exception() is not None:
-        exc = job.exception()
+    exc = None if job.waited or job.cancelled() else job.exception()
+    if exc is not None:
         print(f"[{job.id}] failed  {job.source}  {describe_exception(exc)}", file=sys.stderr)
 
 
