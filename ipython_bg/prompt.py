@@ -72,22 +72,16 @@ class CountedPrompts(Prompts):
         self.inner = inner
         self.text = text  # () -> the count's text now, "" for none
         self.shown = ""  # the count's text in the tokens last made
+        # The inner object's own bound methods, not wrappers: IPython looks
+        # at their signatures to know which arguments they take.
+        self.continuation_prompt_tokens = inner.continuation_prompt_tokens
+        self.rewrite_prompt_tokens = inner.rewrite_prompt_tokens
+        self.out_prompt_tokens = inner.out_prompt_tokens
+        self.vi_mode = inner.vi_mode
 
-    def in_prompt_tokens(self, *args, **kwargs):
+    def in_prompt_tokens(self):
         self.shown = self.text()
-        return with_count(list(self.inner.in_prompt_tokens(*args, **kwargs)), self.shown)
-
-    def continuation_prompt_tokens(self, *args, **kwargs):
-        return self.inner.continuation_prompt_tokens(*args, **kwargs)
-
-    def rewrite_prompt_tokens(self, *args, **kwargs):
-        return self.inner.rewrite_prompt_tokens(*args, **kwargs)
-
-    def out_prompt_tokens(self, *args, **kwargs):
-        return self.inner.out_prompt_tokens(*args, **kwargs)
-
-    def vi_mode(self):
-        return self.inner.vi_mode()
+        return with_count(list(self.inner.in_prompt_tokens()), self.shown)
 
     def __getattr__(self, name):
         # What a user's own prompts class adds (methods its tokens call).

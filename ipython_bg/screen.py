@@ -51,9 +51,15 @@ class InPlace:
     def frame(self, text: str) -> str:
         """What to write so that ``text`` replaces the block on the screen
         (or, if it does not fit, comes below it)."""
-        moves = f"\x1b[{self.rows}A\r\x1b[J" if self.fits else ""
+        moves = self.erase()
         self.rows = _rows(text, max(shutil.get_terminal_size().columns, 1))
         return moves + text + "\n"
+
+    def erase(self) -> str:
+        """What to write to take the block off the screen, if it fits."""
+        moves = f"\x1b[{self.rows}A\r\x1b[J" if self.fits else ""
+        self.rows = 0
+        return moves
 
 
 def desktop_sequence(kind: str, title: str, body: str) -> str:
