@@ -71,7 +71,7 @@ def desktop_sequence(kind: str, title: str, body: str) -> str:
         knows_777 = "VTE_VERSION" in os.environ or term.startswith(("rxvt", "foot"))
         kind = "osc777" if knows_777 else "osc9"
     # Control characters would end the sequence early.
-    title, body = (" ".join("".join(c if c.isprintable() else " " for c in s).split()) for s in (title, body))
+    title, body = ("".join(c if c.isprintable() else " " for c in text) for text in (title, body))
     if kind == "osc9":
         return f"\x1b]9;{title}: {body}\a"
     if kind == "osc777":

@@ -43,7 +43,7 @@ class TerminalHost(Host):
 
         super().install()
         self._enable_gui()
-        self.prompt = JobPrompt(self.shell, lambda: len(self.control.table.running()), self.settings)
+        self.prompt = JobPrompt(self.shell, self._running, self.settings)
         self.prompt.install()
         self.control.listeners.append(self._job_ended)
         self.watchdog = Watchdog(self.control.get_loop(), lambda: self.settings.block_warning)
@@ -117,6 +117,11 @@ class TerminalHost(Host):
         self.prompt.install()  # again, if ``shell.prompts`` was replaced
 
     # -- the prompt's count and the bell -------------------------------------------
+
+    def _running(self) -> int:
+        # A job cancelled by the cell just run ends once the loop runs on:
+        # the prompt that follows the cell should not count it.
+        return sum(not job.cancel_requested for job in self.control.table.running())
 
     def _job_ended(self, job: Job) -> None:
         """Each end, as the engine reports it: at an idle prompt the count
