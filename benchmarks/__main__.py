@@ -32,6 +32,7 @@ BUDGET = {
     "load": (60, 30),
     "tasks": (60, 30),
     "capture": (180, 60),  # 100,000 lines through a pty and a kernel, 5 rounds each
+    "keys": (90, 45),
 }
 
 

@@ -1,8 +1,8 @@
 """Where the loop runs: the integration with each kind of IPython shell.
 
-- :class:`TerminalHost`: the prompt_toolkit prompt itself runs inside
-  IPython's asyncio loop (``enable_gui('asyncio')``, the API behind
-  ``%gui asyncio``), so jobs advance while the user types, with no polling.
+- :class:`~ipython_bg.terminal.TerminalHost` (in its own module): the
+  prompt_toolkit prompt itself runs inside IPython's asyncio loop, so jobs
+  advance while the user types, with no polling.
 - :class:`Host` (a plain ``InteractiveShell``, ``--simple-prompt``, no tty):
   the loop runs only in the foreground (``%fg``, ``await`` cells).
 - :class:`~ipython_bg.kernel.KernelHost` (in its own module): ipykernel's
@@ -18,16 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import signal
 import sys
-import threading
 
 from ._internals import ipython_asyncio_runner, ipython_loop, set_ipython_loop
 from .control import JobControl
 from .foreground import ForegroundInterrupt, ForegroundSuspended
 from .output import wrap_streams
 
-__all__ = ["Host", "TerminalHost", "UnsupportedShell"]
+__all__ = ["Host", "UnsupportedShell", "new_notices"]
 
 
 class Host:
@@ -313,89 +311,6 @@ class Host:
             names = ", ".join(f"[{job.id}] {job.source}" for job in stuck)
             print(f"ipython_bg: left without waiting longer than {timeout:g} s for: {names}", file=sys.stderr)
         self.control.close()
-
-
-class TerminalHost(Host):
-    """prompt_toolkit prompt running inside IPython's asyncio loop."""
-
-    kind = "terminal"
-    limitation = ""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._enabled_gui = False
-        self.watchdog: "Watchdog | None" = None
-        self._watching = False
-
-    def install(self) -> None:
-        from .watchdog import Watchdog  # only a terminal has a prompt to guard
-
-        super().install()
-        self._enable_gui()
-        self.watchdog = Watchdog(self.control.get_loop(), lambda: self.settings.block_warning)
-        self._watching = self.watchdog.start()
-        if not self._watching and self.settings.block_warning > 0:
-            self.warn_once("watchdog", "this event loop (uvloop) cannot be watched: no warning for a job that freezes the prompt")
-        if self.at_prompt:
-            self._guard_prompt()
-
-    def uninstall(self) -> None:
-        self.watchdog.stop()
-        self._unguard_prompt()
-        super().uninstall()
-        if self._enabled_gui and self.shell.active_eventloop == "asyncio":
-            self.shell.enable_gui(None)
-
-    def _pre_execute(self) -> None:
-        super()._pre_execute()
-        self._unguard_prompt()
-
-    def _post_execute(self) -> None:
-        super()._post_execute()
-        if self.at_prompt:
-            self._guard_prompt()
-
-    def _guard_prompt(self) -> None:
-        """Between cells: watch for a job freezing the prompt, and let a
-        SIGINT then stop that job rather than the prompt."""
-        if not self._watching:
-            return
-        self.watchdog.arm()
-        if threading.current_thread() is threading.main_thread():
-            if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-                signal.signal(signal.SIGINT, self.watchdog.on_sigint)
-
-    def _unguard_prompt(self) -> None:
-        if self.watchdog is None:
-            return
-        self.watchdog.disarm()
-        if threading.current_thread() is threading.main_thread():
-            if signal.getsignal(signal.SIGINT) == self.watchdog.on_sigint:
-                signal.signal(signal.SIGINT, signal.default_int_handler)
-
-    def _enable_gui(self) -> None:
-        shell = self.shell
-        if shell.active_eventloop == "asyncio":
-            return
-        if shell.active_eventloop is None:
-            shell.enable_gui("asyncio")
-            self._enabled_gui = True
-            return
-        self.warn_once(
-            "gui",
-            f"the prompt runs the {shell.active_eventloop} event loop (%gui), so background "
-            "jobs advance only while %fg or an await cell runs; `%gui` then "
-            "`%gui asyncio` lets them run at the prompt",
-        )
-
-    @property
-    def loop_at_prompt(self) -> bool:  # type: ignore[override]
-        return self.shell.active_eventloop == "asyncio"
-
-    def check_settings(self) -> None:
-        super().check_settings()
-        # ``%matplotlib agg`` and a bare ``%gui`` call enable_gui(None).
-        self._enable_gui()
 
 
 def new_notices() -> "Notices":

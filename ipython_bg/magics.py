@@ -106,6 +106,27 @@ class BackgroundJobs(Magics):
         help="""Seconds that cancelled jobs get to run their finally blocks
         when the extension is unloaded or IPython exits.""",
     ).tag(config=True)
+    prompt_jobs = Unicode(
+        " [{jobs}]",
+        help="""What the terminal prompt shows while jobs run, put before its
+        closing ': ' (In [7] [2 jobs]: ); '{jobs}' is '2 jobs', '{count}' is
+        '2'; empty to switch it off.""",
+    ).tag(config=True)
+    long_job = Float(
+        10.0,
+        min=0,
+        help="""A job that ran at least this many seconds rings the terminal
+        bell with its notice when it ends while you are at the prompt; 0
+        switches the bell off.""",
+    ).tag(config=True)
+    desktop_notify = CaselessStrEnum(
+        ("off", "auto", "osc9", "osc777"),
+        default_value="off",
+        help="""With the bell of a long job, also ask the terminal for a
+        desktop notification: 'osc9' (iTerm2, WezTerm, kitty, Windows
+        Terminal), 'osc777' (urxvt, foot, GNOME Terminal), 'auto' (one of
+        those, by the terminal's variables) or 'off'.""",
+    ).tag(config=True)
 
     def __init__(self, shell, **kwargs):
         super().__init__(shell=shell, **kwargs)
@@ -125,6 +146,14 @@ class BackgroundJobs(Magics):
             if not formatted.isidentifier():
                 raise TraitError(f"result_name {name!r} does not make a Python name")
         return name
+
+    @validate("prompt_jobs")
+    def _check_prompt_jobs(self, proposal):
+        try:
+            proposal.value.format(count=2, jobs="2 jobs")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise TraitError(f"prompt_jobs {proposal.value!r} does not format with {{count}} or {{jobs}}: {exc}") from None
+        return proposal.value
 
     def _setting_changed(self, change):
         message = self.session.configure(change.name, change.new)

@@ -26,7 +26,8 @@ from .calls import executor_in
 from .cells import cell_label, cell_work
 from .control import JobControl
 from .plain import set_control
-from .hosts import Host, TerminalHost, UnsupportedShell
+from .hosts import Host, UnsupportedShell
+from .terminal import TerminalHost
 from .jobs import Job, JobKind, JobState
 from .output import DisplayCapture, OutputReplay, tqdm_moved, unwrap_streams, wrap_streams
 from .statements import StatementError, Work, blocks_on_a_loop, evaluate, parse_statement

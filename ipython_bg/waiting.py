@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 
 from .foreground import ForegroundSuspended, ForegroundTimeout, JobCancelled, LoopBusy
 from .jobs import Job
@@ -149,39 +150,64 @@ def _result(session: Session, plan: Plan, results: list):
 
 def watch(session: Session, jobs: list[Job], table):
     """``%jobs -w``: in a notebook, a table that updates in place while the
-    cell is free; elsewhere, the table again after each job ends, in the
-    foreground (Ctrl-C stops watching, not the jobs).  ``table(jobs)``
-    makes the table."""
-
-    async def changes(tick: float | None):
-        # On each end, and every ``tick`` seconds for the elapsed times.
-        unfinished = [job for job in jobs if not job.done()]
-        while unfinished:
-            await asyncio.wait(unfinished, timeout=tick, return_when=asyncio.FIRST_COMPLETED)
-            unfinished = [job for job in unfinished if not job.done()]
-            yield
-
+    cell is free; in a terminal that can, one table redrawn in place (its
+    elapsed times and progress moving each second) until its jobs have
+    ended; elsewhere the table again after each job ends.  The last two
+    watch in the foreground: Ctrl-C stops watching, not the jobs.
+    ``table(jobs)`` makes the table."""
     if session.host.kind == "kernel":
         from IPython.display import display
 
         handle = display(table(jobs), display_id=True)
 
         async def refresh():
-            async for _ in changes(1.0):
+            async for _ in _changes(jobs, 1.0):
                 handle.update(table(jobs))
 
         session.host.keep_task(session.control.get_loop().create_task(refresh()))
         return None
-
-    async def reprint():
-        print(table(jobs).text(), flush=True)
-        async for _ in changes(None):
-            print(table(jobs).text(), flush=True)
-
     try:
-        session.control.runner.run(reprint())
+        session.control.runner.run(_watch_here(jobs, table))
     except KeyboardInterrupt:
         pass
     except LoopBusy:
         raise SessionError("cannot watch here: the event loop is already running this cell") from None
     return table(jobs)
+
+
+async def _changes(jobs: list[Job], tick: float | None):
+    """Yields whether a job ended, on each end and every ``tick`` seconds."""
+    unfinished = [job for job in jobs if not job.done()]
+    while unfinished:
+        await asyncio.wait(unfinished, timeout=tick, return_when=asyncio.FIRST_COMPLETED)
+        left = [job for job in unfinished if not job.done()]
+        yield len(left) < len(unfinished)
+        unfinished = left
+
+
+async def _watch_here(jobs: list[Job], table) -> None:
+    from .screen import InPlace, can_redraw
+
+    if not can_redraw(sys.stdout):
+        print(table(jobs).text(), flush=True)
+        async for _ in _changes(jobs, None):
+            print(table(jobs).text(), flush=True)
+        return
+    screen = InPlace()
+
+    def draw():
+        ended = sum(job.done() for job in jobs)
+        footer = f"{ended} of {len(jobs)} ended" if ended < len(jobs) else "all ended"
+        note = "; Ctrl-C stops watching (the jobs go on)" if ended < len(jobs) else ""
+        sys.stdout.write(screen.frame(f"{table(jobs).text()}\n-- watching: {footer}{note}"))
+        sys.stdout.flush()
+
+    draw()
+    try:
+        async for ended in _changes(jobs, 1.0):
+            if ended or screen.fits:  # a table taller than the screen: once per end
+                draw()
+    finally:
+        # The watch gives way to the table it returns (shown as the cell's result).
+        sys.stdout.write(screen.erase())
+        sys.stdout.flush()

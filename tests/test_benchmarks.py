@@ -52,3 +52,15 @@ def test_an_unknown_benchmark_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as raised:
         runner.main(["nosuch"])
     assert raised.value.code == 2 and "no benchmark nosuch; choose from idle, server" in capsys.readouterr().err
+
+
+def test_the_key_latency_benchmark_runs_and_prints_both_percentiles():
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "keys"],
+        cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=180,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    for label in ("key to echo p50: ", "key to echo p99: "):
+        line = next(line for line in lines if line.startswith(label))
+        assert " ms with ipython_bg, " in line and "plain ipython %gui asyncio" in line and "(goal <= 1.1x)" in line

@@ -346,7 +346,7 @@ def _ctrl_d(term):
     dumb terminal it writes the prompt before it sets the tty raw, and until
     then the tty's own line discipline takes the Ctrl-D."""
     term.sync()
-    term.expect(r"In \[\d+\]: ")
+    term.expect(r"In \[\d+\][^:\n]*: ")  # the prompt, with its job count if any
     time.sleep(0.5)
     term.child.sendcontrol("d")
 
