@@ -20,6 +20,7 @@ __all__ = [
     "raise_in_thread",
     "register_source",
     "running_loop",
+    "set_idle_sigint",
     "set_ipython_loop",
     "set_selector",
     "unregister_magics",
@@ -49,6 +50,19 @@ def get_selector(loop: asyncio.AbstractEventLoop):
 
 def set_selector(loop: asyncio.AbstractEventLoop, selector) -> None:
     loop._selector = selector
+
+
+def set_idle_sigint(kernel, handler, *, instead_of) -> None:
+    """Make ``handler`` the SIGINT handler ipykernel restores after the
+    message it is handling, where it would restore ``instead_of``.
+
+    ipykernel sets ``default_int_handler`` around each message handler and
+    puts back what it saved, ``Kernel.saved_sigint_handler`` (a plain
+    attribute, no API), after it: a handler set during a cell lasts only to
+    its end without this (ipykernel 6.29-7.x).
+    """
+    if kernel is not None and getattr(kernel, "saved_sigint_handler", None) == instead_of:
+        kernel.saved_sigint_handler = handler
 
 
 def ipython_loop():

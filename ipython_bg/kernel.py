@@ -20,6 +20,7 @@ from IPython.core.error import UsageError
 from ._internals import ipython_asyncio_runner, register_source
 from .foreground import ForegroundInterrupt
 from .hosts import Host, new_notices
+from .interrupts import LoopBreaker
 from .jobs import Job, carrying, original
 from .tracebacks import without_our_frames
 
@@ -48,12 +49,15 @@ class KernelHost(Host):
         self._saved_sigint = None
         self._interrupt = None  # the KeyboardInterrupt this cell showed
         self.raw_cell: str | None = None  # the cell as typed, for tracebacks
+        # An interrupt while a job holds the loop fails that job (interrupts.py).
+        self.breaker = LoopBreaker(getattr(shell, "kernel", None))
 
     def install(self) -> None:
         shell = self.shell
         if self.settings.loop == "uvloop":
             self.warn_once("uvloop", "a kernel's event loop belongs to the kernel: BackgroundJobs.loop is ignored here")
         self._hook_cells()
+        self.breaker.install()
         shell.events.register("pre_run_cell", self._pre_run_cell)
         shell.events.register("post_run_cell", self._post_run_cell)
         shell.display_formatter.ipython_display_formatter.for_type_by_name("ipython_bg.jobs", "Job", _show_job)
@@ -75,6 +79,7 @@ class KernelHost(Host):
             except ValueError:
                 pass  # already gone, e.g. removed by the user
         self._restore_sigint()
+        self.breaker.uninstall()
         self.flush()
 
     def can_await(self) -> bool:
@@ -169,6 +174,7 @@ class KernelHost(Host):
 
     def _post_execute(self) -> None:
         self._restore_sigint()
+        self.breaker.between_cells()
         super()._post_execute()
 
     def _wrap_sigint(self) -> None:
@@ -187,7 +193,10 @@ class KernelHost(Host):
         loop = self.control.get_loop()
         runner = self.control.runner
 
+        breaker = self.breaker
+
         def on_sigint(signum, frame):
+            breaker.interrupt_holder()  # a job holding the loop: it fails, the cell goes on
             runner.interrupted = True
             loop.call_soon_threadsafe(_wake)
             current(signum, frame)
