@@ -295,7 +295,9 @@ class Job(asyncio.Task):
             waiting = self.schedule is not None and self.schedule.waiting
             return JobState.PENDING if waiting else JobState.RUNNING
         if not future.running() and not future.done():
-            return JobState.PENDING
+            # Our own pools say whether their limit holds the call, or a
+            # worker just has not taken it yet; another executor cannot.
+            return JobState.PENDING if getattr(future, "held", True) else JobState.RUNNING
         # The worker may have finished while the loop was not running.
         if future.done():
             if future.cancelled():

@@ -21,6 +21,13 @@ from .tracebacks import exception_message
 __all__ = ["DaemonThreadPool", "ForkPool", "ProcessDied"]
 
 
+class PoolFuture(Future):
+    """A call's future that knows whether the pool's limit holds it
+    (``held``: no worker was free) or a worker is about to take it."""
+
+    held = False
+
+
 class DaemonThreadPool(Executor):
     """At most ``max_workers`` daemon threads, started on demand and reused."""
 
@@ -39,7 +46,7 @@ class DaemonThreadPool(Executor):
         with self._lock:
             if self._shutdown:
                 raise RuntimeError("cannot submit to a pool that was shut down")
-            future: Future = Future()
+            future = PoolFuture()
             self._work.put((future, fn, args, kwargs))
             if self._idle:
                 # An idle worker will take it.  (A worker that finishes
@@ -55,6 +62,8 @@ class DaemonThreadPool(Executor):
                 )
                 self._threads.add(thread)
                 thread.start()
+            else:
+                future.held = True  # every worker is busy: it waits for one
         return future
 
     def _worker(self) -> None:

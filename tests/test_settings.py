@@ -104,3 +104,24 @@ def test_a_reload_after_a_refused_value_is_one_usage_error(shell):
     shell.run_cell("%config BackgroundJobs.process_workers = 1")
     shell.run_line_magic("load_ext", "ipython_bg")
     assert magics_of(shell).session.settings.process_workers == 1
+
+
+def test_a_thread_job_is_pending_only_while_the_worker_limit_holds_it(shell):
+    import threading
+
+    from ipython_bg.jobs import JobState
+
+    shell.user_ns["gate"] = gate = threading.Event()
+    run(shell, "%config BackgroundJobs.worker_threads = 2")
+    # Read in the cell that starts it, mostly before the idle worker took
+    # the call: it runs, as no limit holds it.
+    for _ in range(5):
+        run(shell, "job = %bg gate.wait(0.05)\nstate = job.state")
+        assert shell.user_ns["state"] is JobState.RUNNING
+        run(shell, "%fg job")
+    # Two workers: the first two run and the third waits for a worker.
+    run(shell, "a = %bg gate.wait(30)\nb = %bg gate.wait(30)\nc = %bg gate.wait(30)\nstates = [a.state, b.state, c.state]")
+    assert shell.user_ns["states"] == [JobState.RUNNING, JobState.RUNNING, JobState.PENDING]
+    gate.set()
+    run(shell, "%fg c")
+    assert all(job.state is JobState.DONE for job in magics_of(shell).session.control.table)
