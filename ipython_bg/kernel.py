@@ -206,7 +206,9 @@ class KernelHost(Host):
         signal.signal(signal.SIGINT, on_sigint)
 
     def _restore_sigint(self) -> None:
-        if self._saved_sigint is None:
+        # A subshell's cell ends in a thread of its own, which may not touch
+        # signals; the main shell's cell restores its own at its end.
+        if self._saved_sigint is None or threading.current_thread() is not threading.main_thread():
             return
         if signal.getsignal(signal.SIGINT) is self._our_sigint:
             signal.signal(signal.SIGINT, self._saved_sigint)
