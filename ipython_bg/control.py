@@ -15,13 +15,16 @@ import collections
 import contextvars
 import functools
 import sys
+import threading
+import time
 from typing import Any, Callable, Iterable
 
 from ._internals import running_loop
 from .calls import finish_call, submit
+from .crossing import in_loop_thread, wait_for_end
 from .foreground import LEAVE, ForegroundInterrupt, ForegroundRunner, ForegroundSuspended, ForegroundTimeout
 from .foreground import JobCancelled, results
-from .jobs import Job, is_awaitable
+from .jobs import RUNNING_JOB, Job, ThreadCall, is_awaitable
 from .output import CURRENT, JobOutput
 from .table import JobTable
 from .workers import DaemonThreadPool, ForkPool
@@ -53,6 +56,9 @@ class JobControl:
     executor is given.  Every finished job is passed to each function in
     ``listeners``, on the loop's thread, in the context the job ended in (in
     a kernel, that of the cell that started it).
+
+    ``home`` is the thread the loop belongs to (a shell's main thread), if
+    known: any other thread uses the loop through it (crossing.py).
     """
 
     def __init__(
@@ -75,10 +81,22 @@ class JobControl:
         self._sliced = False
         self._on_end = self._job_ended  # one bound method for every job
         self.output_limit, self.quiet = 100_000, False  # for new jobs' outputs (output.py)
+        self.home: threading.Thread | None = None
 
     def loop(self) -> asyncio.AbstractEventLoop:
         """The loop jobs start on: the running one, else ``get_loop()``'s."""
         return running_loop() or self.get_loop()
+
+    def off_loop(self) -> bool:
+        """Whether this thread must leave the job loop to the thread that
+        runs it: it is not ``home``, or (``home`` unknown) the loop runs in
+        another thread, or this is a thread job's worker.  A thread running
+        a loop of its own (``asyncio.run``) starts jobs on that one."""
+        if running_loop() is not None:
+            return False
+        if self.home is not None:
+            return threading.current_thread() is not self.home
+        return self.get_loop().is_running() or isinstance(RUNNING_JOB.get(), ThreadCall)
 
     @property
     def processes(self) -> ForkPool:
@@ -101,6 +119,12 @@ class JobControl:
         """A job for a coroutine, future or other awaitable, scheduled on the
         loop; in the table unless ``keep`` is false (a foreground job, kept
         only if it outlives its wait).  A Job is taken as it is."""
+        if self.off_loop():
+            start = functools.partial(self._start, awaitable, source=source, origin=origin, keep=keep)
+            return in_loop_thread(self.get_loop(), start)
+        return self._start(awaitable, source=source, origin=origin, keep=keep)
+
+    def _start(self, awaitable, *, source: str | None, origin: str | None, keep: bool) -> Job:
         if isinstance(awaitable, Job):
             job = awaitable
         elif is_awaitable(awaitable):
@@ -128,6 +152,12 @@ class JobControl:
         """A job for ``func(*args, **kwargs)`` on ``executor`` (default: the
         worker threads), which starts on a worker now.  TypeError if a
         process pool cannot take the call."""
+        if self.off_loop():
+            start = functools.partial(self._start_call, func, args, kwargs, executor, source, origin, keep)
+            return in_loop_thread(self.get_loop(), start)
+        return self._start_call(func, args, kwargs, executor, source, origin, keep)
+
+    def _start_call(self, func, args, kwargs, executor, source, origin, keep) -> Job:
         loop = self.loop()
         output = JobOutput(self.output_limit, self.quiet)
         call, kind = submit(func, args, kwargs or {}, executor or self.threads, output)
@@ -286,6 +316,25 @@ class JobControl:
                 raise
         return results(jobs)
 
+    def wait_from_thread(self, jobs: Iterable[Job], *, timeout: float | None = None) -> list:
+        """:meth:`wait` for a thread that must not run the loop (see
+        :meth:`off_loop`): it waits for the ends the loop's thread reports.
+        Jobs still running at ``timeout`` go on in the table."""
+        __tracebackhide__ = True  # the job's failure shows the job's frames
+        jobs = list(jobs)
+        refuse_own(jobs)
+        for job in jobs:
+            job.waited = True
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for job in jobs:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not wait_for_end(job.get_loop(), job, left):
+                for each in jobs:
+                    each.waited = False
+                    in_loop_thread(each.get_loop(), functools.partial(self.keep, each))
+                raise ForegroundTimeout(jobs[0] if len(jobs) == 1 else jobs, timeout)
+        return results(jobs)
+
     async def wait_async(self, jobs: list[Job], *, timeout: float | None = None) -> list:
         """:meth:`wait` for a caller already running on the loop.  If the
         caller is cancelled (a kernel interrupt), the jobs are cancelled and
@@ -322,7 +371,7 @@ class JobControl:
             job.cancel()
         loop = self.get_loop()
         if running and not loop.is_running() and not loop.is_closed():
-            loop.run_until_complete(asyncio.wait(running, timeout=timeout))
+            _run_until_done(loop, loop.create_task(asyncio.wait(running, timeout=timeout)))
         return running
 
     def close(self) -> None:
@@ -334,6 +383,20 @@ class JobControl:
             self._processes = None
 
 
+def _run_until_done(loop: asyncio.AbstractEventLoop, task: asyncio.Task) -> None:
+    """Run ``loop`` until ``task`` is done.  A kernel that shuts down
+    leaves a stop pending on its loop ("Event loop stopped before Future
+    completed"): the loop is run again, as long as nothing else runs it."""
+    while not task.done() and not loop.is_running() and not loop.is_closed():
+        try:
+            loop.run_until_complete(task)
+        except RuntimeError:
+            if task.done():
+                raise
+    if task.done() and not task.cancelled():
+        task.exception()  # retrieved: a wait has no failure of its own to log
+
+
 _plain_loop: asyncio.AbstractEventLoop | None = None
 
 
@@ -343,6 +406,20 @@ def _default_loop() -> asyncio.AbstractEventLoop:
     if _plain_loop is None or _plain_loop.is_closed():
         _plain_loop = asyncio.new_event_loop()
     return _plain_loop
+
+
+def running_job() -> Job | None:
+    """The job whose code runs here (a thread job's too), or None."""
+    running = RUNNING_JOB.get()
+    return running.job if isinstance(running, ThreadCall) else running
+
+
+def refuse_own(jobs: Iterable[Job]) -> None:
+    """ValueError if the job running here is among ``jobs``: waiting for
+    itself, it would never end."""
+    own = running_job()
+    if own is not None and any(job is own for job in jobs):
+        raise ValueError(f"job {own.id} ({own.source}) cannot wait for itself: it would never end")
 
 
 def _interrupt(jobs: list[Job]):

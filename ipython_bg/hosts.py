@@ -22,6 +22,8 @@ import signal
 import sys
 import threading
 
+from IPython.core.async_helpers import get_asyncio_loop
+
 from ._internals import ipython_asyncio_runner, ipython_loop, set_ipython_loop
 from .control import JobControl
 from .foreground import ForegroundInterrupt, ForegroundSuspended
@@ -60,6 +62,10 @@ class Host:
         self._replaced_loop = False
         self._previous_loop = None
         self._tasks: set[asyncio.Task] = set()
+
+    def job_loop(self) -> asyncio.AbstractEventLoop:
+        """The loop jobs run on, whichever thread asks: IPython's."""
+        return get_asyncio_loop()
 
     # -- install / uninstall ---------------------------------------------------
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import atexit
 import contextvars
 import inspect
 import linecache
 import signal
 import threading
 
+from IPython.core.async_helpers import get_asyncio_loop
 from IPython.core.error import UsageError
 
 from ._internals import ipython_asyncio_runner, register_source
@@ -49,6 +51,16 @@ class KernelHost(Host):
         self._interrupt = None  # the KeyboardInterrupt this cell showed
         self.raw_cell: str | None = None  # the cell as typed, for tracebacks
 
+    def job_loop(self) -> asyncio.AbstractEventLoop:
+        """The kernel's own loop, whichever thread asks: IPython's
+        ``get_asyncio_loop()`` gives it only where it runs (in a cell), and
+        to a worker thread an idle loop of IPython's, where a job started
+        from a thread job would never run.  The kernel's ``io_loop`` is
+        tornado's, set when the kernel starts (ipykernel 6.29-7.x)."""
+        io_loop = getattr(getattr(self.shell, "kernel", None), "io_loop", None)
+        loop = getattr(io_loop, "asyncio_loop", None)
+        return loop if loop is not None else get_asyncio_loop()
+
     def install(self) -> None:
         shell = self.shell
         if self.settings.loop == "uvloop":
@@ -59,10 +71,15 @@ class KernelHost(Host):
         shell.display_formatter.ipython_display_formatter.for_type_by_name("ipython_bg.jobs", "Job", _show_job)
         shell.input_transformers_post.append(self.rewrite_foreground)
         _kernel_hosts[id(shell)] = self
+        # A shutdown or restart request stops the kernel's loop and the
+        # process exits: the jobs are cancelled then, on the stopped loop,
+        # as terminal exit does (their finally blocks run, bounded).
+        atexit.register(self._at_exit)
 
     def uninstall(self) -> None:
         shell = self.shell
         _kernel_hosts.pop(id(shell), None)
+        atexit.unregister(self._at_exit)
         for task in list(self._tasks):
             task.cancel()
         if self.rewrite_foreground in shell.input_transformers_post:

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 
 from .foreground import ForegroundSuspended, ForegroundTimeout, JobCancelled, LoopBusy
+from .control import refuse_own
 from .jobs import Job
 from .session import Session, SessionError
 from .table import is_job_spec
@@ -51,13 +52,14 @@ def plan(
     ``blocking`` wait that cannot block is refused before anything of the
     line is evaluated: otherwise the job would start anyway, and following
     the advice to ``await`` would run it a second time."""
-    if blocking and not session.control.can_block():
+    control = session.control
+    if blocking and not control.off_loop() and not control.can_block():
         raise SessionError(_CANNOT_WAIT)
     if cell is not None:
         return Plan([session.cell_job(cell, None, keep=False)], True, timeout)
     words = text.split()
     if not words or all(is_job_spec(word) for word in words):
-        jobs = session.control.table.resolve_all(words or ["%+"])
+        jobs = _not_own(control.table.resolve_all(words or ["%+"]))
         if len(jobs) == 1 and jobs[0].schedule is not None and jobs[0].schedule.every is not None:
             return _next_run(session, jobs[0], timeout)
         return Plan(jobs, False, timeout)
@@ -67,10 +69,20 @@ def plan(
         if None not in named.values():
             table = session.control.table
             jobs = [named[word] if word in named else table.resolve(word) for word in words]
-            return Plan([session.kept(job) for job in jobs], False, timeout)
+            return Plan(_not_own([session.kept(job) for job in jobs]), False, timeout)
     statement, work = session.evaluate(text, mode, local_ns)
     job = session.job_for(work, statement.source, keep=False)
     return Plan([job], job.id is None, timeout, statement.target, statement.assign)
+
+
+def _not_own(jobs: list[Job]) -> list[Job]:
+    """``jobs``, unless the job running this line is one of them (a bare
+    ``%fg`` in a ``%%bg`` cell names the cell's own job, the current one)."""
+    try:
+        refuse_own(jobs)
+    except ValueError as exc:
+        raise SessionError(f"{exc}; name the job to wait for (%fg N)") from None
+    return jobs
 
 
 def _next_run(session: Session, job: Job, timeout: float | None) -> Plan:
@@ -94,7 +106,9 @@ def run(session: Session, plan: Plan):
     __tracebackhide__ = True  # a job's failure should show the job's frames, not ours
     control = session.control
     with _outcome(session, plan):
-        if plan.new:
+        if control.off_loop():  # a thread: the loop's own thread runs the jobs
+            results = control.wait_from_thread(plan.jobs, timeout=plan.timeout)
+        elif plan.new:
             results = [control.foreground(plan.jobs[0], timeout=plan.timeout, suspendable=True)]
         else:
             results = control.wait(plan.jobs, timeout=plan.timeout, suspendable=True)

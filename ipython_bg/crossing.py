@@ -1,0 +1,70 @@
+"""The job loop used from a thread that does not run it: a thread job
+calling ``run_in_background`` or ``run_in_foreground``, a ``%fg`` in a
+``%%bg`` cell that runs in a thread.
+
+Such a thread never runs the loop itself: the loop belongs to the thread
+that runs the prompt or the kernel, and a second thread running it crashes
+that one ("This event loop is already running").  What touches the loop
+(making a task, the job table) is handed to the loop's own thread; a wait
+is a plain threading wait for the job's end, which the loop's thread
+reports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from concurrent.futures import Future
+from typing import Callable, TypeVar
+
+__all__ = ["in_loop_thread", "wait_for_end"]
+
+T = TypeVar("T")
+
+
+def in_loop_thread(loop: asyncio.AbstractEventLoop, function: Callable[[], T]) -> T:
+    """``function()`` where it may touch ``loop``, from a thread that does
+    not run it; returns what it returns or raises what it raises.
+
+    A running loop does it in its own thread (this thread waits for its
+    next turn).  A loop that is not running, such as a terminal's during a
+    synchronous cell, touches nothing meanwhile, so it is done here; the
+    loop is then woken, in case it started again in between."""
+    if not loop.is_running():
+        try:
+            return function()
+        finally:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(_wake)
+    outcome: Future = Future()
+
+    def run() -> None:
+        try:
+            outcome.set_result(function())
+        except BaseException as exc:  # carried to the waiting thread
+            outcome.set_exception(exc)
+
+    # The callback runs in a copy of this thread's context: a job made
+    # there belongs to the cell that started this thread's job.
+    loop.call_soon_threadsafe(run)
+    return outcome.result()
+
+
+def wait_for_end(loop: asyncio.AbstractEventLoop, job: asyncio.Future, timeout: float | None) -> bool:
+    """Wait in this thread until ``job`` (on ``loop``) is done, at most
+    ``timeout`` seconds; whether it is."""
+    ended = threading.Event()
+
+    def listen() -> None:
+        if job.done():
+            ended.set()
+        else:
+            job.add_done_callback(lambda _: ended.set())
+
+    if not job.done():
+        in_loop_thread(loop, listen)
+    return job.done() or (ended.wait(timeout) and job.done())
+
+
+def _wake() -> None:
+    pass
