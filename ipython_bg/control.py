@@ -331,7 +331,7 @@ class JobControl:
             if not wait_for_end(job.get_loop(), job, left):
                 for each in jobs:
                     each.waited = False
-                    in_loop_thread(each.get_loop(), functools.partial(self.keep, each))
+                    each.get_loop().call_soon_threadsafe(self.keep, each)
                 raise ForegroundTimeout(jobs[0] if len(jobs) == 1 else jobs, timeout)
         return results(jobs)
 

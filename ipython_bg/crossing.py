@@ -23,19 +23,14 @@ T = TypeVar("T")
 
 
 def in_loop_thread(loop: asyncio.AbstractEventLoop, function: Callable[[], T]) -> T:
-    """``function()`` where it may touch ``loop``, from a thread that does
-    not run it; returns what it returns or raises what it raises.
+    """``function()``, called in the thread that runs ``loop`` when it next
+    runs, from a thread that does not; returns what it returns or raises
+    what it raises.
 
-    A running loop does it in its own thread (this thread waits for its
-    next turn).  A loop that is not running, such as a terminal's during a
-    synchronous cell, touches nothing meanwhile, so it is done here; the
-    loop is then woken, in case it started again in between."""
-    if not loop.is_running():
-        try:
-            return function()
-        finally:
-            if not loop.is_closed():
-                loop.call_soon_threadsafe(_wake)
+    This thread waits for the loop's turn: at once in a kernel, or at a
+    terminal's prompt; after a synchronous cell, or in a shell whose loop
+    runs only in the foreground, until the next ``%fg``.  The job table and
+    the loop are then only ever touched by their own thread."""
     outcome: Future = Future()
 
     def run() -> None:
@@ -52,19 +47,8 @@ def in_loop_thread(loop: asyncio.AbstractEventLoop, function: Callable[[], T]) -
 
 def wait_for_end(loop: asyncio.AbstractEventLoop, job: asyncio.Future, timeout: float | None) -> bool:
     """Wait in this thread until ``job`` (on ``loop``) is done, at most
-    ``timeout`` seconds; whether it is."""
+    ``timeout`` seconds; whether it is.  The loop's thread hears the end
+    (a done job's callback runs too, at the loop's next turn)."""
     ended = threading.Event()
-
-    def listen() -> None:
-        if job.done():
-            ended.set()
-        else:
-            job.add_done_callback(lambda _: ended.set())
-
-    if not job.done():
-        in_loop_thread(loop, listen)
-    return job.done() or (ended.wait(timeout) and job.done())
-
-
-def _wake() -> None:
-    pass
+    loop.call_soon_threadsafe(job.add_done_callback, lambda _: ended.set())
+    return ended.wait(timeout)

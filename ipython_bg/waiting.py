@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 
 from .foreground import ForegroundSuspended, ForegroundTimeout, JobCancelled, LoopBusy
 from .control import refuse_own
+from .crossing import in_loop_thread
 from .jobs import Job
 from .session import Session, SessionError
 from .table import is_job_spec
@@ -53,16 +55,17 @@ def plan(
     line is evaluated: otherwise the job would start anyway, and following
     the advice to ``await`` would run it a second time."""
     control = session.control
-    if blocking and not control.off_loop() and not control.can_block():
+    words = text.split()
+    refused = blocking and not control.off_loop() and not control.can_block()
+    if cell is None and all(is_job_spec(word) for word in words):
+        # Read where the table is kept: a thread job's own job is filed
+        # there only once its thread has started.
+        specs = functools.partial(_specs, session, words or ["%+"], timeout, refused)
+        return in_loop_thread(control.get_loop(), specs) if control.off_loop() else specs()
+    if refused:
         raise SessionError(_CANNOT_WAIT)
     if cell is not None:
         return Plan([session.cell_job(cell, None, keep=False)], True, timeout)
-    words = text.split()
-    if not words or all(is_job_spec(word) for word in words):
-        jobs = _not_own(control.table.resolve_all(words or ["%+"]))
-        if len(jobs) == 1 and jobs[0].schedule is not None and jobs[0].schedule.every is not None:
-            return _next_run(session, jobs[0], timeout)
-        return Plan(jobs, False, timeout)
     if len(words) > 1:
         # ``%fg h1 h2``: names of jobs, waited for like specs.
         named = {word: _named_job(session, word, local_ns) for word in words if not is_job_spec(word)}
@@ -73,6 +76,17 @@ def plan(
     statement, work = session.evaluate(text, mode, local_ns)
     job = session.job_for(work, statement.source, keep=False)
     return Plan([job], job.id is None, timeout, statement.target, statement.assign)
+
+
+def _specs(session: Session, specs: list[str], timeout: float | None, refused: bool) -> Plan:
+    """The plan for job specs; refused (``refused``) only once they are
+    known not to name the job this line runs in, which says so instead."""
+    jobs = _not_own(session.control.table.resolve_all(specs))
+    if refused:
+        raise SessionError(_CANNOT_WAIT)
+    if len(jobs) == 1 and jobs[0].schedule is not None and jobs[0].schedule.every is not None:
+        return _next_run(session, jobs[0], timeout)
+    return Plan(jobs, False, timeout)
 
 
 def _not_own(jobs: list[Job]) -> list[Job]:
@@ -132,7 +146,9 @@ def _outcome(session: Session, plan: Plan):
     except JobCancelled as exc:
         job = exc.job
         raise SessionError(f"{job.source if job.id is None else f'[{job.id}] {job.source}'} was cancelled") from None
-    except LoopBusy:
+    except LoopBusy as exc:
+        if any(job.done() and not job.cancelled() and job.exception() is exc for job in plan.jobs):
+            raise  # the job's own failure (its run_in_foreground refused), not this wait's
         raise SessionError(_CANNOT_WAIT) from None
     except (ForegroundTimeout, ForegroundSuspended) as exc:
         if plan.new and plan.assign is not None:
