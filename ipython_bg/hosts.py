@@ -67,6 +67,11 @@ class Host:
         """The loop jobs run on, whichever thread asks: IPython's."""
         return get_asyncio_loop()
 
+    def no_wait_reason(self) -> str | None:
+        """Why ``%fg`` cannot wait in this shell at all, if there is a reason
+        other than the loop running the cell."""
+        return None
+
     # -- install / uninstall ---------------------------------------------------
 
     def install(self) -> None:

@@ -98,12 +98,24 @@ class KernelHost(Host):
         return self.shell.autoawait and self.shell.loop_runner is ipython_asyncio_runner()
 
     def check_settings(self) -> None:
-        if not self.can_await():
-            self.warn_once(
-                "kernel-runner",
-                "await cells are off here (%autoawait), so %fg cannot wait in this kernel; "
-                "`%autoawait asyncio` turns them back on",
-            )
+        reason = self.no_wait_reason()
+        if reason is not None:
+            # Once per mode: `%autoawait off` then `%autoawait trio` is told twice.
+            self.warn_once(f"kernel-runner-{self.shell.autoawait}-{self.shell.loop_runner!r}", reason)
+
+    def no_wait_reason(self) -> str | None:
+        """Said true for each ``%autoawait`` mode: off, or another runner
+        (trio, curio) that cannot await jobs of the kernel's asyncio loop."""
+        if self.can_await():
+            return None
+        if not self.shell.autoawait:
+            what = "await cells are off in this kernel (%autoawait off)"
+        else:
+            runner = self.shell.loop_runner
+            name = getattr(runner, "__name__", None) or type(runner).__name__
+            name = name.strip("_").removesuffix("_runner")
+            what = f"await cells run with {name} in this kernel (%autoawait {name}), not on its asyncio loop"
+        return f"{what}, so %fg cannot wait for jobs here; `%autoawait asyncio` lets it (jobs still start with %bg)"
 
     def notify(self, text: str, *, state: str = "done", origin: str | None = None) -> None:
         # Said in the context the job ended in, that of the cell that started

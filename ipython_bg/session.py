@@ -266,7 +266,8 @@ class Session:
     def kept(self, job: Job) -> Job:
         """``job``, given by name or value, if the table still has it."""
         if job.id is not None and job not in self.control.table:
-            raise SessionError(f"job {job.id} was forgotten (%jobs -c); await or use the Job object itself")
+            said = self.control.table.forgotten(job.id)
+            raise SessionError(f"{said}; await or use the Job object itself")
         return job
 
     def cell_job(self, cell: str, label: str | None, *, keep: bool = True, schedule=None) -> Job:

@@ -63,7 +63,7 @@ def plan(
         specs = functools.partial(_specs, session, words or ["%+"], timeout, refused)
         return in_loop_thread(control.get_loop(), specs) if control.off_loop() else specs()
     if refused:
-        raise SessionError(_CANNOT_WAIT)
+        raise SessionError(session.host.no_wait_reason() or _CANNOT_WAIT)
     if cell is not None:
         return Plan([session.cell_job(cell, None, keep=False)], True, timeout)
     if len(words) > 1:
@@ -83,7 +83,7 @@ def _specs(session: Session, specs: list[str], timeout: float | None, refused: b
     known not to name the job this line runs in, which says so instead."""
     jobs = _not_own(session.control.table.resolve_all(specs))
     if refused:
-        raise SessionError(_CANNOT_WAIT)
+        raise SessionError(session.host.no_wait_reason() or _CANNOT_WAIT)
     if len(jobs) == 1 and jobs[0].schedule is not None and jobs[0].schedule.every is not None:
         return _next_run(session, jobs[0], timeout)
     return Plan(jobs, False, timeout)
@@ -149,7 +149,7 @@ def _outcome(session: Session, plan: Plan):
     except LoopBusy as exc:
         if any(job.done() and not job.cancelled() and job.exception() is exc for job in plan.jobs):
             raise  # the job's own failure (its run_in_foreground refused), not this wait's
-        raise SessionError(_CANNOT_WAIT) from None
+        raise SessionError(session.host.no_wait_reason() or _CANNOT_WAIT) from None
     except (ForegroundTimeout, ForegroundSuspended) as exc:
         if plan.new and plan.assign is not None:
             # The job went on in the background: so does its assignment.
