@@ -16,12 +16,11 @@ import contextvars
 import functools
 import sys
 import threading
-import time
 from typing import Any, Callable, Iterable
 
 from ._internals import running_loop
 from .calls import finish_call, submit
-from .crossing import in_loop_thread, wait_for_end
+from .crossing import in_loop_thread, wait_in_thread
 from .foreground import LEAVE, ForegroundInterrupt, ForegroundRunner, ForegroundSuspended, ForegroundTimeout
 from .foreground import JobCancelled, results
 from .jobs import RUNNING_JOB, Job, ThreadCall, is_awaitable
@@ -56,9 +55,7 @@ class JobControl:
     executor is given.  Every finished job is passed to each function in
     ``listeners``, on the loop's thread, in the context the job ended in (in
     a kernel, that of the cell that started it).
-
-    ``home`` is the thread the loop belongs to (a shell's main thread), if
-    known: any other thread uses the loop through it (crossing.py).
+    ``home`` is the loop's thread, if known (crossing.py says why).
     """
 
     def __init__(
@@ -88,10 +85,9 @@ class JobControl:
         return running_loop() or self.get_loop()
 
     def off_loop(self) -> bool:
-        """Whether this thread must leave the job loop to the thread that
-        runs it: it is not ``home``, or (``home`` unknown) the loop runs in
-        another thread, or this is a thread job's worker.  A thread running
-        a loop of its own (``asyncio.run``) starts jobs on that one."""
+        """Whether this thread must leave the job loop to its own thread:
+        it is not ``home`` (or, that unknown, a thread job's, or the loop
+        runs elsewhere) and runs no loop of its own (``asyncio.run``)."""
         if running_loop() is not None:
             return False
         if self.home is not None:
@@ -119,10 +115,8 @@ class JobControl:
         """A job for a coroutine, future or other awaitable, scheduled on the
         loop; in the table unless ``keep`` is false (a foreground job, kept
         only if it outlives its wait).  A Job is taken as it is."""
-        if self.off_loop():
-            start = functools.partial(self._start, awaitable, source=source, origin=origin, keep=keep)
-            return in_loop_thread(self.get_loop(), start)
-        return self._start(awaitable, source=source, origin=origin, keep=keep)
+        start = functools.partial(self._start, awaitable, source=source, origin=origin, keep=keep)
+        return in_loop_thread(self.get_loop(), start) if self.off_loop() else start()
 
     def _start(self, awaitable, *, source: str | None, origin: str | None, keep: bool) -> Job:
         if isinstance(awaitable, Job):
@@ -152,10 +146,8 @@ class JobControl:
         """A job for ``func(*args, **kwargs)`` on ``executor`` (default: the
         worker threads), which starts on a worker now.  TypeError if a
         process pool cannot take the call."""
-        if self.off_loop():
-            start = functools.partial(self._start_call, func, args, kwargs, executor, source, origin, keep)
-            return in_loop_thread(self.get_loop(), start)
-        return self._start_call(func, args, kwargs, executor, source, origin, keep)
+        start = functools.partial(self._start_call, func, args, kwargs, executor, source, origin, keep)
+        return in_loop_thread(self.get_loop(), start) if self.off_loop() else start()
 
     def _start_call(self, func, args, kwargs, executor, source, origin, keep) -> Job:
         loop = self.loop()
@@ -318,22 +310,9 @@ class JobControl:
 
     def wait_from_thread(self, jobs: Iterable[Job], *, timeout: float | None = None) -> list:
         """:meth:`wait` for a thread that must not run the loop (see
-        :meth:`off_loop`): it waits for the ends the loop's thread reports.
-        Jobs still running at ``timeout`` go on in the table."""
+        :meth:`off_loop`).  Jobs still running at ``timeout`` go on in the table."""
         __tracebackhide__ = True  # the job's failure shows the job's frames
-        jobs = list(jobs)
-        refuse_own(jobs)
-        for job in jobs:
-            job.waited = True
-        deadline = None if timeout is None else time.monotonic() + timeout
-        for job in jobs:
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            if not wait_for_end(job.get_loop(), job, left):
-                for each in jobs:
-                    each.waited = False
-                    each.get_loop().call_soon_threadsafe(self.keep, each)
-                raise ForegroundTimeout(jobs[0] if len(jobs) == 1 else jobs, timeout)
-        return results(jobs)
+        return wait_in_thread(list(jobs), timeout, self.keep)
 
     async def wait_async(self, jobs: list[Job], *, timeout: float | None = None) -> list:
         """:meth:`wait` for a caller already running on the loop.  If the
@@ -384,9 +363,8 @@ class JobControl:
 
 
 def _run_until_done(loop: asyncio.AbstractEventLoop, task: asyncio.Task) -> None:
-    """Run ``loop`` until ``task`` is done.  A kernel that shuts down
-    leaves a stop pending on its loop ("Event loop stopped before Future
-    completed"): the loop is run again, as long as nothing else runs it."""
+    """Run ``loop`` until ``task`` is done, again if a kernel's shutdown
+    left a stop pending ("Event loop stopped before Future completed")."""
     while not task.done() and not loop.is_running() and not loop.is_closed():
         try:
             loop.run_until_complete(task)
@@ -406,20 +384,6 @@ def _default_loop() -> asyncio.AbstractEventLoop:
     if _plain_loop is None or _plain_loop.is_closed():
         _plain_loop = asyncio.new_event_loop()
     return _plain_loop
-
-
-def running_job() -> Job | None:
-    """The job whose code runs here (a thread job's too), or None."""
-    running = RUNNING_JOB.get()
-    return running.job if isinstance(running, ThreadCall) else running
-
-
-def refuse_own(jobs: Iterable[Job]) -> None:
-    """ValueError if the job running here is among ``jobs``: waiting for
-    itself, it would never end."""
-    own = running_job()
-    if own is not None and any(job is own for job in jobs):
-        raise ValueError(f"job {own.id} ({own.source}) cannot wait for itself: it would never end")
 
 
 def _interrupt(jobs: list[Job]):

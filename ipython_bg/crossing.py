@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from concurrent.futures import Future
-from typing import Callable, TypeVar
+from typing import Callable, Iterable, TypeVar
 
-__all__ = ["in_loop_thread", "wait_for_end"]
+from .foreground import ForegroundTimeout, results
+from .jobs import RUNNING_JOB, Job, ThreadCall
+
+__all__ = ["in_loop_thread", "refuse_own", "running_job", "wait_for_end", "wait_in_thread"]
 
 T = TypeVar("T")
 
@@ -52,3 +56,36 @@ def wait_for_end(loop: asyncio.AbstractEventLoop, job: asyncio.Future, timeout: 
     ended = threading.Event()
     loop.call_soon_threadsafe(job.add_done_callback, lambda _: ended.set())
     return ended.wait(timeout)
+
+
+def wait_in_thread(jobs: list[Job], timeout: float | None, keep: Callable[[Job], object]) -> list:
+    """Wait here for every job's end and return their results in order
+    (the first failure raised); at ``timeout``, ForegroundTimeout, and each
+    job goes on in the background, ``keep`` filing it (on the loop)."""
+    __tracebackhide__ = True  # the job's failure shows the job's frames
+    refuse_own(jobs)
+    for job in jobs:
+        job.waited = True
+    deadline = None if timeout is None else time.monotonic() + timeout
+    for job in jobs:
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        if not wait_for_end(job.get_loop(), job, left):
+            for each in jobs:
+                each.waited = False
+                each.get_loop().call_soon_threadsafe(keep, each)
+            raise ForegroundTimeout(jobs[0] if len(jobs) == 1 else jobs, timeout)
+    return results(jobs)
+
+
+def running_job() -> Job | None:
+    """The job whose code runs here (a thread job's too), or None."""
+    running = RUNNING_JOB.get()
+    return running.job if isinstance(running, ThreadCall) else running
+
+
+def refuse_own(jobs: Iterable[Job]) -> None:
+    """ValueError if the job running here is among ``jobs``: waiting for
+    itself, it would never end."""
+    own = running_job()
+    if own is not None and any(job is own for job in jobs):
+        raise ValueError(f"job {own.id} ({own.source}) cannot wait for itself: it would never end")

@@ -68,8 +68,7 @@ class Host:
         return get_asyncio_loop()
 
     def no_wait_reason(self) -> str | None:
-        """Why ``%fg`` cannot wait in this shell at all, if there is a reason
-        other than the loop running the cell."""
+        """Why ``%fg`` cannot wait here at all, beyond the loop running the cell."""
         return None
 
     # -- install / uninstall ---------------------------------------------------

@@ -96,7 +96,7 @@ class Session:
         self.origin: str | None = f"Cell In[{count}]" if shell.execution_count > 1 else None
         self.adopter = TaskAdopter(cell_prefix(shell.compile.get_code_name), self._adopt)
 
-    def _job_loop(self):
+    def _job_loop(self):  # the host says which loop, whichever thread asks
         return self.host.job_loop()
 
     # -- life ----------------------------------------------------------------
@@ -266,8 +266,7 @@ class Session:
     def kept(self, job: Job) -> Job:
         """``job``, given by name or value, if the table still has it."""
         if job.id is not None and job not in self.control.table:
-            said = self.control.table.forgotten(job.id)
-            raise SessionError(f"{said}; await or use the Job object itself")
+            raise SessionError(f"{self.control.table.forgotten(job.id)}; await or use the Job object itself")
         return job
 
     def cell_job(self, cell: str, label: str | None, *, keep: bool = True, schedule=None) -> Job:

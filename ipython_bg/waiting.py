@@ -13,8 +13,7 @@ import contextlib
 import functools
 
 from .foreground import ForegroundSuspended, ForegroundTimeout, JobCancelled, LoopBusy
-from .control import refuse_own
-from .crossing import in_loop_thread
+from .crossing import in_loop_thread, refuse_own
 from .jobs import Job
 from .session import Session, SessionError
 from .table import is_job_spec
