@@ -15,13 +15,15 @@ import collections
 import contextvars
 import functools
 import sys
+import threading
 from typing import Any, Callable, Iterable
 
 from ._internals import running_loop
 from .calls import finish_call, submit
+from .crossing import in_loop_thread, wait_in_thread
 from .foreground import LEAVE, ForegroundInterrupt, ForegroundRunner, ForegroundSuspended, ForegroundTimeout
 from .foreground import JobCancelled, results
-from .jobs import Job, is_awaitable
+from .jobs import RUNNING_JOB, Job, ThreadCall, is_awaitable
 from .output import CURRENT, JobOutput
 from .table import JobTable
 from .tracebacks import describe_exception
@@ -54,6 +56,7 @@ class JobControl:
     executor is given.  Every finished job is passed to each function in
     ``listeners``, on the loop's thread, in the context the job ended in (in
     a kernel, that of the cell that started it).
+    ``home`` is the loop's thread, if known (crossing.py says why).
     """
 
     def __init__(
@@ -76,10 +79,21 @@ class JobControl:
         self._sliced = False
         self._on_end = self._job_ended  # one bound method for every job
         self.output_limit, self.quiet = 100_000, False  # for new jobs' outputs (output.py)
+        self.home: threading.Thread | None = None
 
     def loop(self) -> asyncio.AbstractEventLoop:
         """The loop jobs start on: the running one, else ``get_loop()``'s."""
         return running_loop() or self.get_loop()
+
+    def off_loop(self) -> bool:
+        """Whether this thread must leave the job loop to its own thread:
+        it is not ``home`` (or, that unknown, a thread job's, or the loop
+        runs elsewhere) and runs no loop of its own (``asyncio.run``)."""
+        if running_loop() is not None:
+            return False
+        if self.home is not None:
+            return threading.current_thread() is not self.home
+        return self.get_loop().is_running() or isinstance(RUNNING_JOB.get(), ThreadCall)
 
     @property
     def processes(self) -> ForkPool:
@@ -102,6 +116,10 @@ class JobControl:
         """A job for a coroutine, future or other awaitable, scheduled on the
         loop; in the table unless ``keep`` is false (a foreground job, kept
         only if it outlives its wait).  A Job is taken as it is."""
+        start = functools.partial(self._start, awaitable, source=source, origin=origin, keep=keep)
+        return in_loop_thread(self.get_loop(), start) if self.off_loop() else start()
+
+    def _start(self, awaitable, *, source: str | None, origin: str | None, keep: bool) -> Job:
         if isinstance(awaitable, Job):
             job = awaitable
         elif is_awaitable(awaitable):
@@ -129,6 +147,10 @@ class JobControl:
         """A job for ``func(*args, **kwargs)`` on ``executor`` (default: the
         worker threads), which starts on a worker now.  TypeError if a
         process pool cannot take the call."""
+        start = functools.partial(self._start_call, func, args, kwargs, executor, source, origin, keep)
+        return in_loop_thread(self.get_loop(), start) if self.off_loop() else start()
+
+    def _start_call(self, func, args, kwargs, executor, source, origin, keep) -> Job:
         loop = self.loop()
         output = JobOutput(self.output_limit, self.quiet)
         call, kind = submit(func, args, kwargs or {}, executor or self.threads, output)
@@ -289,6 +311,12 @@ class JobControl:
                 raise
         return results(jobs)
 
+    def wait_from_thread(self, jobs: Iterable[Job], *, timeout: float | None = None) -> list:
+        """:meth:`wait` for a thread that must not run the loop (see
+        :meth:`off_loop`).  Jobs still running at ``timeout`` go on in the table."""
+        __tracebackhide__ = True  # the job's failure shows the job's frames
+        return wait_in_thread(list(jobs), timeout, self.keep)
+
     async def wait_async(self, jobs: list[Job], *, timeout: float | None = None) -> list:
         """:meth:`wait` for a caller already running on the loop.  If the
         caller is cancelled (a kernel interrupt), the jobs are cancelled and
@@ -325,7 +353,7 @@ class JobControl:
             job.cancel()
         loop = self.get_loop()
         if running and not loop.is_running() and not loop.is_closed():
-            loop.run_until_complete(asyncio.wait(running, timeout=timeout))
+            _run_until_done(loop, loop.create_task(asyncio.wait(running, timeout=timeout)))
         return running
 
     def close(self) -> None:
@@ -335,6 +363,19 @@ class JobControl:
         if self._processes is not None:
             self._processes.shutdown(wait=True, cancel_futures=True)
             self._processes = None
+
+
+def _run_until_done(loop: asyncio.AbstractEventLoop, task: asyncio.Task) -> None:
+    """Run ``loop`` until ``task`` is done, again if a kernel's shutdown
+    left a stop pending ("Event loop stopped before Future completed")."""
+    while not task.done() and not loop.is_running() and not loop.is_closed():
+        try:
+            loop.run_until_complete(task)
+        except RuntimeError:
+            if task.done():
+                raise
+    if task.done() and not task.cancelled():
+        task.exception()  # retrieved: a wait has no failure of its own to log
 
 
 _plain_loop: asyncio.AbstractEventLoop | None = None

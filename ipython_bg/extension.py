@@ -13,6 +13,8 @@ __all__ = ["load", "unload"]
 
 # Loaded extensions, by shell.  Not in the user namespace: %reset clears that.
 _loaded: dict[int, BackgroundJobs] = {}
+# The last job id each shell's extension gave, kept when it unloads.
+_last_ids: dict[int, int] = {}
 
 
 def load(shell) -> BackgroundJobs:
@@ -27,6 +29,9 @@ def load(shell) -> BackgroundJobs:
         # meets it again: say which, and leave nothing half made behind.
         shell.configurables[:] = [c for c in shell.configurables if type(c) is not BackgroundJobs]
         raise UsageError(f"ipython_bg cannot load: {exc}; set a valid value with %config") from None
+    # After a reload, jobs are numbered on from the last one: no _bgN of
+    # before is overwritten by a new job's result.
+    magics.session.control.table.continue_after(_last_ids.get(id(shell), 0))
     magics.session.install()
     shell.register_magics(magics)
     _loaded[id(shell)] = magics
@@ -37,6 +42,7 @@ def unload(shell) -> None:
     magics = _loaded.pop(id(shell), None)
     if magics is None:
         return
+    _last_ids[id(shell)] = magics.session.control.table.last_id
     cancelled = magics.session.uninstall()
     if cancelled:
         names = ", ".join(f"[{job.id}] {job.source}" for job in cancelled)

@@ -20,6 +20,8 @@ import asyncio
 import atexit
 import sys
 
+from IPython.core.async_helpers import get_asyncio_loop
+
 from ._internals import ipython_asyncio_runner, ipython_loop, set_ipython_loop
 from .control import JobControl
 from .foreground import ForegroundInterrupt, ForegroundSuspended
@@ -58,6 +60,14 @@ class Host:
         self._replaced_loop = False
         self._previous_loop = None
         self._tasks: set[asyncio.Task] = set()
+
+    def job_loop(self) -> asyncio.AbstractEventLoop:
+        """The loop jobs run on, whichever thread asks: IPython's."""
+        return get_asyncio_loop()
+
+    def no_wait_reason(self) -> str | None:
+        """Why ``%fg`` cannot wait here at all, beyond the loop running the cell."""
+        return None
 
     # -- install / uninstall ---------------------------------------------------
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import atexit
 import contextvars
 import inspect
 import linecache
 import signal
 import threading
 
+from IPython.core.async_helpers import get_asyncio_loop
 from IPython.core.error import UsageError
 
 from ._internals import ipython_asyncio_runner, register_source
@@ -52,6 +54,16 @@ class KernelHost(Host):
         # An interrupt while a job holds the loop fails that job (interrupts.py).
         self.breaker = LoopBreaker(getattr(shell, "kernel", None))
 
+    def job_loop(self) -> asyncio.AbstractEventLoop:
+        """The kernel's own loop, whichever thread asks: IPython's
+        ``get_asyncio_loop()`` gives it only where it runs (in a cell), and
+        to a worker thread an idle loop of IPython's, where a job started
+        from a thread job would never run.  The kernel's ``io_loop`` is
+        tornado's, set when the kernel starts (ipykernel 6.29-7.x)."""
+        io_loop = getattr(getattr(self.shell, "kernel", None), "io_loop", None)
+        loop = getattr(io_loop, "asyncio_loop", None)
+        return loop if loop is not None else get_asyncio_loop()
+
     def install(self) -> None:
         shell = self.shell
         if self.settings.loop == "uvloop":
@@ -63,10 +75,15 @@ class KernelHost(Host):
         shell.display_formatter.ipython_display_formatter.for_type_by_name("ipython_bg.jobs", "Job", _show_job)
         shell.input_transformers_post.append(self.rewrite_foreground)
         _kernel_hosts[id(shell)] = self
+        # A shutdown or restart request stops the kernel's loop and the
+        # process exits: the jobs are cancelled then, on the stopped loop,
+        # as terminal exit does (their finally blocks run, bounded).
+        atexit.register(self._at_exit)
 
     def uninstall(self) -> None:
         shell = self.shell
         _kernel_hosts.pop(id(shell), None)
+        atexit.unregister(self._at_exit)
         for task in list(self._tasks):
             task.cancel()
         if self.rewrite_foreground in shell.input_transformers_post:
@@ -86,12 +103,24 @@ class KernelHost(Host):
         return self.shell.autoawait and self.shell.loop_runner is ipython_asyncio_runner()
 
     def check_settings(self) -> None:
-        if not self.can_await():
-            self.warn_once(
-                "kernel-runner",
-                "await cells are off here (%autoawait), so %fg cannot wait in this kernel; "
-                "`%autoawait asyncio` turns them back on",
-            )
+        reason = self.no_wait_reason()
+        if reason is not None:
+            # Once per mode: `%autoawait off` then `%autoawait trio` is told twice.
+            self.warn_once(f"kernel-runner-{self.shell.autoawait}-{self.shell.loop_runner!r}", reason)
+
+    def no_wait_reason(self) -> str | None:
+        """Said true for each ``%autoawait`` mode: off, or another runner
+        (trio, curio) that cannot await jobs of the kernel's asyncio loop."""
+        if self.can_await():
+            return None
+        if not self.shell.autoawait:
+            what = "await cells are off in this kernel (%autoawait off)"
+        else:
+            runner = self.shell.loop_runner
+            name = getattr(runner, "__name__", None) or type(runner).__name__
+            name = name.strip("_").removesuffix("_runner")
+            what = f"await cells run with {name} in this kernel (%autoawait {name}), not on its asyncio loop"
+        return f"{what}, so %fg cannot wait for jobs here; `%autoawait asyncio` lets it (jobs still start with %bg)"
 
     def notify(self, text: str, *, state: str = "done", origin: str | None = None) -> None:
         # Said in the context the job ended in, that of the cell that started

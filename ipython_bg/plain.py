@@ -79,14 +79,24 @@ def run_in_foreground(target: Any, *, timeout: float | None = None):
     meanwhile; Ctrl-C cancels ``target`` only."""
     __tracebackhide__ = True
     control = current_control()
+    if control.off_loop():
+        # A thread job (or any thread the loop does not belong to): the
+        # loop's own thread runs the target, this one waits for its end.
+        if isinstance(target, Job):
+            return control.wait_from_thread([target], timeout=timeout)[0]
+        job = _start(control, target)
+        return control.wait_from_thread([job], timeout=timeout)[0]
     if not control.can_block():
         if asyncio.iscoroutine(target):
             target.close()  # never started: no "was never awaited" warning
         raise LoopBusy("the event loop is already running here: use `await` instead")
     if isinstance(target, Job):
         return control.wait([target], timeout=timeout)[0]
+    return control.foreground(_start(control, target), timeout=timeout)
+
+
+def _start(control: JobControl, target: Any) -> Job:
+    """A job for a foreground target, kept only if it outlives the wait."""
     if callable(target) and not is_awaitable(target):
-        job = control.start_call(target, keep=False)
-    else:
-        job = control.start(target, keep=False)
-    return control.foreground(job, timeout=timeout)
+        return control.start_call(target, keep=False)
+    return control.start(target, keep=False)

@@ -14,10 +14,10 @@ import functools
 import inspect
 import os
 import sys
+import threading
 import types
 
 import IPython
-from IPython.core.async_helpers import get_asyncio_loop
 
 from ._internals import unwatch_tqdm, watch_tqdm
 from .adopt import TaskAdopter, adopted_job, cell_prefix
@@ -72,13 +72,14 @@ class Session:
         self.shell = shell
         self.settings = settings
         self.control = JobControl(
-            get_asyncio_loop,
+            self._job_loop,
             history=settings.history,
             worker_threads=settings.worker_threads,
             process_workers=settings.process_workers or None,
         )
         self.control.output_limit, self.control.quiet = settings.output_limit, settings.quiet
         self.host = host_for(shell, self.control, settings, foreground_async)
+        self.control.home = threading.current_thread()  # the shell's: other threads hand it work
         self.tty_input = TtyInput(shell, kernel=self.host.kind == "kernel", on_stop=self._stopped_for_input)
         self.displays: DisplayCapture | None = None
         self.assigners: dict[int, tuple[str, types.FunctionType]] = {}
@@ -90,6 +91,9 @@ class Session:
             count -= 1
         self.origin: str | None = f"Cell In[{count}]" if shell.execution_count > 1 else None
         self.adopter = TaskAdopter(cell_prefix(shell.compile.get_code_name), self._adopt)
+
+    def _job_loop(self):  # the host says which loop, whichever thread asks
+        return self.host.job_loop()
 
     # -- life ----------------------------------------------------------------
 
@@ -258,7 +262,7 @@ class Session:
     def kept(self, job: Job) -> Job:
         """``job``, given by name or value, if the table still has it."""
         if job.id is not None and job not in self.control.table:
-            raise SessionError(f"job {job.id} was forgotten (%jobs -c); await or use the Job object itself")
+            raise SessionError(f"{self.control.table.forgotten(job.id)}; await or use the Job object itself")
         return job
 
     def cell_job(self, cell: str, label: str | None, *, keep: bool = True, schedule=None) -> Job:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import ast
 import asyncio
 import builtins
+import concurrent.futures
 import functools
 import inspect
+import re
 import types
 import typing
 from typing import Any, Callable
@@ -87,7 +89,8 @@ def _compile(text: str):
         raise StatementError(f"give one expression, not {len(tree.body)} statements: {text}")
     node = tree.body[0]
     if isinstance(node, ast.Expr):
-        source, target, value, assign_code = text, None, node.value, None
+        # What is typed after the expression (a ``# comment``) is not its source.
+        source, target, value, assign_code = ast.get_source_segment(text, node.value) or text, None, node.value, None
     elif isinstance(node, ast.Assign):
         value = node.value
         target = text[: _offset(text, value)].rstrip().rstrip("=").rstrip()
@@ -254,7 +257,12 @@ def evaluate(
     locals_ = globals_ if locals_ is None else locals_
     on_loop = on_loop or _call
     if mode != "loop" and statement.call_code is not None:
-        func, args, kwargs = eval(statement.call_code, globals_, locals_)
+        func, args, kwargs = _call_parts(statement, globals_, locals_)
+        refuse_generators(statement.source, func)
+        if func is functools.partial or _submits(func):
+            # ``partial(coro_fn, ...)`` is the call the user means, and a
+            # submit returns at once: made here, then taken as a value.
+            return _value_work(statement, func(*args, **kwargs), mode, on_loop)
         coroutine_function = mode != "thread" and is_coroutine_function(func)
         if mode == "thread" or not (coroutine_function or _runs_on_loop(func)):
             if not callable(func):
@@ -275,17 +283,68 @@ def evaluate(
         value = on_loop(functools.partial(eval, statement.value_code, globals_, locals_))
     else:
         value = eval(statement.value_code, globals_, locals_)
+    return _value_work(statement, value, mode, on_loop)
 
+
+def _value_work(statement: Statement, value, mode: str, on_loop) -> Work:
+    """The work for what the line's expression gave."""
+    if inspect.isgenerator(value) or inspect.isasyncgen(value):
+        refuse_generators(statement.source, value)  # before asyncio takes a generator for a coroutine
+    if isinstance(value, concurrent.futures.Future):
+        # An executor's future: waited for on the loop, as an asyncio one is.
+        value = on_loop(functools.partial(asyncio.wrap_future, value))
     if is_awaitable(value) or isinstance(value, Job):
         if mode == "thread":
             raise StatementError(f"--thread needs a call or a callable; {statement.source} gives an awaitable")
         return Work(value)
     if mode != "loop" and callable(value):
+        refuse_generators(statement.source, value)
         if is_coroutine_function(value) and mode != "thread":
             return Work(value(), again=value)
         return Work(None, value, (), {})
     wanted = "an awaitable" if mode == "loop" else "an awaitable or a callable"
     raise StatementError(f"{statement.source} gives {type(value).__name__}, not {wanted}")
+
+
+def _call_parts(statement: Statement, globals_: dict, locals_: dict):
+    """The callee, arguments and keywords of a call line.  A mistake in
+    the arguments (``f(*None)``) names the user's callee, not the helper
+    that gathers them."""
+    try:
+        return eval(statement.call_code, globals_, locals_)
+    except TypeError as exc:
+        helper = _HELPER_NAMED.match(str(exc))
+        if helper is None:
+            raise
+        callee = ast.get_source_segment(statement.source, ast.parse(statement.source, mode="eval").body.func)
+        raise TypeError(f"{callee}(){str(exc)[helper.end():]}") from None
+
+
+#: How CPython names the gathering lambda in a TypeError (``__main__.<lambda>()``).
+_HELPER_NAMED = re.compile(r"(?:[\w.]+\.)?<lambda>\(\)")
+
+
+def refuse_generators(source: str, func) -> None:
+    """StatementError for a generator function or generator (async or
+    not), given for a job: its call only makes an unstarted generator,
+    which no thread or loop would run.  The message says what to write."""
+    target = inspect.unwrap(func.func if isinstance(func, functools.partial) else func)
+    if inspect.isasyncgenfunction(target) or inspect.isasyncgen(target):
+        raise StatementError(
+            f"{source}: an async generator is iterated, not run: wrap it in a coroutine, "
+            "e.g. `async def collect(): return [item async for item in ...]`, then %bg collect()"
+        )
+    if inspect.isgeneratorfunction(target) or inspect.isgenerator(target):
+        raise StatementError(
+            f"{source}: a generator is iterated, not run: %bg list(...) consumes it in a thread"
+        )
+
+
+def _submits(func) -> bool:
+    """``executor.submit``: it schedules and returns a future at once."""
+    return getattr(func, "__name__", None) == "submit" and isinstance(
+        getattr(func, "__self__", None), concurrent.futures.Executor
+    )
 
 
 def _runs_on_loop(func) -> bool:

@@ -42,7 +42,10 @@ class JobTable:
         self._running: dict[int, Job] = {}   # not yet marked finished, in id order
         self._finished: collections.deque[int] = collections.deque()  # in finish order
         self._ids = itertools.count(1)
+        self.last_id = 0  # the highest id given
+        self._before = 0  # ids up to this one were given before a reload
         self._removed = 0  # taken out of _running since it was last rebuilt
+        self._forgot: set[str] = set()  # how jobs were forgotten: "history", "cleared"
 
     def __len__(self) -> int:
         return len(self._jobs)
@@ -57,12 +60,12 @@ class JobTable:
         try:
             return self._jobs[job_id]
         except KeyError:
-            raise NoSuchJob(f"no job {job_id}") from None
+            raise self.forgotten(job_id) from None
 
     def add(self, job: Job) -> Job:
         """Give ``job`` the next id and keep it; a finished job goes to history."""
         if job.id is None:
-            job.id = next(self._ids)
+            job.id = self.last_id = next(self._ids)
         self._jobs[job.id] = self._running[job.id] = job
         if job.done():
             self.mark_finished([job])
@@ -88,6 +91,13 @@ class JobTable:
             self._running = dict(self._running)
             self._removed = 0
 
+    def continue_after(self, last_id: int) -> None:
+        """Number new jobs after ``last_id`` (a reloaded extension's jobs
+        follow those of before, whose ``_bgN`` stay)."""
+        if last_id > self.last_id:
+            self._ids = itertools.count(last_id + 1)
+            self.last_id = self._before = last_id
+
     def set_history(self, history: int) -> None:
         self.history = history
         self._trim()
@@ -95,12 +105,27 @@ class JobTable:
     def _trim(self) -> None:
         while len(self._finished) > self.history:
             self._jobs.pop(self._finished.popleft(), None)
+            self._forgot.add("history")
 
     def forget_finished(self) -> list[Job]:
         """Drop every finished job; returns them."""
         forgotten = [self._jobs.pop(job_id) for job_id in self._finished if job_id in self._jobs]
         self._finished.clear()
+        self._forgot.add("cleared")
         return forgotten
+
+    def forgotten(self, job_id: int) -> NoSuchJob:
+        """What to say of a job id not in the table."""
+        if not 0 < job_id <= self.last_id:
+            return NoSuchJob(f"no job {job_id}")
+        if job_id <= self._before:
+            return NoSuchJob(f"job {job_id} was started before ipython_bg was reloaded: its table is gone")
+        how = []
+        if "history" in self._forgot:
+            how.append(f"only the last {self.history} finished jobs are kept (BackgroundJobs.history)")
+        if "cleared" in self._forgot:
+            how.append("%jobs -c forgets finished ones")
+        return NoSuchJob(f"job {job_id} has ended and was forgotten: {'; '.join(how)}")
 
     def running(self) -> list[Job]:
         return list(self._running.values())
@@ -137,7 +162,7 @@ class JobTable:
         if match["number"] is not None:
             job = self._jobs.get(int(match["number"]))
             if job is None:
-                raise NoSuchJob(f"no job {match['number']}")
+                raise self.forgotten(int(match["number"]))
             return job
         if match["mark"] is not None:
             ranked = itertools.islice(self._ranked(), 2)

@@ -87,7 +87,25 @@ def format_without_our_frames(exc: BaseException, tb) -> list[str]:
             [frame for frame in part.stack if not is_ours(frame.filename)]
         )
         part = part.__cause__ or part.__context__
-    return [_name_cells(line) for line in report.format()]
+    return [_name_cells(_remote_frames(chunk)) for chunk in report.format()]
+
+
+def _remote_frames(text: str) -> str:
+    """A traceback made elsewhere, as text (a process job's, carried back
+    from its worker process), as a local one is shown: without the frames
+    of ipython_bg (each ``File`` line of ours and the lines under it), and
+    cells named as IPython names them."""
+    if "\n  File " not in text:
+        return text
+    kept, skipping = [], False
+    for line in text.splitlines(keepends=True):
+        if line.startswith('  File "'):
+            skipping = line.startswith(f'  File "{PACKAGE_DIR}')
+        elif not line.startswith("    "):
+            skipping = False
+        if not skipping:
+            kept.append(_name_cells(line))
+    return "".join(kept)
 
 
 def _name_cells(text: str) -> str:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import sys
 
 from .foreground import ForegroundSuspended, ForegroundTimeout, JobCancelled, LoopBusy
+from .crossing import in_loop_thread, refuse_own
 from .jobs import Job
 from .session import Session, SessionError
 from .table import is_job_spec
@@ -52,26 +54,49 @@ def plan(
     ``blocking`` wait that cannot block is refused before anything of the
     line is evaluated: otherwise the job would start anyway, and following
     the advice to ``await`` would run it a second time."""
-    if blocking and not session.control.can_block():
-        raise SessionError(_CANNOT_WAIT)
+    control = session.control
+    words = text.split()
+    refused = blocking and not control.off_loop() and not control.can_block()
+    if cell is None and all(is_job_spec(word) for word in words):
+        # Read where the table is kept: a thread job's own job is filed
+        # there only once its thread has started.
+        specs = functools.partial(_specs, session, words or ["%+"], timeout, refused)
+        return in_loop_thread(control.get_loop(), specs) if control.off_loop() else specs()
+    if refused:
+        raise SessionError(session.host.no_wait_reason() or _CANNOT_WAIT)
     if cell is not None:
         return Plan([session.cell_job(cell, None, keep=False)], True, timeout)
-    words = text.split()
-    if not words or all(is_job_spec(word) for word in words):
-        jobs = session.control.table.resolve_all(words or ["%+"])
-        if len(jobs) == 1 and jobs[0].schedule is not None and jobs[0].schedule.every is not None:
-            return _next_run(session, jobs[0], timeout)
-        return Plan(jobs, False, timeout)
     if len(words) > 1:
         # ``%fg h1 h2``: names of jobs, waited for like specs.
         named = {word: _named_job(session, word, local_ns) for word in words if not is_job_spec(word)}
         if None not in named.values():
             table = session.control.table
             jobs = [named[word] if word in named else table.resolve(word) for word in words]
-            return Plan([session.kept(job) for job in jobs], False, timeout)
+            return Plan(_not_own([session.kept(job) for job in jobs]), False, timeout)
     statement, work = session.evaluate(text, mode, local_ns)
     job = session.job_for(work, statement.source, keep=False)
     return Plan([job], job.id is None, timeout, statement.target, statement.assign)
+
+
+def _specs(session: Session, specs: list[str], timeout: float | None, refused: bool) -> Plan:
+    """The plan for job specs; refused (``refused``) only once they are
+    known not to name the job this line runs in, which says so instead."""
+    jobs = _not_own(session.control.table.resolve_all(specs))
+    if refused:
+        raise SessionError(session.host.no_wait_reason() or _CANNOT_WAIT)
+    if len(jobs) == 1 and jobs[0].schedule is not None and jobs[0].schedule.every is not None:
+        return _next_run(session, jobs[0], timeout)
+    return Plan(jobs, False, timeout)
+
+
+def _not_own(jobs: list[Job]) -> list[Job]:
+    """``jobs``, unless the job running this line is one of them (a bare
+    ``%fg`` in a ``%%bg`` cell names the cell's own job, the current one)."""
+    try:
+        refuse_own(jobs)
+    except ValueError as exc:
+        raise SessionError(f"{exc}; name the job to wait for (%fg N)") from None
+    return jobs
 
 
 def _next_run(session: Session, job: Job, timeout: float | None) -> Plan:
@@ -95,7 +120,9 @@ def run(session: Session, plan: Plan):
     __tracebackhide__ = True  # a job's failure should show the job's frames, not ours
     control = session.control
     with _outcome(session, plan):
-        if plan.new:
+        if control.off_loop():  # a thread: the loop's own thread runs the jobs
+            results = control.wait_from_thread(plan.jobs, timeout=plan.timeout)
+        elif plan.new:
             results = [control.foreground(plan.jobs[0], timeout=plan.timeout, suspendable=True)]
         else:
             results = control.wait(plan.jobs, timeout=plan.timeout, suspendable=True)
@@ -119,8 +146,10 @@ def _outcome(session: Session, plan: Plan):
     except JobCancelled as exc:
         job = exc.job
         raise SessionError(f"{job.source if job.id is None else f'[{job.id}] {job.source}'} was cancelled") from None
-    except LoopBusy:
-        raise SessionError(_CANNOT_WAIT) from None
+    except LoopBusy as exc:
+        if any(job.done() and not job.cancelled() and job.exception() is exc for job in plan.jobs):
+            raise  # the job's own failure (its run_in_foreground refused), not this wait's
+        raise SessionError(session.host.no_wait_reason() or _CANNOT_WAIT) from None
     except (ForegroundTimeout, ForegroundSuspended) as exc:
         if plan.new and plan.assign is not None:
             # The job went on in the background: so does its assignment.

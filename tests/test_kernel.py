@@ -88,12 +88,20 @@ def test_a_failed_fg_shows_the_traceback_a_failed_await_would(kernel):
         assert shown[shown.index("in fail(") :] == plain[plain.index("in fail(") :]
 
 
-def test_fg_without_autoawait_says_what_to_do(kernel):
-    kernel.execute("%autoawait False")
+@pytest.mark.parametrize(
+    "mode, said",
+    [
+        ("False", "await cells are off in this kernel (%autoawait off)"),
+        ("trio", "await cells run with trio in this kernel (%autoawait trio), not on its asyncio loop"),
+    ],
+)
+def test_fg_without_asyncio_autoawait_says_what_is_true_for_the_mode(kernel, mode, said):
+    # `await` would not help here: the advice is the one that works.
+    kernel.execute(f"%autoawait {mode}")
     try:
         cell = kernel.execute("%fg double(1)")
         assert cell.reply["ename"] == "UsageError"
-        assert "use `await`" in cell.reply["evalue"]
+        assert cell.reply["evalue"] == f"%fg: {said}, so %fg cannot wait for jobs here; `%autoawait asyncio` lets it (jobs still start with %bg)"
     finally:
         kernel.execute("%autoawait asyncio")
     assert kernel.value("%fg double(1)") == "2"

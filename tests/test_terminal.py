@@ -269,11 +269,13 @@ def test_unload_restores_ipython_and_reload_leaves_no_orphans(tmp_path):
         term.expect_exact("second-start")
         term.send("%reload_ext ipython_bg")
         term.expect_exact("second-finally")
-        term.expect_exact("cancelled 1 running job(s): [1] guarded('second')")
+        # Numbered on from before the unload: _bg1 of the first load stays.
+        term.expect_exact("cancelled 1 running job(s): [2] guarded('second')")
         loop = "__import__('IPython').core.async_helpers.get_asyncio_loop()"
         assert term.value(f"len(asyncio.all_tasks({loop}))") == "0"
         term.send("%bg ticker(2)")
-        term.expect_exact("[1]+ done  coroutine  ticker(2) -> _bg1")
+        term.expect_exact("[3]+ done  coroutine  ticker(2) -> _bg3")
+        assert term.value("_bg3") == "2"
     finally:
         transcript = term.close()
     assert "Traceback" not in transcript
