@@ -314,7 +314,13 @@ class Session:
                     "a cancelled thread job stops waiting at once, but Python cannot stop "
                     "its thread: the call runs on until it returns, and its result is dropped",
                 )
-            job.cancel()
+            if threading.current_thread() is threading.main_thread():
+                job.cancel()
+            else:
+                # A kernel subshell, or a %%bg cell in a thread: the loop's
+                # own thread cancels it at its next turn; tables say so now.
+                job.cancel_requested = True
+                job.get_loop().call_soon_threadsafe(job.cancel)
         return targets
 
     def post_mortem(self, job: Job) -> None:

@@ -17,6 +17,7 @@ class Kernel:
             kernel_name="python3", startup_timeout=timeout, extra_arguments=extra_arguments or []
         )
         self.messages: list[dict] = []
+        self.replies: dict[str, dict] = {}  # shell replies by msg_id, for cells run side by side
 
     def close(self) -> None:
         self.client.stop_channels()
@@ -34,16 +35,29 @@ class Kernel:
         """Run ``code`` and wait until the kernel is idle again."""
         return self.finish(self.start(code), timeout)
 
-    def start(self, code: str) -> str:
-        """Send ``code`` without waiting; returns its msg_id."""
-        return self.client.execute(code)
+    def start(self, code: str, subshell_id: str | None = None) -> str:
+        """Send ``code`` without waiting (to a subshell, if given); returns
+        its msg_id."""
+        if subshell_id is None:
+            return self.client.execute(code)
+        content = {"code": code, "silent": False, "store_history": False, "user_expressions": {}, "allow_stdin": False}
+        message = self.client.session.msg("execute_request", content)
+        message["header"]["subshell_id"] = subshell_id
+        self.client.shell_channel.send(message)
+        return message["header"]["msg_id"]
 
     def finish(self, msg_id: str, timeout: float = 30) -> "Cell":
-        reply = self.client.get_shell_msg(timeout=timeout)
-        while reply["parent_header"].get("msg_id") != msg_id:
+        while msg_id not in self.replies:
             reply = self.client.get_shell_msg(timeout=timeout)
+            self.replies[reply["parent_header"].get("msg_id")] = reply
         self.wait_for(lambda: self._idle(msg_id), timeout)
-        return Cell(self, msg_id, reply["content"])
+        return Cell(self, msg_id, self.replies.pop(msg_id)["content"])
+
+    def subshell(self) -> str:
+        """A new subshell's id (ipykernel 7), through the control channel."""
+        self.client.control_channel.send(self.client.session.msg("create_subshell_request", {}))
+        reply = self.client.get_control_msg(timeout=10)
+        return reply["content"]["subshell_id"]
 
     def _idle(self, msg_id: str) -> bool:
         return any(
