@@ -111,6 +111,11 @@ class Server:
         # ?reset: a workspace of its own, not the tabs of earlier pages.
         return f"{self.url}/lab/tree/{name}?reset"
 
+    def notebook7_url(self, lab_url: str) -> str:
+        """The same notebook in Notebook 7 (the ``notebook`` package's
+        pages, served by the same server)."""
+        return lab_url.replace("/lab/tree/", "/notebooks/").removesuffix("?reset")
+
     def set_theme(self, theme: str) -> None:
         """Choose JupyterLab's theme through its settings API, as the
         Settings menu does; a page loaded afterwards shows it."""
@@ -141,8 +146,12 @@ class Notebook:
         page.set_default_timeout(timeout_ms)
         page.goto(url)
         page.wait_for_selector(f"{NOTEBOOK} .jp-Cell")
-        # The kernel is up when the status bar says so.
-        page.locator(".jp-StatusBar-Widget", has_text="Idle").first.wait_for()
+        # The kernel is up when the status bar says so (Notebook 7 has none:
+        # its toolbar's execution indicator says it).
+        if "/notebooks/" in url:
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+        else:
+            page.locator(".jp-StatusBar-Widget", has_text="Idle").first.wait_for()
 
     def cell(self, index: int):
         return self.page.locator(f"{NOTEBOOK} .jp-Cell").nth(index)

@@ -84,10 +84,11 @@ def open_notebook(server, chromium, request):
     tests/artifacts/ (named after the test), and its path said on failure."""
     pages = []
 
-    def open_notebook(cells, name=None):
+    def open_notebook(cells, name=None, notebook7=False):
         page = chromium.new_page(viewport={"width": 1400, "height": 900})
         pages.append(page)
-        return browser.Notebook(page, server.write_notebook(name or f"{request.node.name}.ipynb", cells))
+        url = server.write_notebook(name or f"{request.node.name}.ipynb", cells)
+        return browser.Notebook(page, server.notebook7_url(url) if notebook7 else url)
 
     yield open_notebook
     for number, page in enumerate(pages):
@@ -106,8 +107,9 @@ def style(notebook, index, selector, *variables):
     return found
 
 
-def run_table(open_notebook, name=None):
-    notebook = open_notebook([SETUP, JOBS, "%jobs -l", "%bg double(5)", "await asyncio.sleep(0.2)\nb"], name)
+def run_table(open_notebook, name=None, notebook7=False):
+    cells = [SETUP, JOBS, "%jobs -l", "%bg double(5)", "await asyncio.sleep(0.2)\nb"]
+    notebook = open_notebook(cells, name, notebook7=notebook7)
     for index in range(5):
         notebook.run(index)
     notebook.wait_for_output(2, "bad header")
@@ -160,6 +162,12 @@ def test_table_reads_in_the_dark_theme(server, open_notebook):
         assert luminance(style(notebook, 2, "td.ipython-bg-code")["color"]) > 0.5
     finally:
         server.set_theme("JupyterLab Light")
+
+
+def test_table_reads_in_notebook_7(open_notebook):
+    notebook = run_table(open_notebook, notebook7=True)
+    assert notebook.page.locator("#jp-top-panel, .jp-NotebookKernelStatus").count() > 0  # Notebook 7's page
+    check_table(notebook)
 
 
 def test_late_output_and_notice_land_in_the_starting_cell(open_notebook):
