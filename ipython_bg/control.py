@@ -116,10 +116,11 @@ class JobControl:
         """A job for a coroutine, future or other awaitable, scheduled on the
         loop; in the table unless ``keep`` is false (a foreground job, kept
         only if it outlives its wait).  A Job is taken as it is."""
-        start = functools.partial(self._start, awaitable, source=source, origin=origin, keep=keep)
-        return in_loop_thread(self.get_loop(), start) if self.off_loop() else start()
+        if self.off_loop():
+            return in_loop_thread(self.get_loop(), functools.partial(self._start, awaitable, source, origin, keep))
+        return self._start(awaitable, source, origin, keep)
 
-    def _start(self, awaitable, *, source: str | None, origin: str | None, keep: bool) -> Job:
+    def _start(self, awaitable, source: str | None, origin: str | None, keep: bool) -> Job:
         if isinstance(awaitable, Job):
             job = awaitable
         elif is_awaitable(awaitable):
@@ -147,8 +148,10 @@ class JobControl:
         """A job for ``func(*args, **kwargs)`` on ``executor`` (default: the
         worker threads), which starts on a worker now.  TypeError if a
         process pool cannot take the call."""
-        start = functools.partial(self._start_call, func, args, kwargs, executor, source, origin, keep)
-        return in_loop_thread(self.get_loop(), start) if self.off_loop() else start()
+        if self.off_loop():
+            start = functools.partial(self._start_call, func, args, kwargs, executor, source, origin, keep)
+            return in_loop_thread(self.get_loop(), start)
+        return self._start_call(func, args, kwargs, executor, source, origin, keep)
 
     def _start_call(self, func, args, kwargs, executor, source, origin, keep) -> Job:
         loop = self.loop()
