@@ -22,7 +22,7 @@ from ._internals import running_loop
 from .calls import finish_call, submit
 from .crossing import in_loop_thread, wait_in_thread
 from .foreground import LEAVE, ForegroundInterrupt, ForegroundRunner, ForegroundSuspended, ForegroundTimeout
-from .foreground import JobCancelled, results
+from .foreground import JobCancelled, interrupt_waits, results, run_until_done
 from .jobs import RUNNING_JOB, Job, ThreadCall, is_awaitable
 from .output import CURRENT, JobOutput
 from .table import JobTable
@@ -297,7 +297,7 @@ class JobControl:
                 gathered,
                 timeout=timeout,
                 suspendable=suspendable,
-                interrupt=lambda: _interrupt(jobs),
+                interrupt=lambda: interrupt_waits(jobs),
             )
         except (ForegroundTimeout, ForegroundSuspended, ForegroundInterrupt) as stopped:
             for job in jobs:
@@ -330,7 +330,7 @@ class JobControl:
         try:
             _, pending = await asyncio.wait(jobs, timeout=timeout)
         except asyncio.CancelledError:
-            if _interrupt(jobs) == LEAVE:
+            if interrupt_waits(jobs) == LEAVE:
                 for job in jobs:
                     if not job.done():
                         job.waited = False
@@ -356,7 +356,7 @@ class JobControl:
             job.cancel()
         loop = self.get_loop()
         if running and not loop.is_running() and not loop.is_closed():
-            _run_until_done(loop, loop.create_task(asyncio.wait(running, timeout=timeout)))
+            run_until_done(loop, loop.create_task(asyncio.wait(running, timeout=timeout)))
         return running
 
     def close(self) -> None:
@@ -368,19 +368,6 @@ class JobControl:
             self._processes = None
 
 
-def _run_until_done(loop: asyncio.AbstractEventLoop, task: asyncio.Task) -> None:
-    """Run ``loop`` until ``task`` is done, again if a kernel's shutdown
-    left a stop pending ("Event loop stopped before Future completed")."""
-    while not task.done() and not loop.is_running() and not loop.is_closed():
-        try:
-            loop.run_until_complete(task)
-        except RuntimeError:
-            if task.done():
-                raise
-    if task.done() and not task.cancelled():
-        task.exception()  # retrieved: a wait has no failure of its own to log
-
-
 _plain_loop: asyncio.AbstractEventLoop | None = None
 
 
@@ -390,17 +377,3 @@ def _default_loop() -> asyncio.AbstractEventLoop:
     if _plain_loop is None or _plain_loop.is_closed():
         _plain_loop = asyncio.new_event_loop()
     return _plain_loop
-
-
-def _interrupt(jobs: list[Job]):
-    """Ctrl-C during a wait: cancel the jobs that can stop; a thread's call
-    that already runs cannot, so its job is left running (in the table,
-    its end reported) rather than shown cancelled while it runs on unseen."""
-    left = False
-    for job in jobs:
-        call = job.call
-        if call is not None and call.future is not None and call.future.running() and not job.done():
-            left = True
-        else:
-            job.cancel()
-    return LEAVE if left else None

@@ -13,7 +13,7 @@ import asyncio
 import enum
 import signal
 import threading
-from typing import Any, Callable
+from typing import Callable
 
 from .jobs import Job
 from .tracebacks import raise_at_source, user_frames
@@ -25,7 +25,9 @@ __all__ = [
     "ForegroundTimeout",
     "JobCancelled",
     "LoopBusy",
+    "interrupt_waits",
     "results",
+    "run_until_done",
 ]
 
 
@@ -111,31 +113,20 @@ class ForegroundRunner:
     def __str__(self) -> str:
         return "asyncio (ipython_bg)"
 
-    def run(
-        self,
-        awaitable,
-        *,
-        timeout: float | None = None,
-        interrupt: Callable[[], Any] | None = None,
-        suspendable: bool = False,
-    ):
+    def run(self, awaitable, *, timeout: float | None = None, interrupt: Callable | None = None, suspendable=False):
         """Run the loop until ``awaitable`` ends and return its result.
 
         ``interrupt`` replaces ``future.cancel`` as what the first Ctrl-C
         does; if it returns :data:`LEAVE`, the wait ends with
-        :class:`ForegroundInterrupt` and the awaitable goes on.  After ``timeout`` seconds, or on Ctrl-Z if ``suspendable``
-        (POSIX), the wait stops while the awaitable goes on.
+        :class:`ForegroundInterrupt` and the awaitable goes on.  After
+        ``timeout`` seconds, or on Ctrl-Z if ``suspendable`` (POSIX), the
+        wait stops while the awaitable goes on.
         """
         __tracebackhide__ = True
         loop = self.get_loop()
         if loop.is_running():
             raise LoopBusy("the event loop is already running here: use `await` instead")
-        # Made directly, not through the loop's task factory: the cell's own
-        # coroutine is the extension's to run, never a task to adopt.
-        if asyncio.iscoroutine(awaitable):
-            future = asyncio.Task(awaitable, loop=loop)
-        else:
-            future = asyncio.ensure_future(awaitable, loop=loop)
+        future = _future_of(awaitable, loop)
         # Stop waiting without touching the job: a separate future that the
         # job's end, the timer or Ctrl-Z resolves, whichever comes first.
         waiter = loop.create_future()
@@ -147,22 +138,15 @@ class ForegroundRunner:
         def on_done(_):
             release(_Wait.DONE)
 
-        future.add_done_callback(on_done)
-        timer = loop.call_later(timeout, release, _Wait.TIMEOUT) if timeout is not None else None
         def stop() -> None:
             if (interrupt or future.cancel)() == LEAVE:
                 release(_Wait.INTERRUPTED)
 
+        future.add_done_callback(on_done)
+        timer = loop.call_later(timeout, release, _Wait.TIMEOUT) if timeout is not None else None
         previous = self._take_signals(loop, stop, release, suspendable)
         try:
-            reason = loop.run_until_complete(waiter)
-            if future.done():
-                return future.result()
-            if reason is _Wait.TIMEOUT:
-                raise ForegroundTimeout(future, timeout)
-            if reason is _Wait.INTERRUPTED:
-                raise ForegroundInterrupt()
-            raise ForegroundSuspended(future)
+            return _outcome(loop.run_until_complete(waiter), future, timeout)
         except asyncio.CancelledError:
             if self.interrupted:
                 raise ForegroundInterrupt() from None
@@ -199,3 +183,50 @@ class ForegroundRunner:
             if suspendable and hasattr(signal, "SIGTSTP"):
                 previous[signal.SIGTSTP] = signal.signal(signal.SIGTSTP, on_sigtstp)
         return previous
+
+
+def _future_of(awaitable, loop: asyncio.AbstractEventLoop) -> asyncio.Future:
+    # Made directly, not through the loop's task factory: the cell's own
+    # coroutine is the extension's to run, never a task to adopt.
+    if asyncio.iscoroutine(awaitable):
+        return asyncio.Task(awaitable, loop=loop)
+    return asyncio.ensure_future(awaitable, loop=loop)
+
+
+def _outcome(reason: _Wait, future: asyncio.Future, timeout: float | None):
+    """What a wait that ended for ``reason`` returns or raises."""
+    __tracebackhide__ = True
+    if future.done():
+        return future.result()
+    if reason is _Wait.TIMEOUT:
+        raise ForegroundTimeout(future, timeout)
+    if reason is _Wait.INTERRUPTED:
+        raise ForegroundInterrupt()
+    raise ForegroundSuspended(future)
+
+
+def run_until_done(loop: asyncio.AbstractEventLoop, task: asyncio.Task) -> None:
+    """Run ``loop`` until ``task`` is done, again if a kernel's shutdown
+    left a stop pending ("Event loop stopped before Future completed")."""
+    while not task.done() and not loop.is_running() and not loop.is_closed():
+        try:
+            loop.run_until_complete(task)
+        except RuntimeError:
+            if task.done():
+                raise
+    if task.done() and not task.cancelled():
+        task.exception()  # retrieved: a wait has no failure of its own to log
+
+
+def interrupt_waits(jobs: list) -> object:
+    """Ctrl-C during a wait: cancel the jobs that can stop; a thread's call
+    that already runs cannot, so its job is left running (in the table,
+    its end reported) rather than shown cancelled while it runs on unseen."""
+    left = False
+    for job in jobs:
+        call = job.call
+        if call is not None and call.future is not None and call.future.running() and not job.done():
+            left = True
+        else:
+            job.cancel()
+    return LEAVE if left else None

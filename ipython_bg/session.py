@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import inspect
 import os
 import sys
 import threading
@@ -30,7 +29,7 @@ from .hosts import Host, UnsupportedShell
 from .terminal import TerminalHost
 from .jobs import Job, JobKind, JobState
 from .output import DisplayCapture, OutputReplay, tqdm_moved, unwrap_streams, wrap_streams
-from .statements import StatementError, Work, blocks_on_a_loop, evaluate, parse_statement
+from .statements import StatementError, Work, evaluate, parse_statement, refuse_running_the_loop
 from .table import name_jobs
 from .ttyinput import TtyInput
 from .tracebacks import describe_exception, set_code_namer
@@ -199,13 +198,7 @@ class Session:
             raise
         except Exception as exc:
             raise SessionError(f"{text}: {describe_exception(exc)}") from None
-        if blocks_on_a_loop(work.func) and getattr(work.func, "__self__", None) is self.control.get_loop():
-            # loop.run_until_complete(...) on the job loop, from a worker,
-            # would run one loop in two threads.
-            for value in (*work.args, *work.kwargs.values()):
-                if inspect.iscoroutine(value):
-                    value.close()  # never started: no "never awaited" warning
-            raise SessionError(f"{statement.source}: a job cannot run the job loop; use %fg or await")
+        refuse_running_the_loop(statement, work, self.control.get_loop())
         return statement, work
 
     def job_for(self, work: Work, source: str, *, executor=None, keep: bool, schedule=None) -> Job:

@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 from .jobs import Job, is_awaitable
 
-__all__ = ["Statement", "Work", "parse_statement", "evaluate", "StatementError"]
+__all__ = ["Statement", "Work", "parse_statement", "evaluate", "refuse_running_the_loop", "StatementError"]
 
 _VALUE = "__ipython_bg_value__"
 
@@ -236,6 +236,17 @@ def _resolve_name(text: str, namespace: dict):
     for part in rest:
         value = getattr(value, part, None)
     return value
+
+
+def refuse_running_the_loop(statement: Statement, work: Work, loop) -> None:
+    """StatementError for ``loop.run_until_complete(...)`` (and the like)
+    on the job loop: from a worker it would run one loop in two threads."""
+    if not (blocks_on_a_loop(work.func) and getattr(work.func, "__self__", None) is loop):
+        return
+    for value in (*work.args, *work.kwargs.values()):
+        if inspect.iscoroutine(value):
+            value.close()  # never started: no "never awaited" warning
+    raise StatementError(f"{statement.source}: a job cannot run the job loop; use %fg or await")
 
 
 def evaluate(
