@@ -52,6 +52,11 @@ class SelectorWatch:
         self.busy_since: float | None = time.monotonic()
         self.keys = KeyHold()  # read during a freeze, for ``on_keys``
         self.on_keys = on_keys
+        # A lock a watcher holds while it waits for the loop to wake: the
+        # loop lets it go, once, when it does (a bare lock: the cheapest
+        # wake-up there is, for a thread that must cost nothing when idle).
+        self.wake: threading.Lock | None = None
+        self._awake = threading.Lock()
         self._select = selector.select
         # The loop calls these on every I/O event: the selector's own.
         self.get_key = selector.get_key
@@ -71,7 +76,30 @@ class SelectorWatch:
             timeout = 0
         ready = self._select(timeout)
         self.busy_since = time.monotonic()
+        if self.wake is not None:
+            self.let_go()
         return ready
+
+    def let_go(self) -> None:
+        """Wake the watcher waiting in :meth:`wait_until_awake`, if any."""
+        wake, self.wake = self.wake, None
+        if wake is not None:
+            try:
+                wake.release()
+            except RuntimeError:  # let go already (by stop(), at the same time)
+                pass
+
+    def wait_until_awake(self, stopped: Callable[[], bool]) -> None:
+        """Block while the loop waits for events: nothing can freeze it
+        before it wakes, so a watcher costs nothing at an idle prompt."""
+        awake = self._awake
+        awake.acquire(blocking=False)
+        self.wake = awake
+        # Asked for after a look at busy_since: the loop may have woken
+        # in between, before it could see the request.
+        if self.busy_since is None and not stopped():
+            awake.acquire()  # until the loop (or stop) lets go of it
+        self.wake = None
 
     def __getattr__(self, name):
         return getattr(self.selector, name)
@@ -131,6 +159,8 @@ class Watchdog:
     def stop(self) -> None:
         self._stopped = True
         self._armed.set()
+        if self.watch is not None:
+            self.watch.let_go()
         if self.watch is not None and get_selector(self.loop) is self.watch:
             set_selector(self.loop, self.watch.selector)
 
@@ -147,6 +177,9 @@ class Watchdog:
     def _run(self) -> None:
         while not self._stopped:
             self._armed.wait()
+            if self.watch.busy_since is None:
+                self.watch.wait_until_awake(lambda: self._stopped)
+                continue
             threshold = self.threshold()
             time.sleep(READ_AFTER)
             if self._stopped or not self._armed.is_set():
