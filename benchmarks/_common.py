@@ -1,5 +1,6 @@
-"""What the benchmarks share: reporting, CPU time of a process, a terminal
-``ipython`` in a pty (the end-to-end tests' too), and bounded waits."""
+"""What the benchmarks share: reporting, an in-process shell and its job,
+CPU time of a process, a terminal ``ipython`` in a pty (the end-to-end
+tests' too), and bounded waits."""
 
 from __future__ import annotations
 
@@ -54,6 +55,26 @@ def ratio(value: float, baseline: float) -> float:
 def fmt_ratio(value: float, baseline: float) -> str:
     r = ratio(value, baseline)
     return "inf" if r == float("inf") else f"{r:.2f}x"
+
+
+# -- an InteractiveShell in this process --------------------------------------------
+
+
+async def returns_one():
+    """The job the in-process benchmarks start by the thousand: it ends at
+    its first step, so what is timed is the machinery around it."""
+    return 1
+
+
+def plain_shell():
+    """A real ``InteractiveShell`` (IPython imported only now), keeping its
+    history in memory; the extension is not loaded."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"
+    return InteractiveShell(config=config)
 
 
 # -- CPU time of another process ---------------------------------------------------

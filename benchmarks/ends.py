@@ -21,24 +21,15 @@ import gc
 import os
 import time
 
-from ._common import figure, median
+from ._common import figure, median, plain_shell, returns_one
 
 GOAL = 1.5
 
 
-async def f():
-    return 1
-
-
 def _shell():
-    from IPython.core.interactiveshell import InteractiveShell
-    from traitlets.config import Config
-
-    config = Config()
-    config.HistoryManager.hist_file = ":memory:"
-    shell = InteractiveShell(config=config)
+    shell = plain_shell()
     shell.run_line_magic("load_ext", "ipython_bg")
-    shell.user_ns["f"] = f
+    shell.user_ns["f"] = returns_one
     return shell
 
 

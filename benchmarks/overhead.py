@@ -3,7 +3,7 @@
 1. ``run_in_background(coro)`` for 10,000 coroutines, then one
    ``gather`` of the jobs run to completion, against ``loop.create_task(coro)``
    for the same number of coroutines and a ``gather`` of the tasks.  The
-   coroutines (``async def f(): return 1``) are created before the clock
+   coroutines (``_common.returns_one()``) are created before the clock
    starts; timed: starting all 10,000 plus ``loop.run_until_complete(gather)``.
    Both on the same loop (the module-level JobControl's own), a fresh
    JobControl (default ``history=1000``, as ``run_in_background`` makes it)
@@ -52,16 +52,12 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from ._common import ROOT, child_env, figure, median
+from ._common import ROOT, child_env, figure, median, plain_shell, returns_one
 
 N = 10_000
 WARM_UP = 1_000
 GOAL_RATIO = 1.5
 GOAL_MAGIC_US = 15.0
-
-
-async def f():
-    return 1
 
 
 class _Collections:
@@ -116,7 +112,7 @@ def job_overhead(repetitions: int) -> None:
     for rep in range(repetitions + 1):
         pair = []
         for which in (("raw", "api") if rep % 2 else ("api", "raw")):
-            coros = [f() for _ in range(N if rep else WARM_UP)]
+            coros = [returns_one() for _ in range(N if rep else WARM_UP)]
             if which == "raw":
                 pair.append(("raw", _raw(loop, coros)))
             else:
@@ -149,15 +145,11 @@ def job_overhead(repetitions: int) -> None:
 
 def magic_overhead(repetitions: int, count: int) -> None:
     from IPython.core.async_helpers import get_asyncio_loop
-    from IPython.core.interactiveshell import InteractiveShell
     from IPython.core.magic import no_var_expand
-    from traitlets.config import Config
 
     from ipython_bg.control import JobControl
 
-    config = Config()
-    config.HistoryManager.hist_file = ":memory:"
-    shell = InteractiveShell(config=config)
+    shell = plain_shell()
     sink = open(os.devnull, "w")
     try:
         with contextlib.redirect_stderr(sink):  # "this shell does not run the loop at its prompt"
@@ -244,11 +236,11 @@ def _count(side: str, jobs: int, collect: bool) -> None:
     loop = current_control().loop()
     asyncio.set_event_loop(loop)
     start = loop.create_task if side == "raw" else run_in_background
-    warm = [start(f()) for _ in range(WARM_UP)]
+    warm = [start(returns_one()) for _ in range(WARM_UP)]
     loop.run_until_complete(asyncio.gather(*warm))
     set_control(None)  # a fresh table, as for the timed figure
     current_control()._loop = loop
-    coros = [f() for _ in range(jobs)]
+    coros = [returns_one() for _ in range(jobs)]
     gc.collect()
     if not collect:
         gc.disable()

@@ -27,23 +27,10 @@ import os
 import time
 import tracemalloc
 
-from ._common import figure, median
+from ._common import figure, median, plain_shell, returns_one
 
 N = 10_000
 GOAL_MS = 50.0
-
-
-async def f():
-    return 1
-
-
-def _shell():
-    from IPython.core.interactiveshell import InteractiveShell
-    from traitlets.config import Config
-
-    config = Config()
-    config.HistoryManager.hist_file = ":memory:"
-    return InteractiveShell(config=config)
 
 
 def _finished_jobs(shell, sink, count: int) -> None:
@@ -86,7 +73,7 @@ def _bare_tasks_memory(count: int) -> float:
         tracemalloc.start()
         before = tracemalloc.get_traced_memory()[0]
         for i in range(count):
-            kept[i] = loop.create_task(f())
+            kept[i] = loop.create_task(returns_one())
         loop.run_until_complete(asyncio.gather(*kept.values()))
         gc.collect()
         after = tracemalloc.get_traced_memory()[0]
@@ -100,7 +87,7 @@ def main(quick: bool = False) -> None:
     repetitions = 3 if quick else 5
     traced = 2_000 if quick else N  # jobs whose memory is traced (tracemalloc is slow)
     sink = open(os.devnull, "w")
-    shell = _shell()
+    shell = plain_shell()
     try:
         with contextlib.redirect_stderr(sink):  # "this shell does not run the loop at its prompt"
             shell.run_line_magic("load_ext", "ipython_bg")

@@ -4,12 +4,12 @@ costs every other task.
 Once loaded, the extension is the loop's task factory (``adopt.py``): every
 task made on the loop passes through it, to be told apart from the tasks a
 cell's own code makes.  Timed: ``loop.create_task(coro)`` for 10,000
-coroutines of a library (this module: not cell code, so none is adopted),
-created before the clock starts, then one ``gather`` run to completion;
-with the extension loaded into a real ``InteractiveShell``, against the
-same shell with it unloaded, on the same loop (IPython's).  Timed in
-CPU time of this thread (``time.thread_time``): on a busy machine the wall
-clock also counts waiting for a core.  Paired repetitions, alternating,
+coroutines of a library (``_common.returns_one``: not cell code, so none
+is adopted), created before the clock starts, then one ``gather`` run to
+completion; with the extension loaded into a real ``InteractiveShell``,
+against the same shell with it unloaded, on the same loop (IPython's).
+Timed in CPU time of this thread (``time.thread_time``): on a busy machine
+the wall clock also counts waiting for a core.  Paired repetitions, alternating,
 after an untimed warm-up; the figure is the median ratio.
 """
 
@@ -18,27 +18,14 @@ from __future__ import annotations
 import asyncio
 import time
 
-from ._common import figure, fmt_ratio, median
+from ._common import figure, fmt_ratio, median, plain_shell, returns_one
 
 N = 10_000
 GOAL_RATIO = 1.1
 
 
-async def f():
-    return 1
-
-
-def _shell():
-    from IPython.core.interactiveshell import InteractiveShell
-    from traitlets.config import Config
-
-    config = Config()
-    config.HistoryManager.hist_file = ":memory:"
-    return InteractiveShell(config=config)
-
-
 def _timed(loop, count: int) -> float:
-    coros = [f() for _ in range(count)]
+    coros = [returns_one() for _ in range(count)]
     started = time.thread_time()
     tasks = [loop.create_task(coro) for coro in coros]
     loop.run_until_complete(asyncio.gather(*tasks))
@@ -48,7 +35,7 @@ def _timed(loop, count: int) -> float:
 def main(quick: bool = False) -> None:
     from IPython.core.async_helpers import get_asyncio_loop
 
-    shell = _shell()
+    shell = plain_shell()
     loop = get_asyncio_loop()
     repetitions = 7 if quick else 21
     pairs = []
