@@ -12,13 +12,19 @@ from benchmarks import __main__ as runner
 from benchmarks._common import ROOT, child_env, figure
 
 
-def test_the_runner_prints_each_figure_with_its_goal():
+def _quick_run(name: str, timeout: float) -> list[str]:
+    """The lines ``python -m benchmarks --quick NAME`` prints, once it
+    exited without a crash."""
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", "table"],
-        cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "benchmarks", "--quick", name],
+        cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=timeout,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    lines = done.stdout.splitlines()
+    return done.stdout.splitlines()
+
+
+def test_the_runner_prints_each_figure_with_its_goal():
+    lines = _quick_run("table", timeout=120)
     assert lines[0].startswith("ipython_bg benchmarks (--quick): Python ")
     for label in ("%jobs as text, 10,000 finished jobs: ", "%jobs as HTML, 10,000 finished jobs: "):
         line = next(line for line in lines if line.startswith(label))
@@ -55,12 +61,7 @@ def test_an_unknown_benchmark_is_a_usage_error(capsys):
 
 
 def test_the_key_latency_benchmark_runs_and_prints_both_percentiles():
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", "keys"],
-        cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=180,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    lines = done.stdout.splitlines()
+    lines = _quick_run("keys", timeout=180)
     for label in ("key to echo p50: ", "key to echo p99: "):
         line = next(line for line in lines if line.startswith(label))
         assert " ms with ipython_bg, " in line and "plain ipython %gui asyncio" in line and "(goal <= 1.1x)" in line
