@@ -182,23 +182,25 @@ def test_running_the_job_loop_itself_is_refused(shell):
 # -- 3. the hint for a thread job that wanted the loop -------------------------------
 
 
-def test_a_thread_job_wanting_the_loop_suggests_no_thread(shell, capsys):
-    run(shell, "def needs_loop():\n    return asyncio.get_running_loop()\n")
-    run(shell, "%bg needs_loop()")
+@pytest.mark.parametrize(
+    ("body", "notice", "hinted"),
+    [
+        ("return asyncio.get_running_loop()", "[1]+ failed  thread  job()  RuntimeError: no running event loop", True),
+        ("raise RuntimeError('other')", "[1]+ failed  thread  job()  RuntimeError: other", False),
+    ],
+    ids=["wanting-the-loop", "other-failure"],
+)
+def test_only_a_thread_job_wanting_the_loop_suggests_no_thread(shell, capsys, body, notice, hinted):
+    run(shell, f"def job():\n    {body}\n")
+    run(shell, "%bg job()")
     capsys.readouterr()
     run(shell, "%%fg\nawait asyncio.sleep(0.05)\n")
     out = capsys.readouterr().out
-    assert "[1]+ failed  thread  needs_loop()  RuntimeError: no running event loop" in out
-    assert "try --no-thread" in out
-
-
-def test_other_failures_get_no_such_hint(shell, capsys):
-    run(shell, "def fails():\n    raise RuntimeError('other')\n")
-    run(shell, "%bg fails()")
-    capsys.readouterr()
-    run(shell, "%%fg\nawait asyncio.sleep(0.05)\n")
-    out = capsys.readouterr().out
-    assert "RuntimeError: other" in out and "--no-thread" not in out
+    assert notice in out
+    if hinted:
+        assert "try --no-thread" in out
+    else:
+        assert "--no-thread" not in out
 
 
 # -- 4. a refused wait starts nothing -------------------------------------------------
