@@ -262,21 +262,27 @@ def test_modes_override_the_guess():
     ns["loop"].close()
 
 
-def test_arguments_are_evaluated_here_in_order_with_keywords_and_stars():
+@pytest.fixture
+def noting():
+    """:func:`namespace` with ``items`` and ``note(v)``, which appends ``v``
+    to ``order`` and returns it: what was evaluated, in which order."""
     ns = namespace()
     ns.update(order=[], items=[1, 2])
     ns["note"] = lambda v: ns["order"].append(v) or v
+    yield ns
+    ns["loop"].close()
+
+
+def test_arguments_are_evaluated_here_in_order_with_keywords_and_stars(noting):
+    ns = noting
     work = evaluate(parse_statement("plain(note('a'), *items, x=note('b'), **{'y': 3})", ns), ns)
     assert ns["order"] == ["a", "b"]
     assert work.args == ("a", 1, 2) and work.kwargs == {"x": "b", "y": 3}
     assert "__ipython_bg_capture__" not in ns
-    ns["loop"].close()
 
 
-def test_a_call_is_taken_apart_in_the_order_python_calls_it():
-    ns = namespace()
-    ns.update(order=[], items=[1, 2])
-    ns["note"] = lambda v: ns["order"].append(v) or v
+def test_a_call_is_taken_apart_in_the_order_python_calls_it(noting):
+    ns = noting
     work = evaluate(parse_statement("note(plain)(note('a'), *items, x=note('b'))", ns), ns)
     assert ns["order"] == [ns["plain"], "a", "b"]
     assert work.func is ns["plain"] and work.args == ("a", 1, 2) and work.kwargs == {"x": "b"}
@@ -284,7 +290,6 @@ def test_a_call_is_taken_apart_in_the_order_python_calls_it():
     assert ns["loop"].run_until_complete(coroutine) == "c"
     with pytest.raises(TypeError, match="multiple values for keyword argument 'x'"):
         evaluate(parse_statement("plain(x=1, **{'x': 2})", ns), ns)  # as a call would
-    ns["loop"].close()
 
 
 @pytest.mark.parametrize(
