@@ -6,25 +6,13 @@ from __future__ import annotations
 import textwrap
 
 from benchmarks import _common
+from helpers import ECHO_DEMO
 from programs import BUSY_AND_GUARDED
 
 #: Definitions every terminal test can use, loaded by IPython at startup.
-STARTUP = BUSY_AND_GUARDED + textwrap.dedent(
+STARTUP = BUSY_AND_GUARDED + ECHO_DEMO + textwrap.dedent(
     """
     import asyncio, time
-
-    async def handle_tcp_echo(reader, writer):
-        data = await reader.read(100)
-        writer.write(data)
-        await writer.drain()
-        writer.close()
-
-    async def tcp_echo_client(message, port):
-        reader, writer = await asyncio.open_connection('127.0.0.1', port)
-        writer.write(message.encode())
-        data = await reader.read(100)
-        writer.close()
-        return data.decode()
 
     async def ticker(count, pause=0.05):
         for i in range(count):

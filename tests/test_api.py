@@ -18,6 +18,8 @@ from ipython_bg.jobs import JobKind, JobState
 from ipython_bg.statements import StatementError, evaluate, parse_statement
 from ipython_bg.workers import DaemonThreadPool
 
+from helpers import ECHO_DEMO
+
 
 @pytest.fixture
 def control(loop):
@@ -34,22 +36,9 @@ async def double(x, delay=0.0):
 
 def test_plain_python_seed_demo():
     """Nick Coghlan's demo, in plain Python with the module-level functions."""
-    script = textwrap.dedent(
+    script = ECHO_DEMO + textwrap.dedent(
         """
-        import asyncio
         from ipython_bg import run_in_background, run_in_foreground
-
-        async def handle_tcp_echo(reader, writer):
-            writer.write(await reader.read(100))
-            await writer.drain()
-            writer.close()
-
-        async def tcp_echo_client(message, port):
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.write(message.encode())
-            data = await reader.read(100)
-            writer.close()
-            return data.decode()
 
         server = run_in_foreground(asyncio.start_server(handle_tcp_echo, "127.0.0.1"))
         port = server.sockets[0].getsockname()[1]

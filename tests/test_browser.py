@@ -8,6 +8,7 @@ late output lands, and a watched table reaching its end.
 import pytest
 
 import browser
+from helpers import DOUBLE_AND_FAIL, SPEAK_LATER
 
 _why = browser.missing()
 if _why:
@@ -15,21 +16,8 @@ if _why:
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-SETUP = """\
-%load_ext ipython_bg
-import asyncio, time
-
-async def double(x, delay=0.0):
-    await asyncio.sleep(delay)
-    return 2 * x
-
-async def fail(message, delay=0.0):
-    await asyncio.sleep(delay)
-    raise ValueError(message)
-
-async def speak_later(text, delay):
-    await asyncio.sleep(delay)
-    print(text, flush=True)
+SETUP = "%load_ext ipython_bg\n" + DOUBLE_AND_FAIL + SPEAK_LATER + """
+import time
 
 def nap(seconds):
     time.sleep(seconds)

@@ -8,30 +8,18 @@ import pytest
 pytest.importorskip("ipykernel")
 pytest.importorskip("jupyter_client")
 
+from helpers import DOUBLE_AND_FAIL, SPEAK_LATER  # noqa: E402
 from kernel import Kernel  # noqa: E402
 from programs import BUSY_AND_GUARDED  # noqa: E402
 
-SETUP = """
-%load_ext ipython_bg
+SETUP = "%load_ext ipython_bg\n" + DOUBLE_AND_FAIL + SPEAK_LATER + """
 import asyncio, threading, time
-
-async def double(x, delay=0.0):
-    await asyncio.sleep(delay)
-    return 2 * x
-
-async def fail(message, delay=0.0):
-    await asyncio.sleep(delay)
-    raise ValueError(message)
 
 async def ticker(count, pause=0.05):
     for i in range(count):
         await asyncio.sleep(pause)
         progress['ticks'] += 1
     return count
-
-async def speak_later(text, delay):
-    await asyncio.sleep(delay)
-    print(text, flush=True)
 
 def nap_in_thread(seconds):
     time.sleep(seconds)
@@ -165,8 +153,9 @@ def test_failure_notice_goes_to_the_starting_cell(kernel):
     # The kernel compiles cells under temporary file names; shown as IPython shows them.
     long, traceback = kernel.execute("%jobs -l").result, kernel.execute("%jobs -t %+").result
     assert "started in Cell In[" in long
+    raises_at = SETUP.splitlines().index("    raise ValueError(message)") + 1  # SETUP is cell 1
     for shown in (long, traceback):
-        assert "Cell In[1], line 10, in fail" in shown and "ipykernel_" not in shown, shown
+        assert f"Cell In[1], line {raises_at}, in fail" in shown and "ipykernel_" not in shown, shown
 
 
 def test_jobs_table_and_job_render_as_html(kernel):

@@ -7,17 +7,13 @@ import pytest
 pytest.importorskip("ipykernel")
 pytest.importorskip("jupyter_client")
 
+from helpers import SPEAK_LATER  # noqa: E402
 from kernel import Kernel  # noqa: E402
 
-SETUP = """
-%load_ext ipython_bg
+SETUP = "%load_ext ipython_bg\n" + SPEAK_LATER + """
 import asyncio, time
 from IPython.display import HTML, display
 import ipython_bg
-
-async def speak_later(text, delay):
-    await asyncio.sleep(delay)
-    print(text, flush=True)
 
 def show_later(html, delay):
     time.sleep(delay)

@@ -9,22 +9,14 @@ from IPython.core.error import UsageError
 
 from ipython_bg.jobs import Job, JobKind, JobState
 
-from helpers import run
+from helpers import DOUBLE_AND_FAIL, run
 
 
 def ns(shell):
     return shell.user_ns
 
 
-DEFINITIONS = """
-async def double(x, delay=0.0):
-    await asyncio.sleep(delay)
-    return 2 * x
-
-async def fail(message):
-    await asyncio.sleep(0)
-    raise ValueError(message)
-
+DEFINITIONS = DOUBLE_AND_FAIL + """
 def blocking(x, gate=None):
     if gate is not None:
         assert gate.wait(10)

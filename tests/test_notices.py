@@ -2,24 +2,11 @@
 
 import pytest
 
-from helpers import run
-
-DEFINITIONS = """
-import asyncio
-
-async def double(x, delay=0.0):
-    await asyncio.sleep(delay)
-    return 2 * x
-
-async def fail(message):
-    await asyncio.sleep(0)
-    raise ValueError(message)
-"""
-
+from helpers import DOUBLE_AND_FAIL, run
 
 @pytest.fixture
 def defs(shell):
-    run(shell, DEFINITIONS)
+    run(shell, DOUBLE_AND_FAIL)
     return shell
 
 
