@@ -20,6 +20,24 @@ def terminal(tmp_path):
     assert "never retrieved" not in transcript and "destroyed but it is pending" not in transcript
 
 
+@pytest.fixture
+def launch(tmp_path):
+    """``launch(**options)`` starts the test's terminal with options of its
+    own (tests/terminal.py's ``Terminal``); at the end it is closed and its
+    transcript must hold no traceback at all."""
+    started = []
+
+    def start(**options):
+        assert not started, "one terminal per test: it lives in tmp_path"
+        started.append(Terminal(tmp_path, **options))
+        return started[0]
+
+    yield start
+    for term in started:
+        transcript = term.close()
+        assert "Traceback" not in transcript, transcript
+
+
 def test_seed_demo_verbatim(tmp_path):
     term = Terminal(tmp_path, load=False)
     try:
@@ -135,31 +153,24 @@ def test_settings_changed_by_others_are_restored(terminal):
     terminal.expect_exact("done  coroutine  ticker(3)")
 
 
-def test_a_real_terminal_type(tmp_path):
-    term = Terminal(tmp_path, term="xterm-256color")
-    try:
-        term.send("%bg ticker(3, 0.1)")
-        term.expect_exact("tick 2")
-        term.expect_exact("done  coroutine  ticker(3, 0.1) -> _bg1")
-        assert term.value("_bg1") == "3"
-    finally:
-        transcript = term.close()
-    assert "Traceback" not in transcript
+def test_a_real_terminal_type(launch):
+    term = launch(term="xterm-256color")
+    term.send("%bg ticker(3, 0.1)")
+    term.expect_exact("tick 2")
+    term.expect_exact("done  coroutine  ticker(3, 0.1) -> _bg1")
+    assert term.value("_bg1") == "3"
 
 
-def test_simple_prompt_says_once_on_stderr_what_cannot_work(tmp_path):
-    term = Terminal(tmp_path, args=["--simple-prompt"])
-    try:
-        term.send("%bg asyncio.sleep(0.1)")
-        term.expect_exact("advance only while %fg or an await cell runs")
-        output = term.run("%bg asyncio.sleep(0.1)")
-        assert "advance only" not in output
-        # Jobs wait for the foreground here, then run.
-        assert term.value("[j.done() for j in (_1, _2)]") == "[False, False]"
-        term.run("%fg 1 2")
-        assert term.value("[j.result() for j in (_1, _2)]") == "[None, None]"
-    finally:
-        term.close()
+def test_simple_prompt_says_once_on_stderr_what_cannot_work(launch):
+    term = launch(args=["--simple-prompt"])
+    term.send("%bg asyncio.sleep(0.1)")
+    term.expect_exact("advance only while %fg or an await cell runs")
+    output = term.run("%bg asyncio.sleep(0.1)")
+    assert "advance only" not in output
+    # Jobs wait for the foreground here, then run.
+    assert term.value("[j.done() for j in (_1, _2)]") == "[False, False]"
+    term.run("%fg 1 2")
+    assert term.value("[j.result() for j in (_1, _2)]") == "[None, None]"
 
 
 def test_matplotlib_and_reset_keep_the_integration(terminal):
@@ -172,15 +183,24 @@ def test_matplotlib_and_reset_keep_the_integration(terminal):
     terminal.expect_exact("done  coroutine  asyncio.sleep(0.1, result='after reset') -> _bg1")
 
 
+def _exit_at_once(term, timeout=20):
+    """``exit`` with ``confirm_exit`` off, so running jobs do not hold it:
+    ipython's output up to its end, and the seconds from ``exit`` to then."""
+    term.run("%config BackgroundJobs.confirm_exit = False")
+    started = time.monotonic()
+    term.send("exit")
+    output = term.expect_eof(timeout=timeout)
+    elapsed = time.monotonic() - started
+    term.close()
+    return output, elapsed
+
+
 def test_exit_runs_finally_blocks_and_does_not_wait_for_threads(tmp_path):
     term = Terminal(tmp_path)
     term.send("%bg guarded('leaving')")
     term.expect_exact("leaving-start")
     term.run("%bg time.sleep(600)")
-    term.run("%config BackgroundJobs.confirm_exit = False")
-    term.send("exit")
-    output = term.expect_eof(timeout=20)
-    term.close()
+    output, _ = _exit_at_once(term)
     assert "leaving-finally" in output
     for warning in ("destroyed but it is pending", "never retrieved", "Event loop is closed", "Traceback"):
         assert warning not in output
@@ -241,54 +261,47 @@ STATE = (
 )
 
 
-def test_unload_restores_ipython_and_reload_leaves_no_orphans(tmp_path):
-    term = Terminal(tmp_path, load=False)
-    try:
-        before = term.value(STATE)
-        term.run("%load_ext ipython_bg")
-        term.run("%load_ext ipython_bg")  # harmless: IPython says it is loaded
-        assert term.value(STATE) != before
-        term.send("%bg guarded('first')")
-        term.expect_exact("first-start")
-        term.send("%unload_ext ipython_bg")
-        term.expect_exact("first-finally")
-        term.expect_exact("ipython_bg: cancelled 1 running job(s): [1] guarded('first')")
-        assert term.value(STATE) == before
-        output = term.run("%bg asyncio.sleep(1)")
-        assert "UsageError: Line magic function `%bg` not found." in output
-        term.run(
-            "import threading\n"
-            "deadline = time.monotonic() + 10\n"
-            "while any(t.name == 'ipython_bg-watchdog' for t in threading.enumerate()) and time.monotonic() < deadline:\n"
-            "    time.sleep(0.05)\n"
-        )
-        assert term.value("[t.name for t in threading.enumerate() if t.name.startswith('ipython_bg')]") == "[]"
+def test_unload_restores_ipython_and_reload_leaves_no_orphans(launch):
+    term = launch(load=False)
+    before = term.value(STATE)
+    term.run("%load_ext ipython_bg")
+    term.run("%load_ext ipython_bg")  # harmless: IPython says it is loaded
+    assert term.value(STATE) != before
+    term.send("%bg guarded('first')")
+    term.expect_exact("first-start")
+    term.send("%unload_ext ipython_bg")
+    term.expect_exact("first-finally")
+    term.expect_exact("ipython_bg: cancelled 1 running job(s): [1] guarded('first')")
+    assert term.value(STATE) == before
+    output = term.run("%bg asyncio.sleep(1)")
+    assert "UsageError: Line magic function `%bg` not found." in output
+    term.run(
+        "import threading\n"
+        "deadline = time.monotonic() + 10\n"
+        "while any(t.name == 'ipython_bg-watchdog' for t in threading.enumerate()) and time.monotonic() < deadline:\n"
+        "    time.sleep(0.05)\n"
+    )
+    assert term.value("[t.name for t in threading.enumerate() if t.name.startswith('ipython_bg')]") == "[]"
 
-        term.run("%load_ext ipython_bg")
-        term.send("%bg guarded('second')")
-        term.expect_exact("second-start")
-        term.send("%reload_ext ipython_bg")
-        term.expect_exact("second-finally")
-        # Numbered on from before the unload: _bg1 of the first load stays.
-        term.expect_exact("cancelled 1 running job(s): [2] guarded('second')")
-        loop = "__import__('IPython').core.async_helpers.get_asyncio_loop()"
-        assert term.value(f"len(asyncio.all_tasks({loop}))") == "0"
-        term.send("%bg ticker(2)")
-        term.expect_exact("[3]+ done  coroutine  ticker(2) -> _bg3")
-        assert term.value("_bg3") == "2"
-    finally:
-        transcript = term.close()
-    assert "Traceback" not in transcript
+    term.run("%load_ext ipython_bg")
+    term.send("%bg guarded('second')")
+    term.expect_exact("second-start")
+    term.send("%reload_ext ipython_bg")
+    term.expect_exact("second-finally")
+    # Numbered on from before the unload: _bg1 of the first load stays.
+    term.expect_exact("cancelled 1 running job(s): [2] guarded('second')")
+    loop = "__import__('IPython').core.async_helpers.get_asyncio_loop()"
+    assert term.value(f"len(asyncio.all_tasks({loop}))") == "0"
+    term.send("%bg ticker(2)")
+    term.expect_exact("[3]+ done  coroutine  ticker(2) -> _bg3")
+    assert term.value("_bg3") == "2"
 
 
 def test_a_failure_during_exit_is_reported(tmp_path):
     term = Terminal(tmp_path)
     term.send("%bg fail_on_cancel('late')")
     term.expect_exact("late-start")
-    term.run("%config BackgroundJobs.confirm_exit = False")
-    term.send("exit")
-    output = term.expect_eof(timeout=20)
-    term.close()
+    output, _ = _exit_at_once(term)
     assert output.count("failed  coroutine  fail_on_cancel('late')  ValueError: late failed while cancelled") == 1
     assert "never retrieved" not in output and "Traceback" not in output
 
@@ -304,19 +317,12 @@ def test_ctrl_c_in_fg_does_not_reach_process_jobs(terminal):
 
 
 def test_exit_is_bounded_by_the_exit_timeout(tmp_path):
-    import time
-
     term = Terminal(tmp_path)
     term.send("%bg slow_to_clean('slow')")
     term.expect_exact("slow-start")
     term.run("%bg time.sleep(600)")
     term.run("%config BackgroundJobs.exit_timeout = 1.0")
-    term.run("%config BackgroundJobs.confirm_exit = False")
-    started = time.monotonic()
-    term.send("exit")
-    output = term.expect_eof(timeout=30)
-    elapsed = time.monotonic() - started
-    term.close()
+    output, elapsed = _exit_at_once(term, timeout=30)
     print(f"exit took {elapsed:.2f} s with exit_timeout = 1.0")
     assert "left without waiting longer than 1 s for: [1] slow_to_clean('slow')" in output
     assert "destroyed but it is pending" not in output
@@ -324,23 +330,19 @@ def test_exit_is_bounded_by_the_exit_timeout(tmp_path):
     assert elapsed < 4.0
 
 
-def test_uvloop_runs_the_prompt_and_the_jobs(tmp_path):
+def test_uvloop_runs_the_prompt_and_the_jobs(launch):
     pytest.importorskip("uvloop")
-    term = Terminal(tmp_path, args=["--BackgroundJobs.loop=uvloop"])
-    try:
-        assert term.value("type(__import__('IPython').core.async_helpers.get_asyncio_loop()).__module__") == "uvloop"
-        term.send("%bg ticker(3)")
-        term.expect_exact("[1]+ done  coroutine  ticker(3) -> _bg1")
-        term.send("%fg guarded('uv')")
-        term.expect_exact("uv-start")
-        term.interrupt()
-        term.expect_exact("uv-finally")
-        term.expect_exact("KeyboardInterrupt")
-        term.run("r = %fg asyncio.sleep(0.1, result='on uvloop')")
-        assert term.value("r") == "on uvloop"
-    finally:
-        transcript = term.close()
-    assert "Traceback" not in transcript
+    term = launch(args=["--BackgroundJobs.loop=uvloop"])
+    assert term.value("type(__import__('IPython').core.async_helpers.get_asyncio_loop()).__module__") == "uvloop"
+    term.send("%bg ticker(3)")
+    term.expect_exact("[1]+ done  coroutine  ticker(3) -> _bg1")
+    term.send("%fg guarded('uv')")
+    term.expect_exact("uv-start")
+    term.interrupt()
+    term.expect_exact("uv-finally")
+    term.expect_exact("KeyboardInterrupt")
+    term.run("r = %fg asyncio.sleep(0.1, result='on uvloop')")
+    assert term.value("r") == "on uvloop"
 
 
 def _ctrl_d(term):
