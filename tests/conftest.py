@@ -75,3 +75,23 @@ def terminal(tmp_path):
     term = Terminal(tmp_path)
     yield term
     term.close()
+
+
+@pytest.fixture
+def launch(tmp_path):
+    """``launch(**options)`` starts the test's terminal ``ipython`` with
+    options of its own (tests/terminal.py's ``Terminal``); at the end it is
+    closed, and its transcript must hold no traceback at all."""
+    from terminal import Terminal
+
+    started = []
+
+    def start(**options):
+        assert not started, "one terminal per test: it lives in tmp_path"
+        started.append(Terminal(tmp_path, **options))
+        return started[0]
+
+    yield start
+    for term in started:
+        transcript = term.close()
+        assert "Traceback" not in transcript, transcript

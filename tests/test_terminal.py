@@ -20,24 +20,6 @@ def terminal(tmp_path):
     assert "never retrieved" not in transcript and "destroyed but it is pending" not in transcript
 
 
-@pytest.fixture
-def launch(tmp_path):
-    """``launch(**options)`` starts the test's terminal with options of its
-    own (tests/terminal.py's ``Terminal``); at the end it is closed and its
-    transcript must hold no traceback at all."""
-    started = []
-
-    def start(**options):
-        assert not started, "one terminal per test: it lives in tmp_path"
-        started.append(Terminal(tmp_path, **options))
-        return started[0]
-
-    yield start
-    for term in started:
-        transcript = term.close()
-        assert "Traceback" not in transcript, transcript
-
-
 def test_seed_demo_verbatim(tmp_path):
     term = Terminal(tmp_path, load=False)
     try:
