@@ -340,12 +340,17 @@ def refuse_generators(source: str, func) -> None:
     not), given for a job: its call only makes an unstarted generator,
     which no thread or loop would run.  The message says what to write."""
     target = inspect.unwrap(func.func if isinstance(func, functools.partial) else func)
-    if inspect.isasyncgenfunction(target) or inspect.isasyncgen(target):
+    # A function's (or bound method's) code says what calling it makes.
+    code = getattr(target, "__code__", None)
+    flags = code.co_flags if isinstance(code, types.CodeType) else 0
+    if flags & inspect.CO_COROUTINE:
+        return
+    if flags & inspect.CO_ASYNC_GENERATOR or inspect.isasyncgen(target):
         raise StatementError(
             f"{source}: an async generator is iterated, not run: wrap it in a coroutine, "
             "e.g. `async def collect(): return [item async for item in ...]`, then %bg collect()"
         )
-    if inspect.isgeneratorfunction(target) or inspect.isgenerator(target):
+    if flags & inspect.CO_GENERATOR or inspect.isgenerator(target):
         raise StatementError(
             f"{source}: a generator is iterated, not run: %bg list(...) consumes it in a thread"
         )
