@@ -59,10 +59,9 @@ class Carried(Exception):
     """A job's exception that asyncio cannot keep as a task's outcome.
 
     A task re-raises ``SystemExit`` and ``KeyboardInterrupt`` out of the
-    loop (ending the kernel, or the terminal's prompt), a future refuses
-    ``StopIteration``, and a ``GeneratorExit`` reads as a task destroyed.
-    The job's task ends with this ordinary exception instead, and the job
-    reports what it carries (:meth:`Job.exception`, notices, ``%fg``).
+    loop (ending the kernel, or the terminal's prompt).  The job's task
+    ends with this ordinary exception instead, and the job reports what it
+    carries (:meth:`Job.exception`, notices, ``%fg``).
     """
 
     def __init__(self, original: BaseException):
@@ -72,10 +71,27 @@ class Carried(Exception):
 
 def carry(exc: BaseException) -> BaseException:
     """What a job's task may end with for ``exc``: ``exc`` itself when it is
-    an ordinary exception, else a :class:`Carried` holding it."""
-    if isinstance(exc, Exception) and not isinstance(exc, StopIteration):
+    an ordinary exception, else a :class:`Carried` holding it.  A
+    StopIteration or GeneratorExit is said as a RuntimeError caused by it."""
+    exc = _awaitable_failure(exc)
+    if isinstance(exc, Exception):
         return exc
     return Carried(exc)
+
+
+def _awaitable_failure(exc):
+    """``exc``, or a RuntimeError caused by it where no await could hand it
+    on, as Python says a coroutine's StopIteration (PEP 479).  asyncio
+    gives a job's failure to whoever awaits it (gather, shield, wait_for, a
+    plain ``await``) by setting it on a future, which refuses a
+    StopIteration (the wait never ends), or by throwing it into their
+    coroutine, where a GeneratorExit closes every await of the chain (a
+    kernel's cell then never replies)."""
+    if not isinstance(exc, (StopIteration, GeneratorExit)):
+        return exc
+    error = RuntimeError(f"the job raised {type(exc).__name__}")
+    error.__cause__ = exc
+    return error
 
 
 def original(exc):
@@ -316,7 +332,7 @@ class Job(asyncio.Task):
         if state is JobState.DONE:
             return state, self.result() if self.done() else self.call.future.result(), None
         if state is JobState.FAILED:
-            return state, None, self.exception() if self.done() else self.call.future.exception()
+            return state, None, self.exception() if self.done() else _awaitable_failure(self.call.future.exception())
         return state, None, None
 
     @property
