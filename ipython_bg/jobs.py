@@ -90,7 +90,8 @@ def _awaitable_failure(exc):
     if not isinstance(exc, (StopIteration, GeneratorExit)):
         return exc
     error = RuntimeError(f"the job raised {type(exc).__name__}")
-    error.__cause__ = exc
+    # The cause is shown by whoever awaits the job: in the user's frames.
+    error.__cause__ = exc.with_traceback(without_our_frames(exc.__traceback__))
     return error
 
 
