@@ -80,13 +80,10 @@ def carry(exc: BaseException) -> BaseException:
 
 
 def _awaitable_failure(exc):
-    """``exc``, or a RuntimeError caused by it where no await could hand it
-    on, as Python says a coroutine's StopIteration (PEP 479).  asyncio
-    gives a job's failure to whoever awaits it (gather, shield, wait_for, a
-    plain ``await``) by setting it on a future, which refuses a
-    StopIteration (the wait never ends), or by throwing it into their
-    coroutine, where a GeneratorExit closes every await of the chain (a
-    kernel's cell then never replies)."""
+    """``exc``, or a RuntimeError caused by it where no await can hand it
+    on (as PEP 479 says a coroutine's StopIteration): a future refuses a
+    StopIteration (gather, shield hang), and a GeneratorExit thrown into
+    an awaiting coroutine closes its chain (a kernel's cell never replies)."""
     if not isinstance(exc, (StopIteration, GeneratorExit)):
         return exc
     error = RuntimeError(f"the job raised {type(exc).__name__}")
