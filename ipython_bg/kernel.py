@@ -24,6 +24,7 @@ from .foreground import ForegroundInterrupt
 from .hosts import Host, new_notices
 from .interrupts import LoopBreaker
 from .jobs import Job, carrying, original
+from .remote import showable
 from .tracebacks import exception_message, without_our_frames
 
 __all__ = ["KernelHost", "UnprintableError", "foreground"]
@@ -347,6 +348,7 @@ def _awaitable(exc: BaseException) -> BaseException:
     """The job's exception, or a stand-in if its ``str()`` raises:
     ipykernel's reply takes ``str()`` of a cell's error, and a cell whose
     reply fails never answers."""
+    exc = showable(exc)
     try:
         str(exc)
     except Exception:
