@@ -312,6 +312,11 @@ class JobControl:
         except Exception:
             if not all(job.done() for job in jobs):
                 raise
+        except BaseException as exc:
+            # A job's own SystemExit or odd BaseException (not a second
+            # Ctrl-C): raised by results(), in the job's frames, not ours.
+            if not any(job.done() and not job.cancelled() and job.exception() is exc for job in jobs):
+                raise
         return results(jobs)
 
     def wait_from_thread(self, jobs: Iterable[Job], *, timeout: float | None = None) -> list:

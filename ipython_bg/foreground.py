@@ -16,6 +16,7 @@ import threading
 from typing import Callable
 
 from .jobs import Job
+from .remote import showable
 from .tracebacks import raise_at_source, user_frames
 
 __all__ = [
@@ -75,6 +76,7 @@ def results(jobs: list[Job]) -> list:
     for job in jobs:
         exc = job.exception()
         if exc is not None:
+            exc = showable(exc)
             tb = job.failure_traceback()
             if tb is None:
                 filename = f"<job {job.id}>" if job.id is not None else "<job>"

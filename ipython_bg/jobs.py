@@ -59,10 +59,9 @@ class Carried(Exception):
     """A job's exception that asyncio cannot keep as a task's outcome.
 
     A task re-raises ``SystemExit`` and ``KeyboardInterrupt`` out of the
-    loop (ending the kernel, or the terminal's prompt), a future refuses
-    ``StopIteration``, and a ``GeneratorExit`` reads as a task destroyed.
-    The job's task ends with this ordinary exception instead, and the job
-    reports what it carries (:meth:`Job.exception`, notices, ``%fg``).
+    loop (ending the kernel, or the terminal's prompt).  The job's task
+    ends with this ordinary exception instead, and the job reports what it
+    carries (:meth:`Job.exception`, notices, ``%fg``).
     """
 
     def __init__(self, original: BaseException):
@@ -72,10 +71,25 @@ class Carried(Exception):
 
 def carry(exc: BaseException) -> BaseException:
     """What a job's task may end with for ``exc``: ``exc`` itself when it is
-    an ordinary exception, else a :class:`Carried` holding it."""
-    if isinstance(exc, Exception) and not isinstance(exc, StopIteration):
+    an ordinary exception, else a :class:`Carried` holding it.  A
+    StopIteration or GeneratorExit is said as a RuntimeError caused by it."""
+    exc = _awaitable_failure(exc)
+    if isinstance(exc, Exception):
         return exc
     return Carried(exc)
+
+
+def _awaitable_failure(exc):
+    """``exc``, or a RuntimeError caused by it where no await can hand it
+    on (as PEP 479 says a coroutine's StopIteration): a future refuses a
+    StopIteration (gather, shield hang), and a GeneratorExit thrown into
+    an awaiting coroutine closes its chain (a kernel's cell never replies)."""
+    if not isinstance(exc, (StopIteration, GeneratorExit)):
+        return exc
+    error = RuntimeError(f"the job raised {type(exc).__name__}")
+    # The cause is shown by whoever awaits the job: in the user's frames.
+    error.__cause__ = exc.with_traceback(without_our_frames(exc.__traceback__))
+    return error
 
 
 def original(exc):
@@ -316,7 +330,7 @@ class Job(asyncio.Task):
         if state is JobState.DONE:
             return state, self.result() if self.done() else self.call.future.result(), None
         if state is JobState.FAILED:
-            return state, None, self.exception() if self.done() else self.call.future.exception()
+            return state, None, self.exception() if self.done() else _awaitable_failure(self.call.future.exception())
         return state, None, None
 
     @property

@@ -24,9 +24,10 @@ from .foreground import ForegroundInterrupt
 from .hosts import Host, new_notices
 from .interrupts import LoopBreaker
 from .jobs import Job, carrying, original
-from .tracebacks import without_our_frames
+from .remote import showable
+from .tracebacks import exception_message, without_our_frames
 
-__all__ = ["KernelHost", "foreground"]
+__all__ = ["KernelHost", "UnprintableError", "foreground"]
 
 
 class KernelHost(Host):
@@ -344,14 +345,24 @@ class _Foreground(asyncio.Future):
 
 
 def _awaitable(exc: BaseException) -> BaseException:
-    """A StopIteration cannot come out of an ``await`` (it would read as the
-    await's value), and a GeneratorExit out of one leaves the cell without
-    a reply: both said as Python says it of a coroutine (PEP 479)."""
-    if not isinstance(exc, (StopIteration, GeneratorExit)):
-        return exc
-    error = RuntimeError(f"the job raised {type(exc).__name__}")
-    error.__cause__ = exc
-    return error
+    """The job's exception, or a stand-in if its ``str()`` raises:
+    ipykernel's reply takes ``str()`` of a cell's error, and a cell whose
+    reply fails never answers."""
+    exc = showable(exc)
+    try:
+        str(exc)
+    except Exception:
+        return UnprintableError(exc)
+    return exc
+
+
+class UnprintableError(Exception):
+    """Stands in, raised by ``%fg`` in a kernel, for a job's exception whose
+    ``str()`` raises; that exception is its cause (``%jobs -t`` shows it too)."""
+
+    def __init__(self, exc: BaseException):
+        super().__init__(f"{type(exc).__name__}: {exception_message(exc)}")
+        self.__cause__ = exc.with_traceback(without_our_frames(exc.__traceback__))
 
 
 _MARK = "__import__('ipython_bg.kernel', fromlist=['foreground'])"

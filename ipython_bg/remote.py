@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .tracebacks import exception_message, format_without_our_frames
 
-__all__ = ["RemoteError", "RemoteFailure", "RemoteTraceback", "call_portably", "rebuilds"]
+__all__ = ["RemoteError", "RemoteFailure", "RemoteTraceback", "call_portably", "rebuilds", "showable"]
 
 
 class RemoteTraceback(Exception):
@@ -76,3 +76,13 @@ def rebuilds(exc: BaseException) -> bool:
     except Exception:
         return False
     return True
+
+
+def showable(exc: BaseException) -> BaseException:
+    """``exc``, or for a SystemExit brought back from a process, a copy
+    without the remote traceback as its cause, to raise in a cell: IPython
+    shows a SystemExit as one line, and IPython 8.18 fails instead on a
+    cause that was never raised.  (``%jobs -t`` still shows the cause.)"""
+    if type(exc) is SystemExit and isinstance(exc.__cause__, RemoteTraceback):
+        return SystemExit(*exc.args)
+    return exc

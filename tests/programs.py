@@ -33,7 +33,7 @@ BUSY_AND_GUARDED = textwrap.dedent(
 #: caller's thread or process, ``aboom(name)`` from a coroutine.
 RAISERS = textwrap.dedent(
     """
-    import concurrent.futures, sys
+    import asyncio, concurrent.futures, sys, threading
 
     class BadStr(Exception):
         def __str__(self):
@@ -74,6 +74,16 @@ RAISERS = textwrap.dedent(
     async def aboom(name):
         raise RAISED[name]()
 
+    def boom_when(name, gate):
+        # Raises once the threading.Event ``gate`` is set.
+        gate.wait(30)
+        boom(name)
+
+    async def aboom_when(name, gate):
+        while not gate.is_set():
+            await asyncio.sleep(0.01)
+        raise RAISED[name]()
+
     def two_args_cross():
         # Whether TwoArgs survives pickling here: it does once tblib's
         # pickling support is installed (importing distributed does that).
@@ -99,13 +109,14 @@ RAISERS = textwrap.dedent(
 
 #: What a job that raised RAISERS[name] says: ``ExcType: message``.  Across
 #: a process boundary an exception that cannot be rebuilt (``crosses`` is
-#: ``two_args_cross()``) is a RemoteError; a coroutine's StopIteration is
-#: Python's RuntimeError (PEP 479).
+#: ``two_args_cross()``) is a RemoteError; a StopIteration or GeneratorExit,
+#: which no await can hand on, is a RuntimeError caused by it, as Python
+#: says a coroutine's StopIteration (PEP 479).
 RAISED_TEXT = {
     "exit": "SystemExit: 3",
     "interrupt": "KeyboardInterrupt",
-    "genexit": "GeneratorExit",
-    "stop": "StopIteration",
+    "genexit": "RuntimeError: the job raised GeneratorExit",
+    "stop": "RuntimeError: the job raised StopIteration",
     "stopasync": "StopAsyncIteration",
     "unusual": "Unusual: odd",
     "badstr": "BadStr: <exception str() failed>",

@@ -15,6 +15,8 @@ from programs import RAISED_TEXT, RAISERS, raised_text
 from ipython_bg.jobs import JobState
 
 NAMES = list(RAISED_TEXT)
+#: What no await can hand on: the job fails with a RuntimeError they cause.
+CAUSES = {"stop": StopIteration, "genexit": GeneratorExit}
 
 #: How each kind of job is started on ``boom(name)``.
 STARTS = {
@@ -74,6 +76,9 @@ def test_every_exception_fails_its_job_and_only_its_job(raisers, kind, capsys):
             assert "boom" in shown and said.split(":")[0] in shown, shown
             if kind not in ("process", "dask"):
                 assert "ipython_bg" not in shown, shown
+            if name in CAUSES:  # said as PEP 479 says it: the user's exception is the cause
+                assert isinstance(job.exception().__cause__, CAUSES[name]), job.exception()
+                assert CAUSES[name].__name__ in shown and "direct cause" in shown, shown
         _exceptions_are_the_users(shell, jobs, kind, crosses)
         # Nothing else was touched: the bystander runs, the shell works,
         # and a later job of the same kind runs at once (no slot was lost).
@@ -96,6 +101,46 @@ def _exceptions_are_the_users(shell, jobs, kind, crosses):
         result = shell.run_cell(f"%fg {job.id}")
         assert type(result.error_in_exec).__name__ == expected, (name, result.error_in_exec)
         assert run(shell, "6 * 7") == 42  # a SystemExit or KeyboardInterrupt in %fg ended nothing
+
+
+#: The user's own asyncio waits on a job (``waited``).
+WAITS = {
+    "await": "waited",
+    "gather": "asyncio.gather(waited)",
+    "shield": "asyncio.shield(waited)",
+    "wait_for": "asyncio.wait_for(waited, 20)",
+}
+
+SEEN = """
+async def seen(waiting):
+    try:
+        return await waiting
+    except BaseException as exc:
+        return exc
+"""
+
+
+@pytest.mark.parametrize("kind", ["coroutine", "thread"])
+def test_asyncio_hands_on_what_a_job_raised(raisers, kind):
+    """A coroutine awaiting a job (as gather, shield or wait_for does) from
+    before it fails gets its exception, a StopIteration or GeneratorExit as
+    the RuntimeError they cause, and the shell goes on."""
+    shell = raisers
+    run(shell, SEEN)
+    start = STARTS[kind].replace("boom({name!r})", "boom_when({name!r}, gate)")
+    for name in ["stop", "genexit", "exit", "interrupt", "unusual"]:
+        expected = raised_text(name, kind).split(":")[0]
+        for how, wait in WAITS.items():
+            run(shell, f"gate = threading.Event()\nwaited = {start.format(name=name)}")
+            probe = run(shell, f"probe = asyncio.ensure_future(seen({wait}))\nawait asyncio.sleep(0.05)\nprobe")
+            assert not probe.done()  # it waits on the running job
+            run(shell, "gate.set()\nawait asyncio.wait([probe], timeout=20)")
+            assert probe.done(), (name, how)
+            said = probe.result()
+            assert type(said).__name__ == expected, (name, how, said)
+            if name in CAUSES:
+                assert isinstance(said.__cause__, CAUSES[name]), (name, how, said)
+            assert run(shell, "6 * 7") == 42
 
 
 def test_a_result_whose_repr_raises_never_breaks_the_table(raisers, capsys):

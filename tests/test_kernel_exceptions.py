@@ -67,12 +67,12 @@ def test_every_exception_from_every_kind_of_job_leaves_the_kernel_answering(kern
         for name in NAMES:
             shown = kernel.execute(f"shown = %jobs -t {kind_id(kernel, kind, name)}\nprint(shown)")
             assert shown.ok and "boom" in shown.stdout, shown.reply
-            if name == "badstr":
-                continue  # ipykernel's own reply takes str() of a cell's error: any cell raising it gets none
             waited = kernel.execute(f"%fg {kind_id(kernel, kind, name)}")
             expected = raised_text(name, kind, crosses).split(":")[0]
-            if expected in ("StopIteration", "GeneratorExit"):
-                expected = "RuntimeError"  # they cannot come out of an await: said as PEP 479 says it
+            if name == "badstr":
+                # ipykernel's reply takes str() of a cell's error: a stand-in's.
+                assert waited.reply.get("evalue") == "BadStr: <exception str() failed>", waited.reply
+                expected = "UnprintableError"
             assert waited.reply["status"] == "error" and waited.reply["ename"] == expected, (kind, name, waited.reply)
             assert kernel.value("6 * 7") == "42"
     assert kernel.value("bystander.done()") == "False"
@@ -84,6 +84,26 @@ def test_every_exception_from_every_kind_of_job_leaves_the_kernel_answering(kern
 
 def kind_id(kernel, kind, name) -> str:
     return kernel.value(f"j_{kind}_{name}.id")
+
+
+#: The user's own asyncio waits on a job (``waited``), in a cell.
+WAITS = ["waited", "asyncio.gather(waited)", "asyncio.shield(waited)", "asyncio.wait_for(waited, 20)"]
+
+
+@pytest.mark.parametrize("kind", ["coroutine", "thread"])
+def test_a_cell_awaiting_a_job_gets_its_failure_and_a_reply(kernel, kind):
+    """A cell awaiting a job that then fails (gather, shield, wait_for, a
+    plain await) ends with its exception; a StopIteration or GeneratorExit
+    as the RuntimeError they cause (else the cell would hang, or get no
+    reply); SystemExit and KeyboardInterrupt end the cell only."""
+    start = STARTS[kind].replace("boom({name!r})", "boom_when({name!r}, gate)")
+    for name in ["stop", "genexit", "exit", "interrupt"]:
+        expected = raised_text(name, kind).split(":")[0]
+        for wait in WAITS:
+            assert kernel.execute(f"import threading\ngate = threading.Event()\nwaited = {start.format(name=name)}").ok
+            cell = kernel.execute(f"asyncio.get_running_loop().call_later(0.1, gate.set)\nawait {wait}", timeout=20)
+            assert cell.reply["status"] == "error" and cell.reply["ename"] == expected, (name, wait, cell.reply)
+            assert kernel.value("6 * 7") == "42"
 
 
 def test_a_result_whose_repr_raises_is_listed(kernel):
