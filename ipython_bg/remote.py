@@ -4,7 +4,7 @@ traceback text."""
 
 from __future__ import annotations
 
-from .tracebacks import exception_message, format_without_our_frames
+from .tracebacks import exception_message, format_without_our_frames, remote_frames
 
 __all__ = ["RemoteError", "RemoteFailure", "RemoteTraceback", "call_portably", "rebuilds", "showable"]
 
@@ -17,7 +17,9 @@ class RemoteTraceback(Exception):
         self.text = text
 
     def __str__(self) -> str:
-        return self.text
+        # Shown as a local traceback is: no frames of the extension's
+        # worker, cells named as IPython names them.
+        return remote_frames(self.text)
 
 
 class RemoteError(Exception):

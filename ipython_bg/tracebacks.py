@@ -22,6 +22,7 @@ __all__ = [
     "exception_message",
     "format_without_our_frames",
     "raise_at_source",
+    "remote_frames",
     "set_code_namer",
     "user_frames",
     "without_our_frames",
@@ -87,10 +88,10 @@ def format_without_our_frames(exc: BaseException, tb) -> list[str]:
             [frame for frame in part.stack if not is_ours(frame.filename)]
         )
         part = part.__cause__ or part.__context__
-    return [_name_cells(_remote_frames(chunk)) for chunk in report.format()]
+    return [_name_cells(remote_frames(chunk)) for chunk in report.format()]
 
 
-def _remote_frames(text: str) -> str:
+def remote_frames(text: str) -> str:
     """A traceback made elsewhere, as text (a process job's, carried back
     from its worker process), as a local one is shown: without the frames
     of ipython_bg (each ``File`` line of ours and the lines under it), and

@@ -156,3 +156,15 @@ def test_a_process_jobs_traceback_has_no_frames_of_the_worker(defs):
     assert "return 1 / x" in divided and "ZeroDivisionError: division by zero" in divided
     for text in (divided, _table(defs)[2].format_traceback()):
         assert "ipython_bg" + os.sep not in text and "_child" not in text and "self.func(" not in text
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="--process needs fork")
+def test_fg_of_a_failed_process_job_shows_no_frames_of_the_worker(defs, capsys):
+    run(defs, "%bg --process divide(0)")
+    run(defs, "import time; time.sleep(0.01)")
+    capsys.readouterr()
+    defs.run_cell("%fg 1")  # IPython shows the failure, its remote cause first
+    shown = capsys.readouterr()
+    text = shown.out + shown.err
+    assert "return 1 / x" in text and "ZeroDivisionError" in text
+    assert "ipython_bg" + os.sep not in text and "_child" not in text and "self.func(" not in text

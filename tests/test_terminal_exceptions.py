@@ -107,8 +107,7 @@ def test_fg_of_each_failed_job_shows_it_and_the_prompt_goes_on(terminal, tmp_pat
             said = raised_text(name, kind, crosses)
             assert said.split(":")[0] in shown and "escaped interact" not in shown, (kind, name, shown)
             assert "AttributeError" not in shown, shown  # IPython 8.18 showing a process's SystemExit
-            if kind != "process":  # its remote traceback's text still names our worker (issue 19, item 4)
-                assert "ipython_bg/" not in shown, shown
+            assert "ipython_bg/" not in shown, shown  # a process's remote traceback too
     # A cell awaiting a job that fails later gets its failure, a
     # StopIteration or GeneratorExit as the RuntimeError they cause.
     for name in ["stop", "genexit", "exit", "interrupt"]:
