@@ -1,5 +1,6 @@
 """Code that the end-to-end tests run inside a real ipython or kernel."""
 
+import importlib.util
 import textwrap
 
 #: A CPU-busy coroutine that still yields (so Ctrl-C is likely to land while
@@ -131,3 +132,23 @@ def raised_text(name: str, kind: str, crosses: bool = False) -> str:
     if kind in ("process", "dask") and name == "twoargs" and not crosses:
         return "RemoteError: TwoArgs: 1"
     return RAISED_TEXT[name]
+
+
+#: How each kind of job is started on ``boom(name)`` in the exception tables
+#: of every tier (Dask's only where distributed is installed).
+JOB_STARTS = {
+    "coroutine": "%bg aboom({name!r})",
+    "thread": "%bg boom({name!r})",
+    "process": "%bg --process boom({name!r})",
+    "executor": "%bg --executor mine boom({name!r})",
+}
+HAS_DASK = importlib.util.find_spec("distributed") is not None
+if HAS_DASK:
+    JOB_STARTS["dask"] = "%bg --executor client boom({name!r})"
+
+#: Cell code for the Dask column: a client of an in-process cluster.
+DASK_CLIENT = (
+    "from distributed import Client, LocalCluster\n"
+    "cluster = LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None)\n"
+    "client = Client(cluster)\n"
+)

@@ -11,7 +11,7 @@ import time
 
 import pytest
 from helpers import run
-from programs import RAISED_TEXT, RAISERS, raised_text
+from programs import DASK_CLIENT, JOB_STARTS, RAISED_TEXT, RAISERS, raised_text
 
 from ipython_bg.jobs import JobState
 
@@ -19,14 +19,7 @@ NAMES = list(RAISED_TEXT)
 #: What no await can hand on: the job fails with a RuntimeError they cause.
 CAUSES = {"stop": StopIteration, "genexit": GeneratorExit}
 
-#: How each kind of job is started on ``boom(name)``.
-STARTS = {
-    "coroutine": "%bg aboom({name!r})",
-    "thread": "%bg boom({name!r})",
-    "process": "%bg --process boom({name!r})",
-    "executor": "%bg --executor mine boom({name!r})",
-    "dask": "%bg --executor client boom({name!r})",
-}
+STARTS = {**JOB_STARTS, "dask": "%bg --executor client boom({name!r})"}  # skipped without distributed
 
 
 @pytest.fixture
@@ -50,12 +43,7 @@ def test_every_exception_fails_its_job_and_only_its_job(raisers, kind, capsys):
     shell = raisers
     if kind == "dask":
         pytest.importorskip("distributed")
-        run(
-            shell,
-            "from distributed import Client, LocalCluster\n"
-            "cluster = LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None)\n"
-            "client = Client(cluster)\n",
-        )
+        run(shell, DASK_CLIENT)
     try:
         bystander = run(shell, "%bg asyncio.sleep(3600)")
         jobs = {name: run(shell, STARTS[kind].format(name=name)) for name in NAMES}

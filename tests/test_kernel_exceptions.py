@@ -2,7 +2,6 @@
 whatever a job raises, the kernel lives, says so in the starting cell,
 and answers the next cell (issue 19)."""
 
-import importlib.util
 
 import pytest
 
@@ -10,18 +9,11 @@ pytest.importorskip("ipykernel")
 pytest.importorskip("jupyter_client")
 
 from kernel import Kernel  # noqa: E402
-from programs import RAISED_TEXT, RAISERS, raised_text  # noqa: E402
+from programs import DASK_CLIENT, HAS_DASK, JOB_STARTS, RAISED_TEXT, RAISERS, raised_text  # noqa: E402
 
 NAMES = list(RAISED_TEXT)
-STARTS = {
-    "coroutine": "%bg aboom({name!r})",
-    "thread": "%bg boom({name!r})",
-    "process": "%bg --process boom({name!r})",
-    "executor": "%bg --executor mine boom({name!r})",
-}
-DASK = importlib.util.find_spec("distributed") is not None
-if DASK:
-    STARTS["dask"] = "%bg --executor client boom({name!r})"
+STARTS = JOB_STARTS
+DASK = HAS_DASK
 
 
 @pytest.fixture(scope="module")
@@ -29,11 +21,7 @@ def kernel():
     kernel = Kernel()
     setup = "%load_ext ipython_bg\nimport asyncio\n" + RAISERS + "\nmine = InThread()\n%config BackgroundJobs.process_workers = 1\n"
     if DASK:
-        setup += (
-            "from distributed import Client, LocalCluster\n"
-            "cluster = LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None)\n"
-            "client = Client(cluster)\n"
-        )
+        setup += DASK_CLIENT
     cell = kernel.execute(setup, timeout=60)
     assert cell.ok, cell.reply
     yield kernel

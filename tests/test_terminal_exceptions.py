@@ -3,34 +3,22 @@
 traceback of ours, and the prompt runs and echoes the next line once
 (issue 19).  One ipython for the whole table."""
 
-import importlib.util
 import re
 import time
 
 import pexpect
 import pytest
-from programs import RAISED_TEXT, RAISERS, raised_text
+from programs import DASK_CLIENT, HAS_DASK, JOB_STARTS, RAISED_TEXT, RAISERS, raised_text
 
 pytestmark = pytest.mark.skipif(not hasattr(pexpect, "spawn"), reason="needs a pty")
 
 NAMES = list(RAISED_TEXT)
-STARTS = {
-    "coroutine": "%bg aboom({name!r})",
-    "thread": "%bg boom({name!r})",
-    "process": "%bg --process boom({name!r})",
-    "executor": "%bg --executor mine boom({name!r})",
-}
-DASK = importlib.util.find_spec("distributed") is not None
-if DASK:
-    STARTS["dask"] = "%bg --executor client boom({name!r})"
+STARTS = JOB_STARTS
+DASK = HAS_DASK
 
 SETUP = RAISERS + "\nmine = InThread()\n"
 if DASK:
-    SETUP += (
-        "from distributed import Client, LocalCluster\n"
-        "cluster = LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None)\n"
-        "client = Client(cluster)\n"
-    )
+    SETUP += DASK_CLIENT
 
 #: What the terminal must never show, whatever a job raised.
 NEVER = ("escaped interact", "Traceback", "ipython_bg/", "Exception in callback", "Unhandled exception")
@@ -44,9 +32,14 @@ def _everything() -> str:
     return ", ".join(f"j_{kind}_{name}" for kind in STARTS for name in NAMES)
 
 
-def _wait_until_ended(terminal, timeout=60) -> None:
-    deadline = time.monotonic() + timeout
-    while terminal.value(f"all(j.done() for j in [{_everything()}])") != "True":
+def _wait_until_ended(terminal, timeout=60) -> str:
+    """Until every job has ended; returns what was printed meanwhile (the
+    notices among it: ``terminal.value`` would drop them)."""
+    seen, deadline = "", time.monotonic() + timeout
+    while True:
+        seen += terminal.run(f"print('<all-' + str(all(j.done() for j in [{_everything()}])) + '>')")
+        if "<all-True>" in seen:
+            return seen
         assert time.monotonic() < deadline, terminal.value(f"[j for j in [{_everything()}] if not j.done()]")
         time.sleep(0.2)
 
@@ -60,8 +53,9 @@ def test_every_exception_from_every_kind_of_job_leaves_the_prompt_working(termin
         for name in NAMES:
             terminal.send(f"j_{kind}_{name} = {start.format(name=name)}")
     output = terminal.sync()
-    _wait_until_ended(terminal)
-    crosses = terminal.value("two_args_cross()") == "True"
+    output += _wait_until_ended(terminal)
+    output += terminal.run("print('<cross-' + str(two_args_cross()) + '>')")
+    crosses = "<cross-True>" in output
     notices = [
         f"failed  {kind}  {_source(kind, name)}  {raised_text(name, kind, crosses)}" for kind in STARTS for name in NAMES
     ]
