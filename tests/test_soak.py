@@ -31,8 +31,12 @@ COROUTINE_FAILS_EVERY = 7  # ValueError
 THREAD_FAILS_EVERY = 5     # RuntimeError
 HISTORY = 500
 WARM_UP_BATCHES = 3
-MAX_GROWTH = 30 * 2**20    # bytes, from the end of the warm-up to the end
-MAX_LATE_GROWTH = 8 * 2**20  # bytes, over the second half: a leak grows linearly
+# Bytes, from the end of the warm-up to the end: where the process settles.
+# Python 3.13's allocator settles 26 to 32 MB above the warm-up (3.11's about
+# 6 MB) while tracemalloc sees only about 2 MB more live memory: arenas, not
+# jobs.  A leak shows in the second half, which grows linearly with one.
+MAX_GROWTH = 48 * 2**20
+MAX_LATE_GROWTH = 8 * 2**20  # bytes, over the second half
 
 
 def rss() -> int:
