@@ -50,6 +50,9 @@ effect at once; ``loop`` is read at load)::
     c.BackgroundJobs.exit_timeout = 2.0      # seconds for finally blocks
     c.BackgroundJobs.retry_delay = 0.5       # seconds before the first retry; doubles
     c.BackgroundJobs.adopt_tasks = True      # your cells' create_task tasks are jobs
+    c.BackgroundJobs.prompt_jobs = " [{jobs}]"  # the terminal prompt's job count; "": none
+    c.BackgroundJobs.long_job = 10.0         # a job this long rings the bell as it ends; 0: never
+    c.BackgroundJobs.desktop_notify = "off"  # with the bell: "auto", "osc9", "osc777"
 
 Without IPython, :func:`run_in_background` and :func:`run_in_foreground`
 do the same on an event loop of their own.

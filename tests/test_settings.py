@@ -125,3 +125,16 @@ def test_a_thread_job_is_pending_only_while_the_worker_limit_holds_it(shell):
     gate.set()
     run(shell, "%fg c")
     assert all(job.state is JobState.DONE for job in magics_of(shell).session.control.table)
+
+
+def test_every_setting_is_in_the_package_docstring_and_the_readme():
+    from pathlib import Path
+
+    import ipython_bg
+    from ipython_bg.magics import BackgroundJobs
+
+    settings = [name for name, trait in BackgroundJobs.class_traits(config=True).items()]
+    readme = (Path(__file__).resolve().parent.parent / "README.rst").read_text()
+    assert settings
+    assert [name for name in settings if f"c.BackgroundJobs.{name} = " not in ipython_bg.__doc__] == []
+    assert [name for name in settings if f"``{name}``" not in readme] == []
