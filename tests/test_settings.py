@@ -123,7 +123,7 @@ def test_a_thread_job_is_pending_only_while_the_worker_limit_holds_it(shell):
     run(shell, "a = %bg gate.wait(30)\nb = %bg gate.wait(30)\nc = %bg gate.wait(30)\nstates = [a.state, b.state, c.state]")
     assert shell.user_ns["states"] == [JobState.RUNNING, JobState.RUNNING, JobState.PENDING]
     gate.set()
-    run(shell, "%fg c")
+    run(shell, "%fg a b c")
     assert all(job.state is JobState.DONE for job in magics_of(shell).session.control.table)
 
 
