@@ -18,7 +18,7 @@ import signal
 import threading
 import time
 
-from ._internals import get_selector, running_loop, set_idle_sigint, set_selector
+from ._internals import running_loop, set_idle_sigint
 from .jobs import Job
 from .watchdog import READ_AFTER, JobInterrupted, SelectorWatch
 
@@ -43,13 +43,10 @@ class LoopBreaker:
         loop = running_loop()
         if loop is None or threading.current_thread() is not threading.main_thread():
             return False
-        selector = get_selector(loop)
-        if selector is None:
+        self.watch = SelectorWatch.on(loop, _no_keys)
+        if self.watch is None:
             return False
-        if not isinstance(selector, SelectorWatch):
-            selector = SelectorWatch(selector, _no_keys)
-            set_selector(loop, selector)
-        self.loop, self.watch = loop, selector
+        self.loop = loop
         self.between_cells()
         return True
 
@@ -60,8 +57,7 @@ class LoopBreaker:
             if signal.getsignal(signal.SIGINT) == self.on_idle_sigint:
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
         set_idle_sigint(self.kernel, signal.SIG_IGN, instead_of=self.on_idle_sigint)
-        if get_selector(self.loop) is self.watch:
-            set_selector(self.loop, self.watch.selector)
+        self.watch.remove(self.loop)
         self.watch = None
 
     def between_cells(self) -> None:

@@ -65,6 +65,27 @@ class SelectorWatch:
         self.modify = selector.modify
         self.get_map = selector.get_map
 
+    @classmethod
+    def on(cls, loop: asyncio.AbstractEventLoop, on_keys: Callable[[bytes], None]) -> "SelectorWatch | None":
+        """The watch standing in for ``loop``'s selector, put there unless
+        one already is; ``None`` where the loop has none to watch (uvloop).
+
+        asyncio has no hook for "the loop woke up"; its selector is the one
+        object every loop iteration passes through, so we stand in for it.
+        """
+        selector = get_selector(loop)
+        if selector is None:
+            return None
+        if not isinstance(selector, cls):
+            selector = cls(selector, on_keys)
+            set_selector(loop, selector)
+        return selector
+
+    def remove(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Give ``loop`` its own selector back, if this still stands in for it."""
+        if get_selector(loop) is self:
+            set_selector(loop, self.selector)
+
     def select(self, timeout=None):
         with self.keys.lock:
             self.busy_since = None
@@ -143,15 +164,9 @@ class Watchdog:
 
     def start(self) -> bool:
         """Watch the loop; False if its kind cannot be watched (uvloop)."""
-        selector = get_selector(self.loop)
-        if selector is None:
+        self.watch = SelectorWatch.on(self.loop, functools.partial(self.loop.call_soon, give_to_prompt))
+        if self.watch is None:
             return False
-        # asyncio has no hook for "the loop woke up"; its selector is the one
-        # object every loop iteration passes through, so we stand in for it.
-        if not isinstance(selector, SelectorWatch):
-            selector = SelectorWatch(selector, functools.partial(self.loop.call_soon, give_to_prompt))
-            set_selector(self.loop, selector)
-        self.watch = selector
         self._thread = threading.Thread(target=self._run, name="ipython_bg-watchdog", daemon=True)
         self._thread.start()
         return True
@@ -161,8 +176,7 @@ class Watchdog:
         self._armed.set()
         if self.watch is not None:
             self.watch.let_go()
-        if self.watch is not None and get_selector(self.loop) is self.watch:
-            set_selector(self.loop, self.watch.selector)
+            self.watch.remove(self.loop)
 
     def arm(self) -> None:
         """The user is at the prompt: watch."""
