@@ -15,7 +15,7 @@ import time
 from concurrent.futures import Executor, Future
 
 from .jobs import ThreadCall
-from .remote import RemoteError, RemoteTraceback, rebuilds
+from .remote import RemoteError, RemoteFailure, RemoteTraceback, call_portably
 from .tracebacks import exception_message
 
 __all__ = ["DaemonThreadPool", "ForkPool", "ProcessDied"]
@@ -210,10 +210,10 @@ def _settle(future: Future, outcome, exitcode) -> None:
     elif outcome[0] == "ok":
         future.set_result(outcome[1])
     else:
-        _, exc, text = outcome
-        if text:
-            exc.__cause__ = RemoteTraceback(text)
-        future.set_exception(exc)
+        failure = outcome[1]
+        if failure.text:  # whether or not the exception brought its own traceback along
+            failure.exception.__cause__ = RemoteTraceback(failure.text)
+        future.set_exception(failure.exception)
 
 
 def _receive(fn, receiver):
@@ -228,7 +228,7 @@ def _receive(fn, receiver):
             return None
         except Exception as exc:  # it came, but cannot be rebuilt here (unpickling failed)
             problem = f"what its process sent back cannot be rebuilt here: {type(exc).__name__}: {exception_message(exc)}"
-            return ("error", ProcessDied(problem), "")
+            return ("error", RemoteFailure(ProcessDied(problem), ""))
         if message[0] == "out":
             _tell(context, _write, message[1])
         elif message[0] == "progress":
@@ -327,7 +327,6 @@ def _child(sender, fn, args, kwargs) -> None:
     with its output and progress sent to the parent, send back the outcome."""
     import os
     import sys
-    import traceback
 
     from .output import CURRENT
 
@@ -339,19 +338,23 @@ def _child(sender, fn, args, kwargs) -> None:
     sys.stderr = _ChildStream(channel, "stderr", open(2, "w", buffering=1, closefd=False))
     CURRENT.set(channel)  # progress() goes to the parent
     try:
-        result = fn(*args, **kwargs)
-    except BaseException as exc:
-        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        stand_in = RemoteError(type(exc).__name__, exception_message(exc), text)
-        try:
-            channel.send(("error", exc if rebuilds(exc) else stand_in, text))
-        except Exception:
-            channel.send(("error", stand_in, text))
-    else:
+        result = call_portably(fn, args, kwargs)
+        if isinstance(result, RemoteFailure):
+            _send_failure(channel, result)
+            return
         try:
             channel.send(("ok", result))
         except Exception as exc:
             message = f"its result, a {type(result).__name__}, cannot be pickled to come back: {exc}"
-            channel.send(("error", TypeError(message), ""))
+            channel.send(("error", RemoteFailure(TypeError(message), "")))
     finally:
         sender.close()
+
+
+def _send_failure(channel: _Channel, failure: RemoteFailure) -> None:
+    try:
+        channel.send(("error", failure))
+    except Exception:  # it pickled alone, not with what it holds now
+        exc, text = failure.exception, failure.text
+        stand_in = RemoteError(type(exc).__name__, exception_message(exc), text)
+        channel.send(("error", RemoteFailure(stand_in, text)))
