@@ -22,7 +22,7 @@ from ._internals import running_loop
 from .calls import finish_call, submit
 from .crossing import in_loop_thread, wait_in_thread
 from .foreground import LEAVE, ForegroundInterrupt, ForegroundRunner, ForegroundSuspended, ForegroundTimeout
-from .foreground import JobCancelled, interrupt_waits, results, run_until_done
+from .foreground import JobCancelled, failed_with, interrupt_waits, results, run_until_done
 from .jobs import RUNNING_JOB, Job, ThreadCall, is_awaitable
 from .output import CURRENT, JobOutput
 from .table import JobTable
@@ -315,7 +315,7 @@ class JobControl:
         except BaseException as exc:
             # A job's own SystemExit or odd BaseException (not a second
             # Ctrl-C): raised by results(), in the job's frames, not ours.
-            if not any(job.done() and not job.cancelled() and job.exception() is exc for job in jobs):
+            if not failed_with(jobs, exc):
                 raise
         return results(jobs)
 

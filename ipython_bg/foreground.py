@@ -26,6 +26,7 @@ __all__ = [
     "ForegroundTimeout",
     "JobCancelled",
     "LoopBusy",
+    "failed_with",
     "interrupt_waits",
     "results",
     "run_until_done",
@@ -64,6 +65,12 @@ class JobCancelled(Exception):
 
 class LoopBusy(RuntimeError):
     """The loop is already running here, so nothing can block on it."""
+
+
+def failed_with(jobs: list[Job], exc: BaseException) -> bool:
+    """Whether ``exc`` is one of the jobs' own failures (raised by
+    :func:`results`), not the wait's."""
+    return any(job.done() and not job.cancelled() and job.exception() is exc for job in jobs)
 
 
 def results(jobs: list[Job]) -> list:

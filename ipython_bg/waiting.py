@@ -13,7 +13,7 @@ import contextlib
 import functools
 import sys
 
-from .foreground import ForegroundSuspended, ForegroundTimeout, JobCancelled, LoopBusy
+from .foreground import ForegroundSuspended, ForegroundTimeout, JobCancelled, LoopBusy, failed_with
 from .crossing import in_loop_thread, refuse_own
 from .jobs import Job
 from .session import Session, SessionError
@@ -147,7 +147,7 @@ def _outcome(session: Session, plan: Plan):
         job = exc.job
         raise SessionError(f"{job.source if job.id is None else f'[{job.id}] {job.source}'} was cancelled") from None
     except LoopBusy as exc:
-        if any(job.done() and not job.cancelled() and job.exception() is exc for job in plan.jobs):
+        if failed_with(plan.jobs, exc):
             raise  # the job's own failure (its run_in_foreground refused), not this wait's
         raise SessionError(session.host.no_wait_reason() or _CANNOT_WAIT) from None
     except (ForegroundTimeout, ForegroundSuspended) as exc:
