@@ -248,12 +248,21 @@ class Terminal:
     def _deadline(self, timeout: float | None) -> float:
         return time.monotonic() + (timeout if timeout is not None else self.timeout)
 
-    def _match(self, pattern: str, timeout: float | None):
-        """``(match, output before it, arrival)``; drops what it returns."""
+    def _match(self, pattern: str, timeout: float | None, width: int | None = None):
+        """``(match, output before it, arrival)``; drops what it returns.
+
+        ``width``, for a pattern that matches only text of that length (a
+        literal), lets each search start where a match could still begin in
+        the new output: rescanning the whole unread output after every chunk
+        made reading a job's 100,000 lines quadratic, and a slow reader
+        throttles the terminal it reads."""
         regex = re.compile(pattern)
         deadline = self._deadline(timeout)
+        start = 0
         while True:
-            match = regex.search(self._buffer)
+            match = regex.search(self._buffer, start)
+            if width is not None:
+                start = max(0, len(self._buffer) - width + 1)
             if match is not None:
                 # The chunk that completed the match, not the latest one.
                 arrived = next(when for end, when in self._chunks if end >= match.end())
@@ -272,7 +281,7 @@ class Terminal:
 
     def expect_exact(self, text: str, timeout: float | None = None) -> str:
         """Read until ``text``; return the output before it."""
-        return self._match(re.escape(text), timeout)[1]
+        return self._match(re.escape(text), timeout, len(text))[1]
 
     def expect_eof(self, timeout: float | None = None) -> str:
         """Read until ipython exits; return the output not read before."""

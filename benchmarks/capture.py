@@ -32,7 +32,7 @@ def loud(n):
     took.append(time.perf_counter() - started)
     cpu.append(time.thread_time() - started_cpu)
     capture = sys.modules.get('ipython_bg.output')
-    output = capture.CURRENT.get() if capture is not None else None
+    output = capture.current_output() if capture is not None else None
     kept.append(output.size if output is not None else 0)
 def plain(n):
     thread = threading.Thread(target=loud, args=(n,))

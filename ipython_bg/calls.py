@@ -16,7 +16,7 @@ import pickle
 import uuid
 
 from .jobs import JobKind, ThreadCall, carry, is_awaitable
-from .output import CURRENT
+from .output import CURRENT, Writer
 from .tracebacks import describe_exception
 from .remote import RemoteFailure, call_portably
 from .workers import DaemonThreadPool, ForkPool
@@ -75,16 +75,16 @@ def kind_of(executor) -> JobKind:
 def submit(func, args: tuple, kwargs: dict, executor, output=None) -> tuple[ThreadCall, JobKind]:
     """Start ``func(*args, **kwargs)`` on ``executor``; TypeError if a process
     pool cannot take it.  Worker threads get a copy of the caller's context
-    variables, which threads do not inherit, naming the job's ``output``."""
+    variables, which threads do not inherit; the call, running there, names
+    the job's ``output``."""
     context = contextvars.copy_context()
-    if output is not None:
-        context.run(CURRENT.set, output)
     if isinstance(executor, (DaemonThreadPool, concurrent.futures.ThreadPoolExecutor)):
-        call = ThreadCall(func, args, kwargs, context)
+        call = ThreadCall(func, args, kwargs, context, output)
         call.future = executor.submit(call)
         return call, JobKind.THREAD
-    call = ThreadCall(func, args, kwargs)
+    call = ThreadCall(func, args, kwargs, output=output)
     # Where a process's output and progress are told, in this process.
+    context.run(CURRENT.set, Writer(output))
     call.echo = context
     if is_dask_client(executor):
         _submit_to_dask(executor, call)

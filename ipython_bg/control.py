@@ -16,6 +16,7 @@ import contextvars
 import functools
 import sys
 import threading
+import types
 from typing import Any, Callable, Iterable
 
 from ._internals import running_loop
@@ -23,7 +24,7 @@ from .calls import finish_call, submit
 from .crossing import in_loop_thread, wait_in_thread
 from .foreground import LEAVE, ForegroundInterrupt, ForegroundRunner, ForegroundSuspended, ForegroundTimeout
 from .foreground import JobCancelled, failed_with, interrupt_waits, results, run_until_done
-from .jobs import RUNNING_JOB, Job, ThreadCall, is_awaitable
+from .jobs import Job, ThreadCall, is_awaitable
 from .output import CURRENT, JobOutput
 from .table import JobTable
 from .tracebacks import describe_exception
@@ -74,7 +75,7 @@ class JobControl:
         self.threads = DaemonThreadPool(worker_threads)
         self.process_workers = process_workers
         self._processes: ForkPool | None = None
-        self._ended: collections.deque[tuple[Job, contextvars.Context]] = collections.deque()
+        self._ended: collections.deque[Job] = collections.deque()
         self._report_scheduled = False
         self._sliced = False
         self._on_end = self._job_ended  # one bound method for every job
@@ -89,11 +90,22 @@ class JobControl:
         """Whether this thread must leave the job loop to its own thread:
         it is not ``home`` (or, that unknown, a thread job's, or the loop
         runs elsewhere) and runs no loop of its own (``asyncio.run``)."""
-        if running_loop() is not None:
-            return False
+        return running_loop() is None and self._elsewhere(self.get_loop())
+
+    def _elsewhere(self, loop: asyncio.AbstractEventLoop) -> bool:
+        # off_loop, for a thread known to run no loop.
         if self.home is not None:
             return threading.current_thread() is not self.home
-        return self.get_loop().is_running() or isinstance(RUNNING_JOB.get(), ThreadCall)
+        return loop.is_running() or isinstance(CURRENT.get(), ThreadCall)
+
+    def _loop_here(self) -> tuple[asyncio.AbstractEventLoop, bool]:
+        """The loop a job made here starts on, and whether this thread must
+        leave it to its own thread (:meth:`off_loop`)."""
+        loop = running_loop()
+        if loop is not None:
+            return loop, False
+        loop = self.get_loop()
+        return loop, self._elsewhere(loop)
 
     @property
     def processes(self) -> ForkPool:
@@ -116,18 +128,19 @@ class JobControl:
         """A job for a coroutine, future or other awaitable, scheduled on the
         loop; in the table unless ``keep`` is false (a foreground job, kept
         only if it outlives its wait).  A Job is taken as it is."""
-        if self.off_loop():
-            return in_loop_thread(self.get_loop(), functools.partial(self._start, awaitable, source, origin, keep))
-        return self._start(awaitable, source, origin, keep)
+        loop, elsewhere = self._loop_here()
+        if elsewhere:
+            return in_loop_thread(loop, functools.partial(self._start, awaitable, loop, source, origin, keep))
+        return self._start(awaitable, loop, source, origin, keep)
 
-    def _start(self, awaitable, source: str | None, origin: str | None, keep: bool) -> Job:
+    def _start(self, awaitable, loop, source: str | None, origin: str | None, keep: bool) -> Job:
         if isinstance(awaitable, Job):
             job = awaitable
         elif is_awaitable(awaitable):
-            coro = awaitable if asyncio.iscoroutine(awaitable) else _await(awaitable)
+            coro = awaitable if isinstance(awaitable, types.CoroutineType) else _await(awaitable)
             source = source or (f"{awaitable.__qualname__}()" if coro is awaitable else describe(awaitable))
             output = JobOutput(self.output_limit, self.quiet)
-            job = Job(coro, loop=self.loop(), source=source, origin=origin, output=output)
+            job = Job(coro, loop=loop, source=source, origin=origin, output=output)
         else:
             raise TypeError(f"cannot run {type(awaitable).__name__} in the background: give an awaitable")
         if keep:
@@ -148,13 +161,13 @@ class JobControl:
         """A job for ``func(*args, **kwargs)`` on ``executor`` (default: the
         worker threads), which starts on a worker now.  TypeError if a
         process pool cannot take the call."""
-        if self.off_loop():
-            start = functools.partial(self._start_call, func, args, kwargs, executor, source, origin, keep)
-            return in_loop_thread(self.get_loop(), start)
-        return self._start_call(func, args, kwargs, executor, source, origin, keep)
+        loop, elsewhere = self._loop_here()
+        if elsewhere:
+            start = functools.partial(self._start_call, func, args, kwargs, executor, loop, source, origin, keep)
+            return in_loop_thread(loop, start)
+        return self._start_call(func, args, kwargs, executor, loop, source, origin, keep)
 
-    def _start_call(self, func, args, kwargs, executor, source, origin, keep) -> Job:
-        loop = self.loop()
+    def _start_call(self, func, args, kwargs, executor, loop, source, origin, keep) -> Job:
         output = JobOutput(self.output_limit, self.quiet)
         call, kind = submit(func, args, kwargs or {}, executor or self.threads, output)
         source = source or describe(func)
@@ -168,8 +181,8 @@ class JobControl:
         filed once (and maybe forgotten since) is left as it is."""
         if job.id is not None:
             return job
-        self.table.add(job)
         job.on_end = self._on_end
+        self.table.add(job)
         if job.done():
             job.note_end()
         return job
@@ -190,7 +203,9 @@ class JobControl:
         # Called within the job's last step, so the job is done only once
         # that returns: one loop callback reports every job that ended
         # meanwhile, however many there are.
-        self._ended.append((job, contextvars.copy_context()))
+        if job.context is None:  # Python 3.10: the task's context, as it ends
+            job.context = contextvars.copy_context()
+        self._ended.append(job)
         if not self._report_scheduled:
             self._report_scheduled = True
             job.get_loop().call_soon(self._report)
@@ -199,7 +214,7 @@ class JobControl:
         ended = self._take()
         self._sliced = bool(self._ended)
         if self._sliced:
-            ended[-1][0].get_loop().call_soon(self._report)
+            ended[-1].get_loop().call_soon(self._report)
         else:
             self._report_scheduled = False
         self._tell(ended)
@@ -211,16 +226,17 @@ class JobControl:
         while self._ended:
             self._tell(self._take())
 
-    def _take(self) -> list[tuple[Job, contextvars.Context]]:
+    def _take(self) -> list[Job]:
         return [self._ended.popleft() for _ in range(min(len(self._ended), self.report_slice))]
 
-    def _tell(self, ended: list[tuple[Job, contextvars.Context]]) -> None:
+    def _tell(self, ended: list[Job]) -> None:
         # Ranked as they ran: once finished, another job may be current.
         markers = self.table.markers()
-        for job, _ in ended:
+        for job in ended:
             job.end_marker = markers.get(job.id, "")
-        self.table.mark_finished([job for job, _ in ended])
-        for job, context in ended:
+        self.table.mark_finished(ended)
+        for job in ended:
+            context = job.context
             if context.get(CURRENT) is not None:
                 # Ended where another job's output is current (cancelled
                 # before its first step, by that job): the notice is not its.

@@ -19,7 +19,8 @@ from concurrent.futures import Future
 from typing import Callable, Iterable, TypeVar
 
 from .foreground import ForegroundTimeout, results
-from .jobs import RUNNING_JOB, Job, ThreadCall
+from .jobs import Job, ThreadCall
+from .output import CURRENT
 
 __all__ = ["in_loop_thread", "refuse_own", "running_job", "wait_for_end", "wait_in_thread"]
 
@@ -79,7 +80,7 @@ def wait_in_thread(jobs: list[Job], timeout: float | None, keep: Callable[[Job],
 
 def running_job() -> Job | None:
     """The job whose code runs here (a thread job's too), or None."""
-    running = RUNNING_JOB.get()
+    running = CURRENT.get()
     return running.job if isinstance(running, ThreadCall) else running
 
 

@@ -12,6 +12,7 @@ import asyncio
 import contextvars
 import enum
 import inspect
+import sys
 import time
 from concurrent.futures import Future as ConcurrentFuture
 from typing import Any, Callable
@@ -20,14 +21,12 @@ from .output import CURRENT, JobOutput
 from .tracebacks import format_without_our_frames, without_our_frames
 
 __all__ = [
-    "RUNNING_JOB", "Carried", "Job", "JobKind", "JobState", "NoSuchJob", "ThreadCall", "carry",
-    "carrying", "is_awaitable", "original",
+    "Carried", "Job", "JobKind", "JobState", "NoSuchJob", "ThreadCall", "carry", "carrying", "is_awaitable",
+    "original",
 ]
 
-#: What runs here: the Job in its task's context, the ThreadCall in the copy
-#: of the context its worker thread runs in (its ``job`` is set just after
-#: the thread starts); ``None`` outside jobs.
-RUNNING_JOB: contextvars.ContextVar = contextvars.ContextVar("ipython_bg_running_job", default=None)
+# Task(context=...) is new in Python 3.11.
+_TASK_TAKES_CONTEXT = sys.version_info >= (3, 11)
 
 
 class JobState(enum.Enum):
@@ -136,11 +135,12 @@ class ThreadCall:
     job reads its true state from here.
     """
 
-    def __init__(self, func: Callable, args: tuple = (), kwargs: dict | None = None, context=None):
+    def __init__(self, func: Callable, args: tuple = (), kwargs: dict | None = None, context=None, output=None):
         self.func = func
         self.args = args
         self.kwargs = kwargs or {}
         self.context = context
+        self.output: JobOutput | None = output
         self.started: float | None = None
         self.ended: float | None = None
         self.future: ConcurrentFuture | None = None
@@ -153,15 +153,15 @@ class ThreadCall:
         self.where: str | None = None
         self.job: Job | None = None
         # The context in which what a process sends back (output, progress)
-        # is written here: the job's, naming its output.
+        # is written here: one naming this call, so the job's output.
         self.echo = None
 
     def _in_context(self):
-        running = RUNNING_JOB.set(self)
+        token = CURRENT.set(self)
         try:
             return self.func(*self.args, **self.kwargs)
         finally:
-            RUNNING_JOB.reset(running)  # the context would hold the call that holds it
+            CURRENT.reset(token)  # the context would hold the call that holds it
 
     def __call__(self):
         self.started = time.monotonic()
@@ -184,7 +184,7 @@ class Job(asyncio.Task):
     # Slots, as Task itself has no instance dict of its own to fill.
     __slots__ = (
         "id", "source", "kind", "call", "origin", "started", "ended", "waited", "on_end", "end_marker",
-        "tty_stopped", "schedule", "adopted", "cancel_requested", "_inner", "_failure_tb", "output",
+        "tty_stopped", "schedule", "adopted", "cancel_requested", "_inner", "_failure_tb", "output", "context",
     )
 
     def __init__(
@@ -200,13 +200,19 @@ class Job(asyncio.Task):
         output: JobOutput | None = None,
     ):
         # What the job prints is kept as its own (see output.py): _tracked
-        # names it in the task's context.
+        # names the job in the task's context.
         self.output = output if output is not None else JobOutput()
+        if context is None and _TASK_TAKES_CONTEXT:
+            # Made here rather than by the Task, to be kept: the job's end is
+            # told in it (control.py) without copying it then.
+            context = contextvars.copy_context()
+        # The context its code runs in (on Python 3.10, set when it ends).
+        self.context = context
         # Named by its source, for whoever lists tasks by name (asyncio's
         # debug output, aiomonitor).
         if context is None:
             super().__init__(_tracked(self, coro), loop=loop, name=source)
-        else:  # asked for by a create_task(..., context=...) that became a job
+        else:
             super().__init__(_tracked(self, coro), loop=loop, name=source, context=context)
         if call is not None:
             call.job = self
@@ -262,11 +268,12 @@ class Job(asyncio.Task):
         return cancelling
 
     def exception(self):
-        return original(super().exception())
+        exc = asyncio.Task.exception(self)
+        return exc.original if isinstance(exc, Carried) else exc
 
     def result(self):
         try:
-            return super().result()
+            return asyncio.Task.result(self)
         except Carried as carried:
             failure = carried.original
         raise failure  # outside the except: the user's exception gets no context of ours
@@ -374,7 +381,7 @@ async def _tracked(job: Job, coro):
     # The job's end is noted within its own last step rather than by a
     # done-callback: jobs that end in one loop iteration are then reported
     # together, and a failure's traceback is kept as it was.
-    running, current = RUNNING_JOB.set(job), CURRENT.set(job.output)
+    token = CURRENT.set(job)
     try:
         return await coro
     except BaseException as exc:
@@ -391,8 +398,7 @@ async def _tracked(job: Job, coro):
         # cycle that only the garbage collector would free.  Before the end
         # is noted, so that what the listeners print is not the job's.
         try:
-            RUNNING_JOB.reset(running)
-            CURRENT.reset(current)
+            CURRENT.reset(token)
         except ValueError:  # closed from outside its context, at exit
             pass
         job.note_end()

@@ -1,9 +1,9 @@
 """What each job writes, kept per job: stdout, stderr and displays.
 
-Nothing here knows about IPython.  A context variable names the job whose
-code is running (:data:`CURRENT`); it is set in the job's own context (a
-coroutine job's task, a thread job's copied context), so concurrent jobs
-never mix.  While the extension is loaded ``sys.stdout`` and
+Nothing here knows about IPython.  A context variable names what runs
+(:data:`CURRENT`: a job, or a thread job's call, each with its ``output``);
+it is set in the job's own context (a coroutine job's task, a thread job's
+copied context), so concurrent jobs never mix.  While the extension is loaded ``sys.stdout`` and
 ``sys.stderr`` are :class:`StreamProxy` objects: each write goes on to the
 stream that was there before (a terminal, prompt_toolkit's proxy,
 ipykernel's OutStream) and is also kept in the current job's
@@ -15,10 +15,28 @@ from __future__ import annotations
 import contextvars
 import sys
 
-__all__ = ["CURRENT", "JobOutput", "StreamProxy", "progress", "wrap_streams", "unwrap_streams"]
+__all__ = ["CURRENT", "JobOutput", "current_output", "StreamProxy", "Writer", "progress", "wrap_streams", "unwrap_streams"]
 
-#: The output of the job whose code runs in this context, or None.
-CURRENT: contextvars.ContextVar["JobOutput | None"] = contextvars.ContextVar("ipython_bg_output", default=None)
+#: The job whose code runs in this context (a coroutine job's Job, a thread
+#: job's ThreadCall: anything with the ``output`` it writes to), or None.
+CURRENT: contextvars.ContextVar = contextvars.ContextVar("ipython_bg_running_job", default=None)
+
+
+class Writer:
+    """What :data:`CURRENT` holds where no job's own code runs, but what is
+    written goes to ``output``: in a process job's child (its channel to
+    the parent), and where the parent writes what that child sends."""
+
+    __slots__ = ("output",)
+
+    def __init__(self, output):
+        self.output = output
+
+
+def current_output() -> "JobOutput | None":
+    """The output of the job whose code runs here, or None."""
+    running = CURRENT.get()
+    return running.output if running is not None else None
 
 
 def _display_size(data: dict) -> int:
@@ -139,7 +157,7 @@ def progress(done, total=None, note: str = "") -> bool:
     ``progress(0.42)`` (a fraction when ``total`` is None and done <= 1) or
     ``progress(note="indexing")``.  ``%jobs`` shows it.  Returns False
     (and does nothing) outside a job."""
-    output = CURRENT.get()
+    output = current_output()
     if output is None:
         return False
     output.set_progress(done, total, str(note))
@@ -148,7 +166,7 @@ def progress(done, total=None, note: str = "") -> bool:
 
 def tqdm_moved(bar) -> None:
     """A tqdm bar in a job moved: that is the job's progress."""
-    output = CURRENT.get()
+    output = current_output()
     if output is not None:
         total = getattr(bar, "total", None)
         output.set_progress(getattr(bar, "n", 0), total, getattr(bar, "desc", "") or "")
@@ -197,9 +215,10 @@ class StreamProxy:
         self._write = stream.write
 
     def write(self, text, _current=CURRENT.get):
-        output = _current()
-        if output is None:
+        running = _current()
+        if running is None:
             return self._write(text)
+        output = running.output
         # JobOutput.write, inline: this runs for every piece of every print.
         output._chunks.append(text)
         output.size += len(text)
@@ -258,7 +277,7 @@ class DisplayCapture:
             del self.publisher.publish
 
     def publish(self, data, metadata=None, *args, **kwargs):
-        output = CURRENT.get()
+        output = current_output()
         if output is not None:
             transient = kwargs.get("transient", args[0] if args else None) or {}
             update = kwargs.get("update", args[1] if len(args) > 1 else False)

@@ -17,7 +17,8 @@ import builtins
 import time
 from typing import Callable
 
-from .jobs import RUNNING_JOB, Job, JobKind, ThreadCall
+from .jobs import Job, JobKind, ThreadCall
+from .output import CURRENT
 
 __all__ = ["TtyInput"]
 
@@ -55,11 +56,8 @@ class TtyInput:
             builtins.input = self
 
     def __call__(self, prompt: object = "") -> str:
-        running = RUNNING_JOB.get()
-        if running is None:
-            return self.real(prompt)
-        job = self._job_of(running)
-        if job.waited:
+        job = self._job_of(CURRENT.get())
+        if job is None or job.waited:
             return self.real(prompt)
         where = f"job {job.id}" if job.id is not None else "a background job"
         if self.kernel:
@@ -69,12 +67,12 @@ class TtyInput:
         self._stop_until_foreground(job, where)
         return self.real(prompt)
 
-    def _job_of(self, running) -> Job:
-        if not isinstance(running, ThreadCall):
-            return running
-        while running.job is None:  # the thread started before its Job was made
-            time.sleep(0.001)
-        return running.job
+    def _job_of(self, running) -> Job | None:
+        if isinstance(running, ThreadCall):
+            while running.job is None:  # the thread started before its Job was made
+                time.sleep(0.001)
+            return running.job
+        return running if isinstance(running, Job) else None  # a process job's child reads its own
 
     def _stop_until_foreground(self, job: Job, where: str) -> None:
         job.tty_stopped = True

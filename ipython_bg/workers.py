@@ -328,7 +328,7 @@ def _child(sender, fn, args, kwargs) -> None:
     import os
     import sys
 
-    from .output import CURRENT
+    from .output import CURRENT, Writer
 
     os.setpgid(0, 0)
     channel = _Channel(sender)
@@ -336,7 +336,7 @@ def _child(sender, fn, args, kwargs) -> None:
     # thread did not survive the fork, or a kernel's: the parent writes it.
     sys.stdout = _ChildStream(channel, "stdout", open(1, "w", buffering=1, closefd=False))
     sys.stderr = _ChildStream(channel, "stderr", open(2, "w", buffering=1, closefd=False))
-    CURRENT.set(channel)  # progress() goes to the parent
+    CURRENT.set(Writer(channel))  # progress() goes to the parent
     try:
         result = call_portably(fn, args, kwargs)
         if isinstance(result, RemoteFailure):
