@@ -232,10 +232,9 @@ class JobControl:
     def _tell(self, ended: list[Job]) -> None:
         # Ranked as they ran: once finished, another job may be current.
         markers = self.table.markers()
-        for job in ended:
-            job.end_marker = markers.get(job.id, "")
         self.table.mark_finished(ended)
         for job in ended:
+            job.end_marker = markers.get(job.id, "")
             context = job.context
             if context.get(CURRENT) is not None:
                 # Ended where another job's output is current (cancelled
