@@ -123,7 +123,7 @@ def _report(where: str, lines: int, ours, theirs, extra: str = "") -> None:
 
 
 def main(quick: bool = False) -> None:
-    rounds = 2 if quick else 5
+    rounds = 2 if quick else 7
     lines = LINES // 4 if quick else LINES
     ours, theirs, kept = _terminal(rounds, lines)
     _report("terminal", lines, ours, theirs, f"; largest kept output {kept} characters (output_limit 100000)")

@@ -128,8 +128,8 @@ def job_overhead(repetitions: int) -> None:
     ratio = median(a[0] / r[0] for a, r in zip(api, raw))
     cpu = median(a[1] / r[1] for a, r in zip(api, raw))
     r, a = median(run[0] for run in raw), median(run[0] for run in api)
-    # A job is one more object for the collector than a task (its wrapper
-    # coroutine), and a bigger one to traverse: a quarter of the gap here.
+    # A job leaves more objects to the collector than a task (its wrapper
+    # coroutine, its output record), and a bigger one to traverse.
     collected_r, collected_a = median(run[2] for run in raw), median(run[2] for run in api)
     figure(
         "job overhead",
