@@ -81,7 +81,9 @@ def wait_in_thread(jobs: list[Job], timeout: float | None, keep: Callable[[Job],
 def running_job() -> Job | None:
     """The job whose code runs here (a thread job's too), or None."""
     running = CURRENT.get()
-    return running.job if isinstance(running, ThreadCall) else running
+    if isinstance(running, ThreadCall):
+        return running.job
+    return running if isinstance(running, Job) else None  # a process job's writer is no job
 
 
 def refuse_own(jobs: Iterable[Job]) -> None:

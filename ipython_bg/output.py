@@ -3,11 +3,11 @@
 Nothing here knows about IPython.  A context variable names what runs
 (:data:`CURRENT`: a job, or a thread job's call, each with its ``output``);
 it is set in the job's own context (a coroutine job's task, a thread job's
-copied context), so concurrent jobs never mix.  While the extension is loaded ``sys.stdout`` and
-``sys.stderr`` are :class:`StreamProxy` objects: each write goes on to the
-stream that was there before (a terminal, prompt_toolkit's proxy,
-ipykernel's OutStream) and is also kept in the current job's
-:class:`JobOutput`, which keeps only a bounded tail.
+copied context), so concurrent jobs never mix.  While the extension is
+loaded ``sys.stdout`` and ``sys.stderr`` are :class:`StreamProxy` objects:
+each write goes on to the stream that was there before (a terminal,
+prompt_toolkit's proxy, ipykernel's OutStream) and is also kept in the
+current job's :class:`JobOutput`, which keeps only a bounded tail.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from __future__ import annotations
 import contextvars
 import sys
 
-__all__ = ["CURRENT", "JobOutput", "current_output", "StreamProxy", "Writer", "progress", "wrap_streams", "unwrap_streams"]
+__all__ = [
+    "CURRENT", "JobOutput", "StreamProxy", "Writer", "current_output", "progress", "unwrap_streams", "wrap_streams",
+]
 
 #: The job whose code runs in this context (a coroutine job's Job, a thread
 #: job's ThreadCall: anything with the ``output`` it writes to), or None.
