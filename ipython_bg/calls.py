@@ -15,7 +15,8 @@ import functools
 import pickle
 import uuid
 
-from .jobs import JobKind, ThreadCall, carry, is_awaitable
+from .carried import carry
+from .jobs import JobKind, ThreadCall, is_awaitable
 from .output import CURRENT, Writer
 from .tracebacks import describe_exception
 from .remote import RemoteFailure, call_portably
@@ -143,7 +144,7 @@ def _submit_to_dask(client, call: ThreadCall) -> None:
 
 async def finish_call(call: ThreadCall, loop: asyncio.AbstractEventLoop):
     """Wait on the loop for a submitted call's outcome.  A failure that
-    asyncio cannot take (see :class:`~ipython_bg.jobs.Carried`) comes out
+    asyncio cannot take (see :class:`~ipython_bg.carried.Carried`) comes out
     carried."""
     try:
         await _settled(call.future, loop)

@@ -17,13 +17,11 @@ import time
 from concurrent.futures import Future as ConcurrentFuture
 from typing import Any, Callable
 
+from .carried import Carried, awaitable_failure, carry, is_failure, original
 from .output import CURRENT, JobOutput
 from .tracebacks import format_without_our_frames, without_our_frames
 
-__all__ = [
-    "Carried", "Job", "JobKind", "JobState", "NoSuchJob", "ThreadCall", "carry", "carrying", "is_awaitable",
-    "original",
-]
+__all__ = ["Job", "JobKind", "JobState", "NoSuchJob", "ThreadCall", "is_awaitable"]
 
 # Task(context=...) is new in Python 3.11.
 _TASK_TAKES_CONTEXT = sys.version_info >= (3, 11)
@@ -52,74 +50,6 @@ class JobKind(enum.Enum):
 
 class NoSuchJob(LookupError):
     """A job spec matched no job (or matched several, for ``%name``)."""
-
-
-class Carried(Exception):
-    """A job's exception that asyncio cannot keep as a task's outcome.
-
-    A task re-raises ``SystemExit`` and ``KeyboardInterrupt`` out of the
-    loop (ending the kernel, or the terminal's prompt).  The job's task
-    ends with this ordinary exception instead, and the job reports what it
-    carries (:meth:`Job.exception`, notices, ``%fg``).
-    """
-
-    def __init__(self, original: BaseException):
-        super().__init__(f"{type(original).__name__} raised in a job")
-        self.original = original
-
-
-def carry(exc: BaseException) -> BaseException:
-    """What a job's task may end with for ``exc``: ``exc`` itself when it is
-    an ordinary exception, else a :class:`Carried` holding it.  A
-    StopIteration or GeneratorExit is said as a RuntimeError caused by it."""
-    exc = _awaitable_failure(exc)
-    if isinstance(exc, Exception):
-        return exc
-    return Carried(exc)
-
-
-def _awaitable_failure(exc):
-    """``exc``, or a RuntimeError caused by it where no await can hand it
-    on (as PEP 479 says a coroutine's StopIteration): a future refuses a
-    StopIteration (gather, shield hang), and a GeneratorExit thrown into
-    an awaiting coroutine closes its chain (a kernel's cell never replies)."""
-    if not isinstance(exc, (StopIteration, GeneratorExit)):
-        return exc
-    error = RuntimeError(f"the job raised {type(exc).__name__}")
-    # The cause is shown by whoever awaits the job: in the user's frames.
-    error.__cause__ = exc.with_traceback(without_our_frames(exc.__traceback__))
-    return error
-
-
-def original(exc):
-    """The user's exception behind what a job's task ended with."""
-    return exc.original if isinstance(exc, Carried) else exc
-
-
-def _carried_failure(exc: BaseException, task) -> bool:
-    """Whether ``exc``, raised out of a job's code, is a failure rather
-    than the loop's own business: a cancellation, or a GeneratorExit from
-    closing the coroutine (its task destroyed, its loop closed under it),
-    which comes outside its task's steps; one the job's code raises comes
-    within a step."""
-    if isinstance(exc, asyncio.CancelledError):
-        return False
-    if isinstance(exc, GeneratorExit):
-        return asyncio.current_task(task.get_loop()) is task
-    return True
-
-
-async def carrying(awaitable):
-    """``await awaitable`` in a task of its own: every failure comes out as
-    an exception asyncio can keep (see :class:`Carried`)."""
-    task = asyncio.current_task()
-    try:
-        return await awaitable
-    except BaseException as exc:
-        if not _carried_failure(exc, task):
-            raise
-        failure = carry(exc)
-    raise failure
 
 
 def is_awaitable(value) -> bool:
@@ -202,12 +132,8 @@ class Job(asyncio.Task):
         # What the job prints is kept as its own (see output.py): _tracked
         # names the job in the task's context.
         self.output = output if output is not None else JobOutput()
-        if context is None and _TASK_TAKES_CONTEXT:
-            # Made here rather than by the Task, to be kept: the job's end is
-            # told in it (control.py) without copying it then.
-            context = contextvars.copy_context()
         # The context its code runs in (on Python 3.10, set when it ends).
-        self.context = context
+        self.context = context = _own_context(context)
         # Named by its source, for whoever lists tasks by name (asyncio's
         # debug output, aiomonitor).
         if context is None:
@@ -337,7 +263,7 @@ class Job(asyncio.Task):
         if state is JobState.DONE:
             return state, self.result() if self.done() else self.call.future.result(), None
         if state is JobState.FAILED:
-            return state, None, self.exception() if self.done() else _awaitable_failure(self.call.future.exception())
+            return state, None, self.exception() if self.done() else awaitable_failure(self.call.future.exception())
         return state, None, None
 
     @property
@@ -377,6 +303,15 @@ class Job(asyncio.Task):
         printer.text(f"[{ident}] {self.kind.value}  {self.source}")
 
 
+def _own_context(context):
+    """The context for a job's task: made here rather than by the Task
+    (which takes one from Python 3.11 on), so that the job keeps it and its
+    end is told in it (control.py) without a copy then."""
+    if context is None and _TASK_TAKES_CONTEXT:
+        return contextvars.copy_context()
+    return context
+
+
 async def _tracked(job: Job, coro):
     # The job's end is noted within its own last step rather than by a
     # done-callback: jobs that end in one loop iteration are then reported
@@ -385,7 +320,7 @@ async def _tracked(job: Job, coro):
     try:
         return await coro
     except BaseException as exc:
-        if not _carried_failure(exc, job):
+        if not is_failure(exc, job):
             # Closed unfinished, as when its loop is closed under it at exit:
             # note_end sees the closed loop and tells nobody.
             raise

@@ -23,7 +23,8 @@ from ._internals import ipython_asyncio_runner, register_source
 from .foreground import ForegroundInterrupt
 from .hosts import Host, new_notices
 from .interrupts import LoopBreaker
-from .jobs import Job, carrying, original
+from .carried import carrying, original
+from .jobs import Job
 from .remote import showable
 from .tracebacks import exception_message, without_our_frames
 

@@ -18,7 +18,8 @@ import reprlib
 from typing import Awaitable, Callable
 
 from .calls import finish_call, kind_of, submit, unpicklable
-from .jobs import Job, JobKind, carrying, original
+from .carried import carrying, original
+from .jobs import Job, JobKind
 from .tracebacks import describe_exception, format_without_our_frames
 
 __all__ = ["CannotRepeat", "Schedule", "run_scheduled", "start_scheduled", "start_work"]
