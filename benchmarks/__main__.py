@@ -31,7 +31,7 @@ BUDGET = {
     "ends": (90, 30),
     "load": (60, 30),
     "tasks": (60, 30),
-    "capture": (180, 60),  # 100,000 lines through a pty and a kernel, 5 rounds each
+    "capture": (180, 60),  # 100,000 lines through a pty and a kernel, 7 rounds each
     "keys": (90, 45),
 }
 
