@@ -25,7 +25,9 @@ __all__ = [
     "set_selector",
     "unregister_magics",
     "unwatch_tqdm",
+    "unwrap_prompt_stdout",
     "watch_tqdm",
+    "wrap_prompt_stdout",
 ]
 
 
@@ -185,3 +187,45 @@ def unwatch_tqdm() -> None:
         own = _tqdm_wrapped.pop(name, None)
         if cls is not None and own is not None:
             setattr(cls, name, own)
+
+
+def wrap_prompt_stdout(after_patch) -> bool:
+    """Call ``after_patch()`` each time IPython's terminal prompt has put
+    prompt_toolkit's proxy in ``sys.stdout``, before the prompt runs the
+    loop; False if this IPython's prompt cannot be reached so.
+
+    ``TerminalInteractiveShell.prompt_for_code`` enters ``patch_stdout``
+    (the name its module imports from prompt_toolkit) and then runs the
+    loop, with no hook between the two: a job step queued before the
+    prompt runs in the loop's first iteration, ahead of anything scheduled
+    from outside, and would write past the extension's capture.  So that
+    module name is wrapped.  Checked against IPython 8.18-9.18.
+    """
+    import contextlib
+    import sys
+
+    module = sys.modules.get("IPython.terminal.interactiveshell")
+    original = getattr(module, "patch_stdout", None)
+    if original is None:
+        return False
+    if getattr(original, "_ipython_bg_wraps", None) is not None:
+        return True
+
+    @contextlib.contextmanager
+    def patch_stdout(*args, **kwargs):
+        with original(*args, **kwargs) as patched:
+            after_patch()
+            yield patched
+
+    patch_stdout._ipython_bg_wraps = original
+    module.patch_stdout = patch_stdout
+    return True
+
+
+def unwrap_prompt_stdout() -> None:
+    import sys
+
+    module = sys.modules.get("IPython.terminal.interactiveshell")
+    original = getattr(getattr(module, "patch_stdout", None), "_ipython_bg_wraps", None)
+    if original is not None:
+        module.patch_stdout = original

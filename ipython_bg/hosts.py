@@ -22,7 +22,7 @@ import sys
 
 from IPython.core.async_helpers import get_asyncio_loop
 
-from ._internals import ipython_asyncio_runner, ipython_loop, set_ipython_loop
+from ._internals import ipython_asyncio_runner, ipython_loop, set_ipython_loop, unwrap_prompt_stdout, wrap_prompt_stdout
 from .control import JobControl
 from .foreground import ForegroundInterrupt, ForegroundSuspended
 from .output import wrap_streams
@@ -53,6 +53,7 @@ class Host:
         self._warned: set[str] = set()
         self._previous_runner = None
         self._own_prompt = None  # the shell's own prompt_for_code (an instance's, under simple_prompt)
+        self._wrapped_at_prompt = False  # sys.stdout is wrapped as the prompt patches it
         self._owns_custom_exc = False
         self._cells = 0
         self._exit_warned_at: int | None = None
@@ -87,6 +88,10 @@ class Host:
         if hasattr(type(shell), "prompt_for_code"):
             self._own_prompt = shell.prompt_for_code
             shell.prompt_for_code = self._prompt_for_code
+            # prompt_toolkit's patch_stdout replaces sys.stdout while the
+            # prompt shows, and the prompt runs the job loop: the jobs'
+            # output is kept from its stream too, from the first step on.
+            self._wrapped_at_prompt = wrap_prompt_stdout(wrap_streams)
         atexit.register(self._at_exit)
 
     def keep_task(self, task: asyncio.Task) -> None:
@@ -107,6 +112,7 @@ class Host:
         if shell.__dict__.get("ask_exit") == self._ask_exit:
             del shell.ask_exit
         if shell.__dict__.get("prompt_for_code") == self._prompt_for_code:
+            unwrap_prompt_stdout()
             del shell.prompt_for_code
             if self._own_prompt != getattr(shell, "prompt_for_code"):
                 shell.prompt_for_code = self._own_prompt
@@ -273,11 +279,10 @@ class Host:
             print(f"ipython_bg: {message}", flush=True)
 
     def _prompt_for_code(self) -> str:
-        # prompt_toolkit's patch_stdout replaces sys.stdout while the prompt
-        # shows, and the prompt runs on the job loop: once it does, the jobs'
-        # output is kept from its stream too.
         loop = self.control.get_loop()
-        if not loop.is_closed():
+        if not self._wrapped_at_prompt and not loop.is_closed():
+            # An IPython whose prompt could not be reached: wrapped in the
+            # loop's first iteration, after jobs already due to step.
             loop.call_soon(wrap_streams)
         try:
             return self._own_prompt()
