@@ -200,28 +200,38 @@ class BackgroundJobs(Magics):
         What a job prints is kept (%jobs -o); --quiet keeps it without showing it.
         """
         options, text = split_options(self.bg, line)
+        with usage_errors("bg"):
+            if options.quiet:
+                with self.session.quietly():
+                    job = self._bg_job(options, text, cell, local_ns)
+            else:
+                job = self._bg_job(options, text, cell, local_ns)
+        host = self.session.host
+        if host.limitation:
+            host.warn_once("limitation", host.limitation)
+        return job
+
+    def _bg_job(self, options, text: str, cell: str | None, local_ns: dict | None):
+        """The job of a ``%bg`` line or ``%%bg`` cell, its options checked."""
         session = self.session
-        with usage_errors("bg"), session.quietly(options.quiet):
+        where = None
+        if options.process or options.executor:
             if options.process and options.executor:
                 raise SessionError("--process and --executor exclude each other")
             where = session.executor_for(options.process, options.executor)
-            mode = run_mode(options, where)
-            schedule = verbs_of(session, options)
-            if cell is not None:
-                if text:
-                    raise UsageError(f"%%bg takes options only on its first line, not {text!r}")
-                if where is not None:
-                    raise UsageError("%%bg runs a cell here (coroutine) or in a thread; --process and --executor are for calls")
-                job = session.cell_job(cell, options.name, schedule=schedule)
-            elif options.name:
-                raise SessionError("--name is for %%bg cells; a line job is named by its text")
-            elif not text:
-                raise SessionError("give an expression to run, e.g. %bg asyncio.sleep(1)")
-            else:
-                job = session.background(text, mode=mode, executor=where, local_ns=local_ns, schedule=schedule)
-        if session.host.limitation:
-            session.host.warn_once("limitation", session.host.limitation)
-        return job
+        mode = run_mode(options, where)
+        schedule = verbs_of(session, options)
+        if cell is not None:
+            if text:
+                raise UsageError(f"%%bg takes options only on its first line, not {text!r}")
+            if where is not None:
+                raise UsageError("%%bg runs a cell here (coroutine) or in a thread; --process and --executor are for calls")
+            return session.cell_job(cell, options.name, schedule=schedule)
+        if options.name:
+            raise SessionError("--name is for %%bg cells; a line job is named by its text")
+        if not text:
+            raise SessionError("give an expression to run, e.g. %bg asyncio.sleep(1)")
+        return session.background(text, mode=mode, executor=where, local_ns=local_ns, schedule=schedule)
 
     # -- %fg -----------------------------------------------------------------------
 

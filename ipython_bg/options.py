@@ -4,7 +4,6 @@ and checked; and the one-line errors the magics raise."""
 
 from __future__ import annotations
 
-import contextlib
 import re
 import shlex
 
@@ -83,14 +82,21 @@ def summary_first(magic):
     return magic
 
 
-@contextlib.contextmanager
-def usage_errors(magic: str):
-    """Domain errors of the session and engine, as one-line UsageErrors."""
-    __tracebackhide__ = True
-    try:
-        yield
-    except (SessionError, StatementError, NoSuchJob) as exc:
-        raise UsageError(f"%{magic}: {exc}") from None
+class usage_errors:
+    """``with usage_errors("bg"):`` turns domain errors of the session and
+    engine into one-line UsageErrors.  A class, not a generator: every
+    ``%bg`` line passes through it."""
+
+    def __init__(self, magic: str):
+        self.magic = magic
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, exc, traceback) -> None:
+        __tracebackhide__ = True
+        if isinstance(exc, (SessionError, StatementError, NoSuchJob)):
+            raise UsageError(f"%{self.magic}: {exc}") from None
 
 
 def timeout_of(value):
@@ -109,6 +115,14 @@ def _positive(value, option: str):
 
 def verbs_of(session: Session, options):
     """The verbs of a ``%bg`` line, or None."""
+    if (
+        options.timeout is None
+        and options.retries is None
+        and options.every is None
+        and not options.stop_on_error
+        and not options.after
+    ):
+        return None
     if options.retries is not None and options.retries < 0:
         raise SessionError(f"--retries takes a count of 0 or more, not {options.retries}")
     return session.schedule(
