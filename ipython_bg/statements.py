@@ -164,6 +164,9 @@ def _assigner_code(targets: list[ast.expr]):
 
 
 def is_coroutine_function(func) -> bool:
+    # A plain ``async def`` function, the usual case, says so in its code.
+    if isinstance(func, types.FunctionType) and func.__code__.co_flags & inspect.CO_COROUTINE:
+        return True
     if inspect.iscoroutinefunction(func) or asyncio.iscoroutinefunction(func):
         return True
     call = getattr(type(func), "__call__", None)
@@ -238,10 +241,12 @@ def _resolve_name(text: str, namespace: dict):
     return value
 
 
-def refuse_running_the_loop(statement: Statement, work: Work, loop) -> None:
+def refuse_running_the_loop(statement: Statement, work: Work, job_loop: Callable[[], Any]) -> None:
     """StatementError for ``loop.run_until_complete(...)`` (and the like)
-    on the job loop: from a worker it would run one loop in two threads."""
-    if not (blocks_on_a_loop(work.func) and getattr(work.func, "__self__", None) is loop):
+    on the job loop (``job_loop()`` gives it): from a worker it would run
+    one loop in two threads."""
+    func = work.func
+    if func is None or not blocks_on_a_loop(func) or getattr(func, "__self__", None) is not job_loop():
         return
     for value in (*work.args, *work.kwargs.values()):
         if inspect.iscoroutine(value):
@@ -339,7 +344,9 @@ def refuse_generators(source: str, func) -> None:
     """StatementError for a generator function or generator (async or
     not), given for a job: its call only makes an unstarted generator,
     which no thread or loop would run.  The message says what to write."""
-    target = inspect.unwrap(func.func if isinstance(func, functools.partial) else func)
+    target = func.func if isinstance(func, functools.partial) else func
+    if hasattr(target, "__wrapped__"):  # a decorator's wrapper: what it wraps says
+        target = inspect.unwrap(target)
     # A function's (or bound method's) code says what calling it makes.
     code = getattr(target, "__code__", None)
     flags = code.co_flags if isinstance(code, types.CodeType) else 0
