@@ -106,11 +106,28 @@ def _compile(text: str):
     value_code = _compile_expression(value)
     call_code = None
     if isinstance(value, ast.Call):
-        # The call's parts, evaluated here as the call itself would evaluate
-        # them, keyword checks included: (lambda f, /, *a, **k: (f, a, k))(...)
-        capture = ast.Call(func=_capture_lambda(), args=[value.func, *value.args], keywords=value.keywords)
-        call_code = _compile_expression(ast.copy_location(capture, value))
+        call_code = _compile_expression(ast.copy_location(_call_parts_of(value), value))
     return Statement(source, target, value_code, call_code), assign_code
+
+
+def _call_parts_of(call: ast.Call) -> ast.expr:
+    """An expression giving ``(callee, args, kwargs)`` of ``call``, each
+    part evaluated here as the call itself would evaluate it, in its order.
+
+    Without ``*`` or ``**`` that is a tuple display; with them, a lambda
+    gathers the parts, so that unpacking and its keyword checks behave
+    (and fail) as in the call: (lambda f, /, *a, **k: (f, a, k))(...).
+    """
+    unpacks = any(isinstance(arg, ast.Starred) for arg in call.args) or any(
+        keyword.arg is None for keyword in call.keywords
+    )
+    if unpacks:
+        return ast.Call(func=_capture_lambda(), args=[call.func, *call.args], keywords=call.keywords)
+    keywords = ast.Dict(
+        keys=[ast.Constant(keyword.arg) for keyword in call.keywords],
+        values=[keyword.value for keyword in call.keywords],
+    )
+    return ast.Tuple(elts=[call.func, ast.Tuple(elts=call.args, ctx=ast.Load()), keywords], ctx=ast.Load())
 
 
 def _capture_lambda() -> ast.Lambda:
@@ -164,9 +181,6 @@ def _assigner_code(targets: list[ast.expr]):
 
 
 def is_coroutine_function(func) -> bool:
-    # A plain ``async def`` function, the usual case, says so in its code.
-    if isinstance(func, types.FunctionType) and func.__code__.co_flags & inspect.CO_COROUTINE:
-        return True
     if inspect.iscoroutinefunction(func) or asyncio.iscoroutinefunction(func):
         return True
     call = getattr(type(func), "__call__", None)
@@ -274,31 +288,51 @@ def evaluate(
     on_loop = on_loop or _call
     if mode != "loop" and statement.call_code is not None:
         func, args, kwargs = _call_parts(statement, globals_, locals_)
-        refuse_generators(statement.source, func)
-        if func is functools.partial or _submits(func):
-            # ``partial(coro_fn, ...)`` is the call the user means, and a
-            # submit returns at once: made here, then taken as a value.
-            return _value_work(statement, func(*args, **kwargs), mode, on_loop)
-        coroutine_function = mode != "thread" and is_coroutine_function(func)
-        if mode == "thread" or not (coroutine_function or _runs_on_loop(func)):
-            if not callable(func):
-                raise StatementError(f"{statement.source}: {type(func).__name__} object is not callable")
-            return Work(None, func, args, kwargs)
-        if coroutine_function:
+        if mode == "auto" and _plain_async_def(func):
+            # The usual line: its call makes a coroutine, nothing else to ask.
             again = functools.partial(func, *args, **kwargs)
-            value = again()
-            if is_awaitable(value):
-                return Work(value, again=again)
-        else:
-            value = on_loop(functools.partial(func, *args, **kwargs))
-            if not (is_awaitable(value) or isinstance(value, Job)) and makes_async_object(func):
-                # An async context manager or iterator (a ClientSession):
-                # the object made is the result, as a job already over.
-                value = _ready(value)
-    elif mode == "loop":
+            return Work(again(), again=again)
+        return _call_work(statement, func, args, kwargs, mode, on_loop)
+    if mode == "loop":
         value = on_loop(functools.partial(eval, statement.value_code, globals_, locals_))
     else:
         value = eval(statement.value_code, globals_, locals_)
+    return _value_work(statement, value, mode, on_loop)
+
+
+def _plain_async_def(func) -> bool:
+    """An ``async def`` function as defined, not a decorator's wrapper."""
+    return (
+        isinstance(func, types.FunctionType)
+        and bool(func.__code__.co_flags & inspect.CO_COROUTINE)
+        and not hasattr(func, "__wrapped__")
+    )
+
+
+def _call_work(statement: Statement, func, args: tuple, kwargs: dict, mode: str, on_loop) -> Work:
+    """The work for a call line, its parts evaluated: to a worker, onto
+    the loop, or called here for the awaitable it makes."""
+    refuse_generators(statement.source, func)
+    if func is functools.partial or _submits(func):
+        # ``partial(coro_fn, ...)`` is the call the user means, and a
+        # submit returns at once: made here, then taken as a value.
+        return _value_work(statement, func(*args, **kwargs), mode, on_loop)
+    coroutine_function = mode != "thread" and is_coroutine_function(func)
+    if mode == "thread" or not (coroutine_function or _runs_on_loop(func)):
+        if not callable(func):
+            raise StatementError(f"{statement.source}: {type(func).__name__} object is not callable")
+        return Work(None, func, args, kwargs)
+    if coroutine_function:
+        again = functools.partial(func, *args, **kwargs)
+        value = again()
+        if is_awaitable(value):
+            return Work(value, again=again)
+    else:
+        value = on_loop(functools.partial(func, *args, **kwargs))
+        if not (is_awaitable(value) or isinstance(value, Job)) and makes_async_object(func):
+            # An async context manager or iterator (a ClientSession):
+            # the object made is the result, as a job already over.
+            value = _ready(value)
     return _value_work(statement, value, mode, on_loop)
 
 
