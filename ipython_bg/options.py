@@ -16,7 +16,9 @@ from .session import Session, SessionError
 from .statements import StatementError
 from .table import is_job_spec
 
-__all__ = ["thread_flags", "run_mode", "split_options", "summary_first", "timeout_of", "usage_errors", "verbs_of"]
+__all__ = [
+    "DOMAIN_ERRORS", "has_options", "thread_flags", "run_mode", "split_options", "summary_first", "timeout_of", "verbs_of",
+]
 
 _WORD = re.compile(r"""\s*("[^"]*"|'[^']*'|\S+)""")
 
@@ -29,7 +31,7 @@ def split_options(magic, line: str):
     would mangle the Python expression that follows (``f('a  b')``).
     """
     parser = magic.parser
-    if not line.lstrip().startswith("-"):
+    if not has_options(line):
         # Most lines have no options: argparse is not asked about them.
         return _defaults(parser), line.strip()
     words: list[str] = []
@@ -62,6 +64,12 @@ def split_options(magic, line: str):
     return options, line[position:].strip()
 
 
+def has_options(line: str) -> bool:
+    """Whether ``line`` may start with options: it starts with ``-``
+    (:func:`split_options` then tells ``-1`` and the like from them)."""
+    return line.lstrip().startswith("-")
+
+
 # Options that take several job specs; the expression follows them.
 _SPEC_LISTS = frozenset({"--after"})
 
@@ -82,21 +90,9 @@ def summary_first(magic):
     return magic
 
 
-class usage_errors:
-    """``with usage_errors("bg"):`` turns domain errors of the session and
-    engine into one-line UsageErrors.  A class, not a generator: every
-    ``%bg`` line passes through it."""
-
-    def __init__(self, magic: str):
-        self.magic = magic
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind, exc, traceback) -> None:
-        __tracebackhide__ = True
-        if isinstance(exc, (SessionError, StatementError, NoSuchJob)):
-            raise UsageError(f"%{self.magic}: {exc}") from None
+#: The errors of the session and engine that a magic says as a one-line
+#: UsageError: what the user asked for cannot be done.
+DOMAIN_ERRORS = (SessionError, StatementError, NoSuchJob)
 
 
 def timeout_of(value):

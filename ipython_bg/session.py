@@ -179,7 +179,7 @@ class Session:
         namespace of the function the line is in, if any; ``schedule`` its
         verbs (a :class:`~ipython_bg.verbs.Schedule`), if any."""
         statement, work = self.evaluate(text, mode, local_ns)
-        if not executor:
+        if not executor and self.settings.executor:
             executor = self.default_executor()
         job = self.job_for(work, statement.source, executor=executor, keep=True, schedule=schedule)
         if statement.assign is not None:
@@ -200,7 +200,8 @@ class Session:
             raise
         except Exception as exc:
             raise SessionError(f"{text}: {describe_exception(exc)}") from None
-        refuse_running_the_loop(statement, work, self.control.get_loop)
+        if work.func is not None:  # only a call can run the loop
+            refuse_running_the_loop(statement, work, self.control.get_loop)
         return statement, work
 
     def job_for(self, work: Work, source: str, *, executor=None, keep: bool, schedule=None) -> Job:
@@ -273,10 +274,7 @@ class Session:
         return self.control.processes if process else self.executor_named(name)
 
     def default_executor(self):
-        """The executor BackgroundJobs.executor names, looked up on each
-        line (it may be made after the setting), or None."""
-        name = self.settings.executor
-        return self.executor_named(name) if name else None
+        return self.executor_named(self.settings.executor)
 
     def executor_named(self, name: str | None):
         try:
@@ -287,10 +285,10 @@ class Session:
     # -- acting on jobs ------------------------------------------------------------
 
     @contextlib.contextmanager
-    def quietly(self):
+    def quietly(self, quiet: bool):
         """Jobs started meanwhile keep their output without showing it."""
         before = self.control.quiet
-        self.control.quiet = True
+        self.control.quiet = before or quiet
         try:
             yield
         finally:

@@ -259,8 +259,7 @@ def refuse_running_the_loop(statement: Statement, work: Work, job_loop: Callable
     """StatementError for ``loop.run_until_complete(...)`` (and the like)
     on the job loop (``job_loop()`` gives it): from a worker it would run
     one loop in two threads."""
-    func = work.func
-    if func is None or not blocks_on_a_loop(func) or getattr(func, "__self__", None) is not job_loop():
+    if not (blocks_on_a_loop(work.func) and getattr(work.func, "__self__", None) is job_loop()):
         return
     for value in (*work.args, *work.kwargs.values()):
         if inspect.iscoroutine(value):
