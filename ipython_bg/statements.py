@@ -106,28 +106,11 @@ def _compile(text: str):
     value_code = _compile_expression(value)
     call_code = None
     if isinstance(value, ast.Call):
-        call_code = _compile_expression(ast.copy_location(_call_parts_of(value), value))
+        # The call's parts, evaluated here as the call itself would evaluate
+        # them, keyword checks included: (lambda f, /, *a, **k: (f, a, k))(...)
+        capture = ast.Call(func=_capture_lambda(), args=[value.func, *value.args], keywords=value.keywords)
+        call_code = _compile_expression(ast.copy_location(capture, value))
     return Statement(source, target, value_code, call_code), assign_code
-
-
-def _call_parts_of(call: ast.Call) -> ast.expr:
-    """An expression giving ``(callee, args, kwargs)`` of ``call``, each
-    part evaluated here as the call itself would evaluate it, in its order.
-
-    Without ``*`` or ``**`` that is a tuple display; with them, a lambda
-    gathers the parts, so that unpacking and its keyword checks behave
-    (and fail) as in the call: (lambda f, /, *a, **k: (f, a, k))(...).
-    """
-    unpacks = any(isinstance(arg, ast.Starred) for arg in call.args) or any(
-        keyword.arg is None for keyword in call.keywords
-    )
-    if unpacks:
-        return ast.Call(func=_capture_lambda(), args=[call.func, *call.args], keywords=call.keywords)
-    keywords = ast.Dict(
-        keys=[ast.Constant(keyword.arg) for keyword in call.keywords],
-        values=[keyword.value for keyword in call.keywords],
-    )
-    return ast.Tuple(elts=[call.func, ast.Tuple(elts=call.args, ctx=ast.Load()), keywords], ctx=ast.Load())
 
 
 def _capture_lambda() -> ast.Lambda:
