@@ -14,9 +14,8 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Bool, CaselessStrEnum, Float, Integer, TraitError, Unicode, validate
 
 from . import waiting
-from .options import (
-    DOMAIN_ERRORS, has_options, run_mode, split_options, summary_first, thread_flags, timeout_of, verbs_of,
-)
+from .options import DOMAIN_ERRORS, has_options, line_plan, run_mode, split_options, summary_first, thread_flags
+from .options import timeout_of
 from .session import Session, SessionError
 
 __all__ = ["BackgroundJobs"]
@@ -220,13 +219,7 @@ class BackgroundJobs(Magics):
         """The job of a ``%bg`` line with options, or of a ``%%bg`` cell."""
         options, text = split_options(self.bg, line)
         session = self.session
-        where = None
-        if options.process or options.executor:
-            if options.process and options.executor:
-                raise SessionError("--process and --executor exclude each other")
-            where = session.executor_for(options.process, options.executor)
-        mode = run_mode(options, where)
-        schedule = verbs_of(session, options)
+        where, mode, schedule = line_plan(session, options)
         with session.quietly(options.quiet):
             if cell is not None:
                 if text:

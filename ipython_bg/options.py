@@ -17,7 +17,8 @@ from .statements import StatementError
 from .table import is_job_spec
 
 __all__ = [
-    "DOMAIN_ERRORS", "has_options", "thread_flags", "run_mode", "split_options", "summary_first", "timeout_of", "verbs_of",
+    "DOMAIN_ERRORS", "has_options", "line_plan", "run_mode", "split_options", "summary_first", "thread_flags",
+    "timeout_of", "verbs_of",
 ]
 
 _WORD = re.compile(r"""\s*("[^"]*"|'[^']*'|\S+)""")
@@ -128,6 +129,18 @@ def verbs_of(session: Session, options):
         stop_on_error=options.stop_on_error,
         after=options.after or (),
     )
+
+
+def line_plan(session: Session, options):
+    """``(where, mode, schedule)`` of a ``%bg`` line, from its options,
+    checked: the executor its call goes to (or None), its run mode, and
+    its verbs (or None)."""
+    where = None
+    if options.process or options.executor:
+        if options.process and options.executor:
+            raise SessionError("--process and --executor exclude each other")
+        where = session.executor_for(options.process, options.executor)
+    return where, run_mode(options, where), verbs_of(session, options)
 
 
 def run_mode(options, where) -> str:
