@@ -9,7 +9,9 @@ checked against (Python 3.10-3.13, IPython 8.x-9.x, ipykernel 6.29-7.x).
 from __future__ import annotations
 
 import asyncio
+import functools
 import linecache
+import sys
 
 __all__ = [
     "cache_cell_source",
@@ -158,9 +160,6 @@ def watch_tqdm(on_change) -> bool:
     ``tqdm._instances`` (private), which would not say which job a bar is
     in.  Checked against tqdm 4.6x-4.7x.  Never imports tqdm.
     """
-    import functools
-    import sys
-
     std = sys.modules.get("tqdm.std")
     if std is None:
         return False

@@ -14,7 +14,8 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from traitlets import Bool, CaselessStrEnum, Float, Integer, TraitError, Unicode, validate
 
 from . import waiting
-from .options import run_mode, split_options, summary_first, thread_flags, timeout_of, usage_errors, verbs_of
+from .options import DOMAIN_ERRORS, has_options, line_plan, run_mode, split_options, summary_first, thread_flags
+from .options import timeout_of
 from .session import Session, SessionError
 
 __all__ = ["BackgroundJobs"]
@@ -199,29 +200,38 @@ class BackgroundJobs(Magics):
         Each successful result is also stored as _bgN (BackgroundJobs.result_name).
         What a job prints is kept (%jobs -o); --quiet keeps it without showing it.
         """
+        session = self.session
+        text = line.strip()
+        try:
+            if cell is None and text and not has_options(text):
+                # The usual line, %bg EXPR: no options to parse or check.
+                job = session.background(text, local_ns=local_ns)
+            else:
+                job = self._bg_job(line, cell, local_ns)
+        except DOMAIN_ERRORS as exc:
+            raise UsageError(f"%bg: {exc}") from None
+        host = session.host
+        if host.limitation:
+            host.warn_once("limitation", host.limitation)
+        return job
+
+    def _bg_job(self, line: str, cell: str | None, local_ns: dict | None):
+        """The job of a ``%bg`` line with options, or of a ``%%bg`` cell."""
         options, text = split_options(self.bg, line)
         session = self.session
-        with usage_errors("bg"), session.quietly(options.quiet):
-            if options.process and options.executor:
-                raise SessionError("--process and --executor exclude each other")
-            where = session.executor_for(options.process, options.executor)
-            mode = run_mode(options, where)
-            schedule = verbs_of(session, options)
+        where, mode, schedule = line_plan(session, options)
+        with session.quietly(options.quiet):
             if cell is not None:
                 if text:
                     raise UsageError(f"%%bg takes options only on its first line, not {text!r}")
                 if where is not None:
                     raise UsageError("%%bg runs a cell here (coroutine) or in a thread; --process and --executor are for calls")
-                job = session.cell_job(cell, options.name, schedule=schedule)
-            elif options.name:
+                return session.cell_job(cell, options.name, schedule=schedule)
+            if options.name:
                 raise SessionError("--name is for %%bg cells; a line job is named by its text")
-            elif not text:
+            if not text:
                 raise SessionError("give an expression to run, e.g. %bg asyncio.sleep(1)")
-            else:
-                job = session.background(text, mode=mode, executor=where, local_ns=local_ns, schedule=schedule)
-        if session.host.limitation:
-            session.host.warn_once("limitation", session.host.limitation)
-        return job
+            return session.background(text, mode=mode, executor=where, local_ns=local_ns, schedule=schedule)
 
     # -- %fg -----------------------------------------------------------------------
 
@@ -246,14 +256,18 @@ class BackgroundJobs(Magics):
         foreground job only; other jobs keep running.
         """
         __tracebackhide__ = True  # a job's failure should show the job's frames, not ours
-        with usage_errors("fg"):
+        try:
             return waiting.run(self.session, self._plan(line, cell, local_ns, blocking=True))
+        except DOMAIN_ERRORS as exc:
+            raise UsageError(f"%fg: {exc}") from None
 
     async def _fg_async(self, line: str, cell: str | None = None):
         """``%fg`` where the loop already runs the cell (a Jupyter kernel)."""
         __tracebackhide__ = True
-        with usage_errors("fg"):
+        try:
             return await waiting.run_async(self.session, self._plan(line, cell, blocking=False))
+        except DOMAIN_ERRORS as exc:
+            raise UsageError(f"%fg: {exc}") from None
 
     def _plan(self, line: str, cell: str | None, local_ns: dict | None = None, *, blocking: bool) -> waiting.Plan:
         options, text = split_options(self.fg, line)
@@ -289,7 +303,7 @@ class BackgroundJobs(Magics):
         args = self._parse_jobs(line)
         session = self.session
         table = session.control.table
-        with usage_errors("jobs"):
+        try:
             if args.kill:
                 # Printed, not returned: a cell ending in %jobs -k shows one line, not a list.
                 print(session.cancel_line(args.kill))
@@ -315,6 +329,8 @@ class BackgroundJobs(Magics):
             if args.watch:
                 return waiting.watch(session, jobs, show)
             return show(jobs)
+        except DOMAIN_ERRORS as exc:
+            raise UsageError(f"%jobs: {exc}") from None
 
     def _parse_jobs(self, line: str):
         try:

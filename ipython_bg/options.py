@@ -4,7 +4,6 @@ and checked; and the one-line errors the magics raise."""
 
 from __future__ import annotations
 
-import contextlib
 import re
 import shlex
 
@@ -17,7 +16,10 @@ from .session import Session, SessionError
 from .statements import StatementError
 from .table import is_job_spec
 
-__all__ = ["thread_flags", "run_mode", "split_options", "summary_first", "timeout_of", "usage_errors", "verbs_of"]
+__all__ = [
+    "DOMAIN_ERRORS", "has_options", "line_plan", "run_mode", "split_options", "summary_first", "thread_flags",
+    "timeout_of", "verbs_of",
+]
 
 _WORD = re.compile(r"""\s*("[^"]*"|'[^']*'|\S+)""")
 
@@ -30,7 +32,7 @@ def split_options(magic, line: str):
     would mangle the Python expression that follows (``f('a  b')``).
     """
     parser = magic.parser
-    if not line.lstrip().startswith("-"):
+    if not has_options(line):
         # Most lines have no options: argparse is not asked about them.
         return _defaults(parser), line.strip()
     words: list[str] = []
@@ -63,6 +65,12 @@ def split_options(magic, line: str):
     return options, line[position:].strip()
 
 
+def has_options(line: str) -> bool:
+    """Whether ``line`` may start with options: it starts with ``-``
+    (:func:`split_options` then tells ``-1`` and the like from them)."""
+    return line.lstrip().startswith("-")
+
+
 # Options that take several job specs; the expression follows them.
 _SPEC_LISTS = frozenset({"--after"})
 
@@ -83,14 +91,9 @@ def summary_first(magic):
     return magic
 
 
-@contextlib.contextmanager
-def usage_errors(magic: str):
-    """Domain errors of the session and engine, as one-line UsageErrors."""
-    __tracebackhide__ = True
-    try:
-        yield
-    except (SessionError, StatementError, NoSuchJob) as exc:
-        raise UsageError(f"%{magic}: {exc}") from None
+#: The errors of the session and engine that a magic says as a one-line
+#: UsageError: what the user asked for cannot be done.
+DOMAIN_ERRORS = (SessionError, StatementError, NoSuchJob)
 
 
 def timeout_of(value):
@@ -109,6 +112,14 @@ def _positive(value, option: str):
 
 def verbs_of(session: Session, options):
     """The verbs of a ``%bg`` line, or None."""
+    if (
+        options.timeout is None
+        and options.retries is None
+        and options.every is None
+        and not options.stop_on_error
+        and not options.after
+    ):
+        return None
     if options.retries is not None and options.retries < 0:
         raise SessionError(f"--retries takes a count of 0 or more, not {options.retries}")
     return session.schedule(
@@ -118,6 +129,18 @@ def verbs_of(session: Session, options):
         stop_on_error=options.stop_on_error,
         after=options.after or (),
     )
+
+
+def line_plan(session: Session, options):
+    """``(where, mode, schedule)`` of a ``%bg`` line, from its options,
+    checked: the executor its call goes to (or None), its run mode, and
+    its verbs (or None)."""
+    where = None
+    if options.process or options.executor:
+        if options.process and options.executor:
+            raise SessionError("--process and --executor exclude each other")
+        where = session.executor_for(options.process, options.executor)
+    return where, run_mode(options, where), verbs_of(session, options)
 
 
 def run_mode(options, where) -> str:

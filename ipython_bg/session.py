@@ -179,7 +179,8 @@ class Session:
         namespace of the function the line is in, if any; ``schedule`` its
         verbs (a :class:`~ipython_bg.verbs.Schedule`), if any."""
         statement, work = self.evaluate(text, mode, local_ns)
-        executor = executor or self.default_executor()
+        if not executor and self.settings.executor:
+            executor = self.default_executor()
         job = self.job_for(work, statement.source, executor=executor, keep=True, schedule=schedule)
         if statement.assign is not None:
             self.assigners[job.id] = (statement.target, statement.assign)
@@ -188,17 +189,19 @@ class Session:
     def evaluate(self, text: str, mode: str, local_ns: dict | None = None):
         __tracebackhide__ = True
         shell = self.shell
+        user_ns = shell.user_ns
         # In a function (``def f(x): job = %bg g(x)``) the line sees its
         # locals; its globals, and an assignment's target, stay the user's.
-        local_ns = shell.user_ns if local_ns is None else local_ns
+        local_ns = user_ns if local_ns is None else local_ns
         try:
-            statement = parse_statement(text, shell.user_ns)
+            statement = parse_statement(text, user_ns)
             work = evaluate(statement, shell.user_global_ns, local_ns, mode=mode, on_loop=self.control.on_loop)
         except StatementError:
             raise
         except Exception as exc:
             raise SessionError(f"{text}: {describe_exception(exc)}") from None
-        refuse_running_the_loop(statement, work, self.control.get_loop())
+        if work.func is not None:  # only a call can run the loop
+            refuse_running_the_loop(statement, work, self.control.get_loop)
         return statement, work
 
     def job_for(self, work: Work, source: str, *, executor=None, keep: bool, schedule=None) -> Job:

@@ -238,10 +238,11 @@ def _resolve_name(text: str, namespace: dict):
     return value
 
 
-def refuse_running_the_loop(statement: Statement, work: Work, loop) -> None:
+def refuse_running_the_loop(statement: Statement, work: Work, job_loop: Callable[[], Any]) -> None:
     """StatementError for ``loop.run_until_complete(...)`` (and the like)
-    on the job loop: from a worker it would run one loop in two threads."""
-    if not (blocks_on_a_loop(work.func) and getattr(work.func, "__self__", None) is loop):
+    on the job loop (``job_loop()`` gives it): from a worker it would run
+    one loop in two threads."""
+    if not (blocks_on_a_loop(work.func) and getattr(work.func, "__self__", None) is job_loop()):
         return
     for value in (*work.args, *work.kwargs.values()):
         if inspect.iscoroutine(value):
@@ -269,31 +270,51 @@ def evaluate(
     on_loop = on_loop or _call
     if mode != "loop" and statement.call_code is not None:
         func, args, kwargs = _call_parts(statement, globals_, locals_)
-        refuse_generators(statement.source, func)
-        if func is functools.partial or _submits(func):
-            # ``partial(coro_fn, ...)`` is the call the user means, and a
-            # submit returns at once: made here, then taken as a value.
-            return _value_work(statement, func(*args, **kwargs), mode, on_loop)
-        coroutine_function = mode != "thread" and is_coroutine_function(func)
-        if mode == "thread" or not (coroutine_function or _runs_on_loop(func)):
-            if not callable(func):
-                raise StatementError(f"{statement.source}: {type(func).__name__} object is not callable")
-            return Work(None, func, args, kwargs)
-        if coroutine_function:
+        if mode == "auto" and _plain_async_def(func):
+            # The usual line: its call makes a coroutine, nothing else to ask.
             again = functools.partial(func, *args, **kwargs)
-            value = again()
-            if is_awaitable(value):
-                return Work(value, again=again)
-        else:
-            value = on_loop(functools.partial(func, *args, **kwargs))
-            if not (is_awaitable(value) or isinstance(value, Job)) and makes_async_object(func):
-                # An async context manager or iterator (a ClientSession):
-                # the object made is the result, as a job already over.
-                value = _ready(value)
-    elif mode == "loop":
+            return Work(again(), again=again)
+        return _call_work(statement, func, args, kwargs, mode, on_loop)
+    if mode == "loop":
         value = on_loop(functools.partial(eval, statement.value_code, globals_, locals_))
     else:
         value = eval(statement.value_code, globals_, locals_)
+    return _value_work(statement, value, mode, on_loop)
+
+
+def _plain_async_def(func) -> bool:
+    """An ``async def`` function as defined, not a decorator's wrapper."""
+    return (
+        isinstance(func, types.FunctionType)
+        and bool(func.__code__.co_flags & inspect.CO_COROUTINE)
+        and not hasattr(func, "__wrapped__")
+    )
+
+
+def _call_work(statement: Statement, func, args: tuple, kwargs: dict, mode: str, on_loop) -> Work:
+    """The work for a call line, its parts evaluated: to a worker, onto
+    the loop, or called here for the awaitable it makes."""
+    refuse_generators(statement.source, func)
+    if func is functools.partial or _submits(func):
+        # ``partial(coro_fn, ...)`` is the call the user means, and a
+        # submit returns at once: made here, then taken as a value.
+        return _value_work(statement, func(*args, **kwargs), mode, on_loop)
+    coroutine_function = mode != "thread" and is_coroutine_function(func)
+    if mode == "thread" or not (coroutine_function or _runs_on_loop(func)):
+        if not callable(func):
+            raise StatementError(f"{statement.source}: {type(func).__name__} object is not callable")
+        return Work(None, func, args, kwargs)
+    if coroutine_function:
+        again = functools.partial(func, *args, **kwargs)
+        value = again()
+        if is_awaitable(value):
+            return Work(value, again=again)
+    else:
+        value = on_loop(functools.partial(func, *args, **kwargs))
+        if not (is_awaitable(value) or isinstance(value, Job)) and makes_async_object(func):
+            # An async context manager or iterator (a ClientSession):
+            # the object made is the result, as a job already over.
+            value = _ready(value)
     return _value_work(statement, value, mode, on_loop)
 
 
@@ -339,7 +360,9 @@ def refuse_generators(source: str, func) -> None:
     """StatementError for a generator function or generator (async or
     not), given for a job: its call only makes an unstarted generator,
     which no thread or loop would run.  The message says what to write."""
-    target = inspect.unwrap(func.func if isinstance(func, functools.partial) else func)
+    target = func.func if isinstance(func, functools.partial) else func
+    if hasattr(target, "__wrapped__"):  # a decorator's wrapper: what it wraps says
+        target = inspect.unwrap(target)
     # A function's (or bound method's) code says what calling it makes.
     code = getattr(target, "__code__", None)
     flags = code.co_flags if isinstance(code, types.CodeType) else 0

@@ -476,6 +476,70 @@ def test_bg_and_fg_in_a_function_see_its_locals(defs):
     assert run(defs, "h(21)") == 42
 
 
+WRAPPERS = """
+import functools
+
+def generator():
+    yield 1
+
+def traced(func):
+    @functools.wraps(func)
+    async def wrapper(*args):
+        return await func(*args)
+    return wrapper
+
+traced_double = traced(double)
+
+async def stands_for_a_generator():
+    return 1
+
+stands_for_a_generator.__wrapped__ = generator
+"""
+
+
+def _outcome(shell, line: str):
+    """What ``_job = %bg LINE`` gives: its kind, source and what %fg of it
+    gives (or what it raised), and the assignment it made; or the error."""
+    shell.user_ns.pop("y", None)
+    started = shell.run_cell(f"_job = %bg {line}")
+    if started.error_in_exec is not None:
+        return type(started.error_in_exec).__name__, str(started.error_in_exec)
+    job = shell.user_ns["_job"]
+    waited = shell.run_cell(f"%fg {job.id}")
+    ended = waited.result if waited.error_in_exec is None else repr(waited.error_in_exec)
+    return job.kind.value, job.source, ended, shell.user_ns.get("y")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "double(21)",
+        "  y = double(2)  ",
+        "blocking(1)",
+        "asyncio.sleep(0, 7)",
+        "double",
+        "fail('no')",
+        "traced_double(3)",
+        "stands_for_a_generator()",
+        "generator()",
+        "y",
+        "x =",
+        "",
+    ],
+)
+def test_a_line_without_options_is_taken_as_one_with_none_given(defs, line):
+    # %bg EXPR skips the option parsing that %bg -- EXPR goes through.
+    run(defs, WRAPPERS)
+    assert _outcome(defs, line) == _outcome(defs, f"-- {line}")
+
+
+def test_an_async_def_that_stands_for_a_generator_is_refused_as_one(defs):
+    run(defs, WRAPPERS)
+    with pytest.raises(UsageError, match="^%bg: stands_for_a_generator\\(\\): a generator is iterated, not run"):
+        defs.run_line_magic("bg", "stands_for_a_generator()")
+    assert run(defs, "%fg traced_double(4)") == 8
+
+
 def test_a_notice_keeps_the_marker_the_job_had_while_it_ran(defs, capsys):
     run(defs, "%bg double(1, 30)")
     run(defs, "%bg double(2, 0.01)")  # current (+) while it runs; job 1 is current once it ends
