@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import ast
 import asyncio
-import builtins
 import concurrent.futures
 import functools
 import inspect
 import re
 import types
-import typing
 from typing import Any, Callable
 
 from .jobs import Job, is_awaitable
+from .kinds import blocks_on_a_loop, is_coroutine_function, makes_async_object, runs_on_loop, submits
 
 __all__ = ["Statement", "Work", "parse_statement", "evaluate", "refuse_running_the_loop", "StatementError"]
 
@@ -163,81 +162,6 @@ def _assigner_code(targets: list[ast.expr]):
     return scratch["assign"].__code__
 
 
-def is_coroutine_function(func) -> bool:
-    if inspect.iscoroutinefunction(func) or asyncio.iscoroutinefunction(func):
-        return True
-    call = getattr(type(func), "__call__", None)
-    return not inspect.isroutine(func) and not isinstance(func, type) and inspect.iscoroutinefunction(call)
-
-
-def belongs_to_asyncio(func) -> bool:
-    """True for asyncio's own functions and for methods of event loops and
-    other asyncio objects: they never block, and must run on the loop's
-    thread (``asyncio.gather``, ``asyncio.shield``, ``loop.run_in_executor``)."""
-    owner = getattr(func, "__self__", None)
-    if isinstance(owner, asyncio.AbstractEventLoop):
-        return True
-    module = getattr(func, "__module__", None) or ""
-    if owner is not None and not isinstance(owner, types.ModuleType):
-        module = type(owner).__module__ or module
-    return module == "asyncio" or module.startswith("asyncio.")
-
-
-# asyncio's entry points that run a loop to the end: they block, so they go
-# to a worker thread (where ``asyncio.run`` makes a loop of its own), never
-# onto the job loop, which they could not run from inside.
-_BLOCKING_LOOP_METHODS = frozenset({"run_until_complete", "run_forever"})
-
-
-def blocks_on_a_loop(func) -> bool:
-    """True for ``asyncio.run``, ``loop.run_until_complete`` (and
-    ``run_forever``) and ``asyncio.Runner(...).run``."""
-    if func is asyncio.run:
-        return True
-    owner = getattr(func, "__self__", None)
-    name = getattr(func, "__name__", None)
-    if isinstance(owner, asyncio.AbstractEventLoop):
-        return name in _BLOCKING_LOOP_METHODS
-    # asyncio.Runner is new in Python 3.11.
-    runner = getattr(asyncio, "Runner", None)
-    return runner is not None and isinstance(owner, runner) and name == "run"
-
-
-def has_async_interface(cls) -> bool:
-    """True for a class whose instances are awaitable, async context managers
-    or async iterators: such objects bind to the running loop when made
-    (``aiohttp.ClientSession``, websockets' ``Server``), so they must be made
-    where the job loop runs, not in a worker thread."""
-    return isinstance(cls, type) and any(
-        hasattr(cls, name) for name in ("__await__", "__aenter__", "__aiter__", "__anext__")
-    )
-
-
-def makes_async_object(func) -> bool:
-    """True for a class with an async interface, or a function annotated to
-    return one (``websockets.serve() -> Server``)."""
-    if isinstance(func, type):
-        return has_async_interface(func)
-    if not (inspect.isfunction(func) or inspect.ismethod(func)):
-        return False
-    returns = getattr(func, "__annotations__", {}).get("return")
-    if isinstance(returns, str):
-        returns = _resolve_name(returns, getattr(inspect.unwrap(func), "__globals__", {}))
-    # A generic (``Manager[Response]``) stands for its class.
-    return has_async_interface(typing.get_origin(returns) or returns)
-
-
-def _resolve_name(text: str, namespace: dict):
-    """A string annotation that is a (dotted) name, looked up without
-    evaluating anything; None for anything else."""
-    text = text.split("[", 1)[0]  # ``Manager[Response]``: the class is enough
-    first, *rest = text.strip().split(".")
-    value = namespace.get(first, getattr(builtins, first, None))
-    for part in rest:
-        value = getattr(value, part, None)
-    return value
-
-
 def refuse_running_the_loop(statement: Statement, work: Work, job_loop: Callable[[], Any]) -> None:
     """StatementError for ``loop.run_until_complete(...)`` (and the like)
     on the job loop (``job_loop()`` gives it): from a worker it would run
@@ -295,12 +219,12 @@ def _call_work(statement: Statement, func, args: tuple, kwargs: dict, mode: str,
     """The work for a call line, its parts evaluated: to a worker, onto
     the loop, or called here for the awaitable it makes."""
     refuse_generators(statement.source, func)
-    if func is functools.partial or _submits(func):
+    if func is functools.partial or submits(func):
         # ``partial(coro_fn, ...)`` is the call the user means, and a
         # submit returns at once: made here, then taken as a value.
         return _value_work(statement, func(*args, **kwargs), mode, on_loop)
     coroutine_function = mode != "thread" and is_coroutine_function(func)
-    if mode == "thread" or not (coroutine_function or _runs_on_loop(func)):
+    if mode == "thread" or not (coroutine_function or runs_on_loop(func)):
         if not callable(func):
             raise StatementError(f"{statement.source}: {type(func).__name__} object is not callable")
         return Work(None, func, args, kwargs)
@@ -377,17 +301,6 @@ def refuse_generators(source: str, func) -> None:
         raise StatementError(
             f"{source}: a generator is iterated, not run: %bg list(...) consumes it in a thread"
         )
-
-
-def _submits(func) -> bool:
-    """``executor.submit``: it schedules and returns a future at once."""
-    return getattr(func, "__name__", None) == "submit" and isinstance(
-        getattr(func, "__self__", None), concurrent.futures.Executor
-    )
-
-
-def _runs_on_loop(func) -> bool:
-    return (belongs_to_asyncio(func) or makes_async_object(func)) and not blocks_on_a_loop(func)
 
 
 async def _ready(value):
