@@ -186,6 +186,7 @@ class BackgroundJobs(Magics):
         %bg f(a, b)         a plain call: a and b are evaluated here, the call runs in
                             a worker thread; async functions and asyncio's own calls
                             run on the loop
+        %bg f(a).json()     a chain on a plain call's result: all of it in the thread
         %bg f               a bare callable, called with no arguments in a thread
         %bg NAME = EXPR     also assign the result to NAME (any target) on success
         %%bg [--name L]     the cell is the job: with top-level await a coroutine

@@ -32,14 +32,17 @@ class StatementError(ValueError):
 class Statement:
     """A parsed ``[TARGET =] EXPR`` line, compiled."""
 
-    __slots__ = ("source", "target", "value_code", "call_code", "assign")
+    __slots__ = ("source", "target", "value_code", "call_code", "assign", "chain_code")
 
-    def __init__(self, source, target, value_code, call_code=None, assign=None):
+    def __init__(self, source, target, value_code, call_code=None, assign=None, chain_code=None):
         self.source = source          # the expression's text, as typed
         self.target = target          # the assignment target's text, if any
         self.value_code = value_code  # the expression, compiled for eval
         self.call_code = call_code    # for a call: its callee, arguments and keywords, compiled
         self.assign = assign          # function(value) doing ``target = value`` in the namespace
+        # For a chain on a call's result (``get(url).json()``): the callee
+        # of the call it starts from (``get``), compiled.
+        self.chain_code = chain_code
 
 
 class Work:
@@ -68,6 +71,7 @@ def parse_statement(text: str, namespace: dict | None = None) -> Statement:
             statement.value_code,
             statement.call_code,
             types.FunctionType(assign_code, namespace, "assign"),
+            statement.chain_code,
         )
     return statement
 
@@ -109,7 +113,25 @@ def _compile(text: str):
         # them, keyword checks included: (lambda f, /, *a, **k: (f, a, k))(...)
         capture = ast.Call(func=_capture_lambda(), args=[value.func, *value.args], keywords=value.keywords)
         call_code = _compile_expression(ast.copy_location(capture, value))
-    return Statement(source, target, value_code, call_code), assign_code
+    first = _chained_call(value)
+    chain_code = _compile_expression(first.func) if first is not None else None
+    return Statement(source, target, value_code, call_code, chain_code=chain_code), assign_code
+
+
+def _chained_call(node: ast.expr) -> ast.Call | None:
+    """The call that a chain starts from, where the line takes an attribute
+    or item of a call's result (``get(url)`` in ``get(url).json()``,
+    ``get(url).text`` or ``get(url)['id']``); None for any other line,
+    a call of a call (``make(a)(b)``) included."""
+    first, accessed = None, False
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+        if isinstance(node, ast.Call):
+            if accessed:
+                first = node
+            node = node.func
+        else:
+            accessed, node = True, node.value
+    return first
 
 
 def _capture_lambda() -> ast.Lambda:
@@ -192,6 +214,11 @@ def evaluate(
     """
     locals_ = globals_ if locals_ is None else locals_
     on_loop = on_loop or _call
+    if mode != "loop" and statement.chain_code is not None and _chain_blocks(statement, globals_, locals_, mode):
+        # Evaluating its callee here would make the first call here, and
+        # block the cell (a server on the job loop too): the whole chain
+        # runs in a worker.
+        return Work(None, functools.partial(eval, statement.value_code, globals_, locals_), (), {})
     if mode != "loop" and statement.call_code is not None:
         func, args, kwargs = _call_parts(statement, globals_, locals_)
         if mode == "auto" and _plain_async_def(func):
@@ -204,6 +231,18 @@ def evaluate(
     else:
         value = eval(statement.value_code, globals_, locals_)
     return _value_work(statement, value, mode, on_loop)
+
+
+def _chain_blocks(statement: Statement, globals_: dict, locals_: dict, mode: str) -> bool:
+    """Whether a chain (``requests.get(url).json()``) starts from a call
+    that would block here: a function that a call line alone would send to
+    a worker (with ``--thread``, any function).  A class is called here, as
+    before: making an object is quick, and some must be made where the loop
+    is (``functools.partial(fetch, 1)()`` runs on the loop)."""
+    first = eval(statement.chain_code, globals_, locals_)
+    if not inspect.isroutine(first):
+        return False
+    return mode == "thread" or not (is_coroutine_function(first) or runs_on_loop(first))
 
 
 def _plain_async_def(func) -> bool:

@@ -142,6 +142,56 @@ def test_aiohttp_client_session(shell):
     assert shell.user_ns["session"].closed
 
 
+# -- 1b. a chain on a blocking call's result runs whole in a thread ------------------
+
+GATED = """
+import threading
+gate = threading.Event()
+class Reply:
+    def __init__(self, text):
+        self.text = text
+def fetch(text):
+    # Blocks until the test opens the gate: run in the cell, %bg would not return.
+    if not gate.wait(10):
+        raise TimeoutError("run in the cell, not in a worker")
+    return Reply(text)
+"""
+
+
+@pytest.mark.parametrize(
+    "line, result",
+    [("fetch('abc').text.upper()", "ABC"), ("fetch('abc').text[1]", "b"), ("r = fetch('abc').text", "abc")],
+)
+def test_a_chain_on_a_blocking_call_runs_whole_in_a_thread(shell, line, result):
+    run(shell, GATED)
+    job = run(shell, f"%bg {line}")
+    assert job.kind is JobKind.THREAD and not job.done()
+    shell.user_ns["gate"].set()
+    assert run(shell, "%fg") == result
+
+
+def test_a_blocking_client_reaches_a_server_on_the_job_loop(shell):
+    # Regression: the client's call ran in the cell, which waited for the
+    # server on the loop that the cell itself held.
+    run(shell, "import urllib.request\nfrom aiohttp import web")
+    run(shell, "async def hello(request):\n    return web.Response(text='hi')\n")
+    run(shell, "app = web.Application()\napp.router.add_get('/', hello)\nrunner = web.AppRunner(app)")
+    run(shell, "%fg runner.setup()")
+    run(shell, "%fg web.TCPSite(runner, '127.0.0.1', 0).start()")
+    run(shell, "url = 'http://%s:%d/' % runner.addresses[0][:2]")
+    job = run(shell, "%bg urllib.request.urlopen(url, timeout=10).read()")
+    assert job.kind is JobKind.THREAD
+    assert run(shell, "%fg") == b"hi"
+    run(shell, "%fg runner.cleanup()")
+
+
+def test_a_chain_from_a_class_or_a_call_of_a_call_is_taken_as_before(shell):
+    run(shell, "import functools\nasync def fetch(n):\n    return n\ndef plain(n):\n    return n\n")
+    assert run(shell, "%bg functools.partial(fetch, 1)()").kind is JobKind.COROUTINE
+    assert run(shell, "%bg (lambda f: f)(plain)(2)").kind is JobKind.THREAD
+    assert run(shell, "%fg %1 %2") == [1, 2]
+
+
 # -- 2. asyncio's blocking entry points ------------------------------------------
 
 
