@@ -9,23 +9,19 @@ import pytest
 pytestmark = pytest.mark.skipif(not hasattr(pexpect, "spawn"), reason="needs a pty")
 
 
-def test_output_printed_above_an_idle_prompt_is_kept(terminal):
-    terminal.send("%bg ticker(3, 0.2)")
-    terminal.expect_exact("tick 2")
-    terminal.expect_exact("done  coroutine  ticker(3, 0.2) -> _bg1")
+# ``eager`` prints before it first awaits.  Regression: its first step ran
+# in the prompt's first loop iteration, after patch_stdout replaced
+# sys.stdout and before the extension wrapped it again: shown, not kept.
+EAGER = "exec('async def eager(n):\\n    for i in range(n):\\n        print(\"tick\", i)\\n        await asyncio.sleep(0.05)')"
+
+
+@pytest.mark.parametrize("line", ["ticker(3, 0.2)", "eager(3)"], ids=["awaits-first", "prints-first"])
+def test_output_printed_above_an_idle_prompt_is_kept(terminal, line):
+    terminal.run(EAGER)
+    terminal.send(f"%bg {line}")
+    terminal.expect_exact(f"done  coroutine  {line} -> _bg1")
     kept = terminal.value("get_ipython().run_line_magic('jobs', '-o 1').text().splitlines()")
     assert kept == "['tick 0', 'tick 1', 'tick 2']"
-
-
-def test_what_a_job_prints_in_its_first_step_is_kept(terminal):
-    # Regression: the job's first step ran in the prompt's first loop
-    # iteration, after patch_stdout replaced sys.stdout and before the
-    # extension wrapped it again, so its first line was shown but not kept.
-    terminal.run("exec('async def eager(n):\\n    for i in range(n):\\n        print(\"eager\", i)\\n        await asyncio.sleep(0.05)')")
-    terminal.send("%bg eager(3)")
-    terminal.expect_exact("done  coroutine  eager(3)")
-    kept = terminal.value("get_ipython().run_line_magic('jobs', '-o 1').text().splitlines()")
-    assert kept == "['eager 0', 'eager 1', 'eager 2']"
 
 
 def test_a_quiet_job_prints_nothing_above_the_prompt(terminal):
