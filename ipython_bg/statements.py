@@ -218,7 +218,7 @@ def evaluate(
         # Evaluating its callee here would make the first call here, and
         # block the cell (a server on the job loop too): the whole chain
         # runs in a worker.
-        return Work(None, functools.partial(eval, statement.value_code, globals_, locals_), (), {})
+        return Work(None, Expression(statement, globals_, locals_), (), {})
     if mode != "loop" and statement.call_code is not None:
         func, args, kwargs = _call_parts(statement, globals_, locals_)
         if mode == "auto" and _plain_async_def(func):
@@ -231,6 +231,28 @@ def evaluate(
     else:
         value = eval(statement.value_code, globals_, locals_)
     return _value_work(statement, value, mode, on_loop)
+
+
+class Expression:
+    """A line's whole expression, evaluated where it is called (a worker)."""
+
+    __slots__ = ("statement", "globals", "locals")
+
+    def __init__(self, statement: Statement, globals_: dict, locals_: dict):
+        self.statement, self.globals, self.locals = statement, globals_, locals_
+
+    def __call__(self):
+        return eval(self.statement.value_code, self.globals, self.locals)
+
+    def __reduce__(self):
+        source = self.statement.source
+        raise TypeError(
+            f"{source} is a chain on a call's result, run as one expression: give the pool a function "
+            f"that does it, e.g. `def job(): return {source}`, then %bg --executor NAME job"
+        )
+
+    def __repr__(self) -> str:
+        return f"<the expression {self.statement.source}>"
 
 
 def _chain_blocks(statement: Statement, globals_: dict, locals_: dict, mode: str) -> bool:

@@ -185,6 +185,18 @@ def test_a_blocking_client_reaches_a_server_on_the_job_loop(shell):
     run(shell, "%fg runner.cleanup()")
 
 
+def test_a_chain_for_a_pickling_pool_says_what_to_give_it(shell):
+    run(shell, "import concurrent.futures\npool = concurrent.futures.ProcessPoolExecutor(1)\ndef plain(n):\n    return str(n)\n")
+    try:
+        refused = shell.run_cell("%bg --executor pool plain(1).zfill(3)").error_in_exec
+        assert isinstance(refused, UsageError)
+        assert "plain(1).zfill(3) is a chain on a call's result" in str(refused) and "def job()" in str(refused)
+        assert run(shell, "%bg --process plain(1).zfill(3)").kind is JobKind.PROCESS  # forked: nothing to pickle
+        assert run(shell, "%fg") == "001"
+    finally:
+        run(shell, "pool.shutdown()")
+
+
 def test_a_chain_from_a_class_or_a_call_of_a_call_is_taken_as_before(shell):
     run(shell, "import functools\nasync def fetch(n):\n    return n\ndef plain(n):\n    return n\n")
     assert run(shell, "%bg functools.partial(fetch, 1)()").kind is JobKind.COROUTINE
