@@ -290,14 +290,14 @@ class BackgroundJobs(Magics):
     @argument("-t", "--traceback", metavar="SPEC", help="show the full traceback of a failed job")
     @argument("-d", "--debug", metavar="SPEC", help="open the debugger on a failed job's failure, in its frames")
     @argument("-w", "--watch", action="store_true", help="keep the table up to date until its jobs have ended")
-    @argument("-o", "--output", nargs="+", metavar="SPEC", help="show what these jobs printed (and displayed)")
+    @argument("-o", "--output", nargs="*", metavar="SPEC", help="show what these jobs printed (and displayed); without a spec, the current job's")
     @argument("specs", nargs="*", metavar="SPEC", help="show only these jobs")
     @no_var_expand
     @line_magic
     def jobs(self, line):
         """List jobs (id, state, kind, elapsed, progress, source, result), or act on them.
 
-        -l adds the last lines each job printed; -o SPEC... shows all it kept.
+        -l adds the last lines each job printed; -o [SPEC...] shows all it kept (the current job's, without a spec).
         """
         from . import display  # imported on first use: loading stays quick
 
@@ -313,8 +313,8 @@ class BackgroundJobs(Magics):
                 return table.forget_finished()
             if args.debug:
                 return session.post_mortem(table.resolve(args.debug))
-            if args.output:
-                return session.replay(table.resolve_all(args.output))
+            if args.output is not None:
+                return session.replay(table.resolve_all(args.output or ["%+"]))
             if args.traceback:
                 job = table.resolve(args.traceback)
                 text = job.format_traceback()

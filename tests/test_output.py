@@ -113,6 +113,13 @@ def test_jobs_o_shows_each_job_under_its_header_and_l_the_last_lines(shell):
     assert "alpha 2\n      alpha 3\n      alpha 4" in long and "alpha 1" not in long
 
 
+def test_jobs_o_without_a_spec_shows_the_current_job(shell):
+    assert "no current job" in str(shell.run_cell("%jobs -o").error_in_exec)
+    run(shell, "import sys" + PRINTERS)
+    run(shell, "a = %bg coro_prints('alpha', 2, 0)\nb = %bg coro_prints('beta', 2, 0)\n%fg a b")
+    assert repr(run(shell, "%jobs -o")) == "beta 0\nbeta 1"
+
+
 def test_jobs_o_of_a_job_that_printed_nothing_says_so(shell):
     run(shell, "s = %bg asyncio.sleep(0)\n%fg s")
     assert "wrote nothing" in repr(run(shell, "%jobs -o %asyncio.sleep"))
