@@ -9,6 +9,7 @@ checked against (Python 3.10-3.13, IPython 8.x-9.x, ipykernel 6.29-7.x).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import linecache
 import sys
@@ -200,9 +201,6 @@ def wrap_prompt_stdout(after_patch) -> bool:
     from outside, and would write past the extension's capture.  So that
     module name is wrapped.  Checked against IPython 8.18-9.18.
     """
-    import contextlib
-    import sys
-
     module = sys.modules.get("IPython.terminal.interactiveshell")
     original = getattr(module, "patch_stdout", None)
     if original is None:
@@ -222,8 +220,6 @@ def wrap_prompt_stdout(after_patch) -> bool:
 
 
 def unwrap_prompt_stdout() -> None:
-    import sys
-
     module = sys.modules.get("IPython.terminal.interactiveshell")
     original = getattr(getattr(module, "patch_stdout", None), "_ipython_bg_wraps", None)
     if original is not None:

@@ -90,7 +90,7 @@ class JobControl:
         """Whether this thread must leave the job loop to its own thread:
         it is not ``home`` (or, that unknown, a thread job's, or the loop
         runs elsewhere) and runs no loop of its own (``asyncio.run``)."""
-        return running_loop() is None and self._elsewhere(self.get_loop())
+        return self._loop_here()[1]
 
     def _elsewhere(self, loop: asyncio.AbstractEventLoop) -> bool:
         # off_loop, for a thread known to run no loop.

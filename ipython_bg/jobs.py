@@ -194,8 +194,7 @@ class Job(asyncio.Task):
         return cancelling
 
     def exception(self):
-        exc = asyncio.Task.exception(self)
-        return exc.original if isinstance(exc, Carried) else exc
+        return original(asyncio.Task.exception(self))
 
     def result(self):
         try:

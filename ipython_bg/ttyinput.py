@@ -17,6 +17,7 @@ import builtins
 import time
 from typing import Callable
 
+from .crossing import running_job
 from .jobs import Job, JobKind, ThreadCall
 from .output import CURRENT
 
@@ -56,7 +57,7 @@ class TtyInput:
             builtins.input = self
 
     def __call__(self, prompt: object = "") -> str:
-        job = self._job_of(CURRENT.get())
+        job = self._job_of()
         if job is None or job.waited:
             return self.real(prompt)
         where = f"job {job.id}" if job.id is not None else "a background job"
@@ -67,12 +68,11 @@ class TtyInput:
         self._stop_until_foreground(job, where)
         return self.real(prompt)
 
-    def _job_of(self, running) -> Job | None:
-        if isinstance(running, ThreadCall):
-            while running.job is None:  # the thread started before its Job was made
-                time.sleep(0.001)
-            return running.job
-        return running if isinstance(running, Job) else None  # a process job's child reads its own
+    def _job_of(self) -> Job | None:
+        running = CURRENT.get()
+        while isinstance(running, ThreadCall) and running.job is None:
+            time.sleep(0.001)  # the thread started before its Job was made
+        return running_job()  # None in a process job's child: it reads its own
 
     def _stop_until_foreground(self, job: Job, where: str) -> None:
         job.tty_stopped = True
