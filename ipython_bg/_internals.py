@@ -34,12 +34,11 @@ __all__ = [
 ]
 
 
-def running_loop():
-    """The running event loop, or ``None``.  ``asyncio.get_running_loop()``
-    raises instead, and jobs started from a synchronous cell would pay for
-    an exception each; ``asyncio._get_running_loop`` is the same lookup
-    without it (Python 3.7-3.13)."""
-    return asyncio._get_running_loop()
+#: The running event loop, or ``None``.  ``asyncio.get_running_loop()``
+#: raises instead, and every job started from a synchronous cell would pay
+#: for an exception; ``asyncio._get_running_loop`` is the same lookup
+#: without it (Python 3.7-3.13).
+running_loop = asyncio._get_running_loop
 
 
 def get_selector(loop: asyncio.AbstractEventLoop):

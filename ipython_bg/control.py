@@ -90,22 +90,13 @@ class JobControl:
         """Whether this thread must leave the job loop to its own thread:
         it is not ``home`` (or, that unknown, a thread job's, or the loop
         runs elsewhere) and runs no loop of its own (``asyncio.run``)."""
-        return self._loop_here()[1]
+        return running_loop() is None and self._elsewhere(self.get_loop())
 
     def _elsewhere(self, loop: asyncio.AbstractEventLoop) -> bool:
         # off_loop, for a thread known to run no loop.
         if self.home is not None:
             return threading.current_thread() is not self.home
         return loop.is_running() or isinstance(CURRENT.get(), ThreadCall)
-
-    def _loop_here(self) -> tuple[asyncio.AbstractEventLoop, bool]:
-        """The loop a job made here starts on, and whether this thread must
-        leave it to its own thread (:meth:`off_loop`)."""
-        loop = running_loop()
-        if loop is not None:
-            return loop, False
-        loop = self.get_loop()
-        return loop, self._elsewhere(loop)
 
     @property
     def processes(self) -> ForkPool:
@@ -128,21 +119,25 @@ class JobControl:
         """A job for a coroutine, future or other awaitable, scheduled on the
         loop; in the table unless ``keep`` is false (a foreground job, kept
         only if it outlives its wait).  A Job is taken as it is."""
-        loop, elsewhere = self._loop_here()
-        if elsewhere:
-            return in_loop_thread(loop, functools.partial(self._start, awaitable, loop, source, origin, keep))
+        loop = running_loop()
+        if loop is None:
+            loop = self.get_loop()
+            if self._elsewhere(loop):
+                return in_loop_thread(loop, functools.partial(self._start, awaitable, loop, source, origin, keep))
         return self._start(awaitable, loop, source, origin, keep)
 
     def _start(self, awaitable, loop, source: str | None, origin: str | None, keep: bool) -> Job:
         if isinstance(awaitable, Job):
             job = awaitable
-        elif is_awaitable(awaitable):
-            coro = awaitable if isinstance(awaitable, types.CoroutineType) else _await(awaitable)
-            source = source or (f"{awaitable.__qualname__}()" if coro is awaitable else describe(awaitable))
+        else:
+            if isinstance(awaitable, types.CoroutineType):
+                coro, source = awaitable, source or f"{awaitable.__qualname__}()"
+            elif is_awaitable(awaitable):
+                coro, source = _await(awaitable), source or describe(awaitable)
+            else:
+                raise TypeError(f"cannot run {type(awaitable).__name__} in the background: give an awaitable")
             output = JobOutput(self.output_limit, self.quiet)
             job = Job(coro, loop=loop, source=source, origin=origin, output=output)
-        else:
-            raise TypeError(f"cannot run {type(awaitable).__name__} in the background: give an awaitable")
         if keep:
             self.keep(job)
         return job
@@ -161,10 +156,12 @@ class JobControl:
         """A job for ``func(*args, **kwargs)`` on ``executor`` (default: the
         worker threads), which starts on a worker now.  TypeError if a
         process pool cannot take the call."""
-        loop, elsewhere = self._loop_here()
-        if elsewhere:
-            start = functools.partial(self._start_call, func, args, kwargs, executor, loop, source, origin, keep)
-            return in_loop_thread(loop, start)
+        loop = running_loop()
+        if loop is None:
+            loop = self.get_loop()
+            if self._elsewhere(loop):
+                start = functools.partial(self._start_call, func, args, kwargs, executor, loop, source, origin, keep)
+                return in_loop_thread(loop, start)
         return self._start_call(func, args, kwargs, executor, loop, source, origin, keep)
 
     def _start_call(self, func, args, kwargs, executor, loop, source, origin, keep) -> Job:
@@ -205,10 +202,13 @@ class JobControl:
         # meanwhile, however many there are.
         if job.context is None:  # Python 3.10: the task's context, as it ends
             job.context = contextvars.copy_context()
-        self._ended.append(job)
         if not self._report_scheduled:
+            loop = job.get_loop()
+            if loop.is_closed():  # closed under the job, as at exit: nobody is left to tell
+                return
             self._report_scheduled = True
-            job.get_loop().call_soon(self._report)
+            loop.call_soon(self._report)
+        self._ended.append(job)
 
     def _report(self) -> None:
         ended = self._take()

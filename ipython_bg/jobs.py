@@ -132,8 +132,13 @@ class Job(asyncio.Task):
         # What the job prints is kept as its own (see output.py): _tracked
         # names the job in the task's context.
         self.output = output if output is not None else JobOutput()
-        # The context its code runs in (on Python 3.10, set when it ends).
-        self.context = context = _own_context(context)
+        # The context its code runs in, made here rather than by the Task so
+        # that the job keeps it and its end is told in it (control.py)
+        # without a copy then.  Task(context=) is new in Python 3.11: on
+        # 3.10 the context is set when the job ends.
+        if context is None and _TASK_TAKES_CONTEXT:
+            context = contextvars.copy_context()
+        self.context = context
         # Named by its source, for whoever lists tasks by name (asyncio's
         # debug output, aiomonitor).
         if context is None:
@@ -174,7 +179,7 @@ class Job(asyncio.Task):
         else:
             self.ended = call.ended
             call.job = None  # its thread is done with it: no cycle of call and job to collect
-        if self.on_end is not None and not self.get_loop().is_closed():
+        if self.on_end is not None:
             self.on_end(self)
 
     def cancel(self, msg=None) -> bool:
@@ -194,7 +199,8 @@ class Job(asyncio.Task):
         return cancelling
 
     def exception(self):
-        return original(asyncio.Task.exception(self))
+        exc = asyncio.Task.exception(self)
+        return exc.original if isinstance(exc, Carried) else exc
 
     def result(self):
         try:
@@ -302,15 +308,6 @@ class Job(asyncio.Task):
         printer.text(f"[{ident}] {self.kind.value}  {self.source}")
 
 
-def _own_context(context):
-    """The context for a job's task: made here rather than by the Task
-    (which takes one from Python 3.11 on), so that the job keeps it and its
-    end is told in it (control.py) without a copy then."""
-    if context is None and _TASK_TAKES_CONTEXT:
-        return contextvars.copy_context()
-    return context
-
-
 async def _tracked(job: Job, coro):
     # The job's end is noted within its own last step rather than by a
     # done-callback: jobs that end in one loop iteration are then reported
@@ -321,7 +318,7 @@ async def _tracked(job: Job, coro):
     except BaseException as exc:
         if not is_failure(exc, job):
             # Closed unfinished, as when its loop is closed under it at exit:
-            # note_end sees the closed loop and tells nobody.
+            # the end is noted, but with the loop closed nobody is told.
             raise
         # Kept now: every later re-raise (result(), %fg) rewrites
         # exc.__traceback__, and CPython's Future restores it only once.
