@@ -14,6 +14,8 @@ import functools
 import linecache
 import sys
 
+from IPython.core import async_helpers
+
 __all__ = [
     "cache_cell_source",
     "get_selector",
@@ -75,16 +77,12 @@ def ipython_loop():
     ``get_asyncio_loop()`` is public but makes the loop; IPython keeps it in
     a module global with no getter that leaves it alone (IPython 8.0-9.x).
     """
-    from IPython.core import async_helpers
-
     return async_helpers._asyncio_event_loop
 
 
 def set_ipython_loop(loop) -> None:
     """Make ``loop`` the one IPython's ``get_asyncio_loop()`` returns (for
     ``BackgroundJobs.loop = 'uvloop'``): IPython offers no setter."""
-    from IPython.core import async_helpers
-
     async_helpers._asyncio_event_loop = loop
 
 
@@ -95,9 +93,7 @@ def ipython_asyncio_runner():
     is this very object, and ``%autoawait asyncio`` puts it back; neither
     project exports it under a public name (IPython 8.0-9.x).
     """
-    from IPython.core.async_helpers import _asyncio_runner
-
-    return _asyncio_runner
+    return async_helpers._asyncio_runner
 
 
 def option_takes_value(parser, word: str) -> bool:

@@ -22,7 +22,8 @@ import sys
 
 from IPython.core.async_helpers import get_asyncio_loop
 
-from ._internals import ipython_asyncio_runner, ipython_loop, set_ipython_loop, unwrap_prompt_stdout, wrap_prompt_stdout
+from ._internals import ipython_asyncio_runner, ipython_loop, running_loop, set_ipython_loop
+from ._internals import unwrap_prompt_stdout, wrap_prompt_stdout
 from .control import JobControl
 from .foreground import ForegroundInterrupt, ForegroundSuspended
 from .output import wrap_streams
@@ -63,8 +64,15 @@ class Host:
         self._tasks: set[asyncio.Task] = set()
 
     def job_loop(self) -> asyncio.AbstractEventLoop:
-        """The loop jobs run on, whichever thread asks: IPython's."""
-        return get_asyncio_loop()
+        """The loop jobs run on, whichever thread asks: IPython's.
+
+        What ``get_asyncio_loop()`` returns, without the RuntimeError it
+        raises and catches each time no loop runs here: in a terminal,
+        for every job a cell starts."""
+        loop = ipython_loop()
+        if loop is None or loop.is_closed() or running_loop() is not None:
+            return get_asyncio_loop()
+        return loop
 
     def no_wait_reason(self) -> str | None:
         """Why ``%fg`` cannot wait here at all, beyond the loop running the cell."""
