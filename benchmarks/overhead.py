@@ -36,7 +36,9 @@ the three parts runs in a fresh interpreter of its own.
    over 8,000, is the count per job (start-up and warm-up cancel out).  The
    child leaves with ``os._exit`` so that freeing the heap is not counted.
    Shown with the garbage collector on (what a job costs) and off (the code
-   path alone).
+   path alone).  A third side counts the least job (benchmarks/floor.py):
+   the part of the gap that any job with an identity, an output record
+   and a reported end pays, however it is written.
 
 4. The ``%bg`` figure counted in instructions too (valgrind), the collector
    off: 1,000 and 3,000 calls of each side in a child shell, and of
@@ -57,6 +59,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ._common import ROOT, child_env, figure, median, plain_shell, returns_one
+from .floor import LeastTable
 
 N = 10_000
 WARM_UP = 1_000
@@ -241,7 +244,7 @@ def _count(side: str, jobs: int, collect: bool) -> None:
 
     loop = current_control().loop()
     asyncio.set_event_loop(loop)
-    start = loop.create_task if side == "raw" else run_in_background
+    start = {"raw": loop.create_task, "api": run_in_background, "floor": LeastTable(loop).start}[side]
     warm = [start(returns_one()) for _ in range(WARM_UP)]
     loop.run_until_complete(asyncio.gather(*warm))
     set_control(None)  # a fresh table, as for the timed figure
@@ -308,12 +311,13 @@ def job_instructions(quick: bool) -> None:
     # jobs, 1.34x for 2,000 to 10,000, on the same build).
     small, large = 2_000, 10_000
     collects = (True,) if quick else (True, False)
-    runs = [(side, jobs, collect) for collect in collects for side in ("raw", "api") for jobs in (small, large)]
+    sides = ("raw", "api", "floor")
+    runs = [(side, jobs, collect) for collect in collects for side in sides for jobs in (small, large)]
     with ThreadPoolExecutor(os.cpu_count() or 2) as pool:
         counts = dict(zip(runs, pool.map(lambda run: _instructions(valgrind, *run), runs)))
     per_job = {
         (side, collect): (counts[side, large, collect] - counts[side, small, collect]) / (large - small)
-        for side in ("raw", "api")
+        for side in sides
         for collect in collects
     }
     ratio = per_job["api", True] / per_job["raw", True]
@@ -323,6 +327,11 @@ def job_instructions(quick: bool) -> None:
         if False in collects
         else "not counted with the garbage collector off (--quick)"
     )
+    least = ", ".join(
+        f"{per_job['floor', collect] / per_job['raw', collect]:.3f}x ({per_job['floor', collect]:,.0f}) "
+        f"with the collector {'on' if collect else 'off'}"
+        for collect in collects
+    )
     figure(
         "job overhead, instructions",
         # Three decimals: unlike the timed ratio, the third one is steady.
@@ -330,7 +339,9 @@ def job_instructions(quick: bool) -> None:
         f"({per_job['api', True]:,.0f} vs {per_job['raw', True]:,.0f} instructions per job)",
         f"<= {GOAL_RATIO}",
         ratio <= GOAL_RATIO,
-        f"the first figure counted under valgrind --tool=callgrind, {large:,} minus {small:,} jobs; {without}",
+        f"the first figure counted under valgrind --tool=callgrind, {large:,} minus {small:,} jobs; {without}; "
+        f"the least job (benchmarks/floor.py: a Task subclass with a job's fields, wrapper and table, and "
+        f"nothing else) is {least}",
     )
 
 
