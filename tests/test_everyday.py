@@ -241,6 +241,29 @@ def test_running_the_job_loop_itself_is_refused(shell):
     assert len(run(shell, "%jobs")) == 0
 
 
+def test_the_job_loop_is_the_one_get_asyncio_loop_gives(shell):
+    """The shell's job loop is read without get_asyncio_loop()'s
+    raise-and-catch, yet is the same loop: IPython's where none runs, the
+    running one inside asyncio.run(), a new one once IPython's is closed."""
+    from IPython.core import async_helpers
+
+    assert job_loop(shell) is async_helpers.get_asyncio_loop()
+
+    async def inside():
+        return job_loop(shell) is asyncio.get_running_loop()
+
+    assert asyncio.run(inside())
+    ipythons = async_helpers.get_asyncio_loop()
+    closed = async_helpers._asyncio_event_loop = asyncio.new_event_loop()
+    closed.close()
+    try:
+        fresh = job_loop(shell)
+        assert fresh is not closed and not fresh.is_closed() and fresh is async_helpers.get_asyncio_loop()
+        fresh.close()
+    finally:
+        async_helpers._asyncio_event_loop = ipythons
+
+
 # -- 3. the hint for a thread job that wanted the loop -------------------------------
 
 
