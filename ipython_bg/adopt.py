@@ -107,4 +107,6 @@ class TaskAdopter:
 
 def adopted_job(loop, coro, source: str, context, origin: str | None) -> Job:
     """The job an adopted task is: a Job in place of the Task asked for."""
-    return Job(coro, loop=loop, source=source, origin=origin, context=context)
+    job = Job(coro, loop=loop, source=source, origin=origin, context=context)
+    job.adopted = True
+    return job

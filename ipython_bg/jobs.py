@@ -132,10 +132,8 @@ class Job(asyncio.Task):
         # What the job prints is kept as its own (see output.py): _tracked
         # names the job in the task's context.
         self.output = output if output is not None else JobOutput()
-        # The context its code runs in, made here rather than by the Task so
-        # that the job keeps it and its end is told in it (control.py)
-        # without a copy then.  Task(context=) is new in Python 3.11: on
-        # 3.10 the context is set when the job ends.
+        # The context its code runs in, kept so that its end is told in it
+        # (control.py).  On 3.10 (no Task(context=)) it is set at the end.
         if context is None and _TASK_TAKES_CONTEXT:
             context = contextvars.copy_context()
         self.context = context

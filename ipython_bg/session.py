@@ -28,6 +28,7 @@ from .plain import set_control
 from .hosts import Host, UnsupportedShell
 from .terminal import TerminalHost
 from .jobs import Job, JobKind, JobState
+from .loopstop import guard_stop, unguard_stop
 from .output import DisplayCapture, OutputReplay, tqdm_moved, unwrap_streams, wrap_streams
 from .statements import StatementError, Work, evaluate, parse_statement, refuse_running_the_loop
 from .table import name_jobs
@@ -81,6 +82,7 @@ class Session:
         self.control.home = threading.current_thread()  # the shell's: other threads hand it work
         self.tty_input = TtyInput(shell, kernel=self.host.kind == "kernel", on_stop=self._stopped_for_input)
         self.displays: DisplayCapture | None = None
+        self._guarded_loop = None  # whose stop() a job may not call (loopstop.py)
         self.assigners: dict[int, tuple[str, types.FunctionType]] = {}
         # The cell that jobs start in, "Cell In[N]" as IPython names it, noted
         # when each cell starts.  Before any cell has run the count is 1 (a
@@ -98,6 +100,7 @@ class Session:
 
     def install(self) -> None:
         self.host.install()
+        self._guarded_loop = guard_stop(self.control.get_loop())
         if self.settings.adopt_tasks:
             self.adopter.install(self.control.loop())
         wrap_streams()  # each job's output is kept (output.py)
@@ -127,6 +130,7 @@ class Session:
         self.shell.events.unregister("pre_run_cell", self._cell_starts)
         self.shell.display_formatter.formatters["text/html"].pop(Job, None)
         self.host.uninstall()
+        self._guarded_loop = unguard_stop(self._guarded_loop)
         unwrap_streams()
         unwatch_tqdm()
         if self.displays is not None:
@@ -138,9 +142,7 @@ class Session:
 
     def _adopt(self, loop, coro, source: str, context) -> Job:
         """A task the user's cell code made: a job, in the table, noticed at its end."""
-        job = adopted_job(loop, coro, source, context, self.origin)
-        job.adopted = True
-        return self.control.keep(job)
+        return self.control.keep(adopted_job(loop, coro, source, context, self.origin))
 
     def _cell_starts(self, info) -> None:
         wrap_streams()  # again, if the streams were replaced since (pytest's capsys, a user's own)
