@@ -299,6 +299,12 @@ class Host:
                 raise  # IPython's own Ctrl-D, its question included
             self._ask_exit()
             return ""  # nothing to run; the loop ends if that was the exit
+        except asyncio.CancelledError:
+            # A job cancelled every task it saw (a shutdown routine's ``for
+            # task in asyncio.all_tasks(): task.cancel()``), and the prompt
+            # runs in one: it comes back instead of IPython ending.
+            print("ipython_bg: a job cancelled the prompt's own task; here it is again", file=sys.stderr, flush=True)
+            return ""
 
     def _ask_exit(self) -> None:
         running = self.control.table.running()

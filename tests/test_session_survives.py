@@ -1,7 +1,14 @@
-"""Regression: a job that called ``loop.stop()`` on the job loop ended the
-session: the terminal ``ipython`` exited ("Event loop stopped before Future
-completed") and a kernel died.  Now the job fails saying why, and the
-session goes on.  In a plain shell, a real terminal and a real kernel."""
+"""Regressions: what a job did to the loop under the session that ended
+the session.  In a plain shell, a real terminal and a real kernel.
+
+- ``loop.stop()`` on the job loop: the terminal ``ipython`` exited ("Event
+  loop stopped before Future completed") and a kernel died.  Now the job
+  fails saying why.
+- Cancelling every task it could see (a shutdown routine's ``for task in
+  asyncio.all_tasks(): task.cancel()``): the terminal's prompt runs in a
+  task, and IPython ended with its CancelledError.  Now the prompt comes
+  back.
+"""
 
 import pytest
 
@@ -16,6 +23,11 @@ async def stops():
 def stops_from_a_thread(loop):
     loop.stop()
     return 'stopped'
+async def cancels_the_rest():
+    others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in others:
+        task.cancel()
+    return len(others)
 """
 
 REFUSED = "RuntimeError: a job cannot stop the event loop the session runs on"
@@ -70,5 +82,36 @@ def test_a_job_cannot_stop_the_kernels_loop():
         for cell in (coroutine, thread):
             kernel.wait_for(lambda cell=cell: REFUSED in cell.stdout, timeout=20)
         assert kernel.value("6 * 7") == "42"
+    finally:
+        kernel.close()
+
+
+def test_a_job_cancelling_every_task_leaves_the_terminals_prompt(terminal):
+    terminal.run("%bg asyncio.sleep(3600)")
+    terminal.run(
+        "async def cancels_the_rest(): others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]; "
+        "[t.cancel() for t in others]; return len(others)"
+    )
+    terminal.send("%bg cancels_the_rest()")
+    terminal.expect_exact("a job cancelled the prompt's own task", timeout=10)
+    assert terminal.value("6 * 7") == "42"
+    # The loop still runs at the prompt: a new job ends on its own there.
+    terminal.run("%bg asyncio.sleep(0.2, 'after')")
+    terminal.expect_exact("done  coroutine  asyncio.sleep(0.2, 'after')", timeout=10)
+    table = terminal.run("%jobs")
+    assert "cancelled  coroutine" in table and "cancels_the_rest()" in table, table
+
+
+def test_a_job_cancelling_every_task_leaves_the_kernel_answering():
+    pytest.importorskip("ipykernel")
+    from kernel import Kernel
+
+    kernel = Kernel()
+    try:
+        assert kernel.execute("%load_ext ipython_bg\n" + STOPPERS).ok
+        kernel.execute("%bg cancels_the_rest()", timeout=20)
+        assert kernel.value("6 * 7") == "42"
+        cell = kernel.execute("%bg asyncio.sleep(0.2, 'after')")
+        kernel.wait_for(lambda: "done  coroutine  asyncio.sleep(0.2, 'after')" in cell.stdout, timeout=20)
     finally:
         kernel.close()
