@@ -283,6 +283,15 @@ class Terminal:
         """Read until ``text``; return the output before it."""
         return self._match(re.escape(text), timeout, len(text))[1]
 
+    def read_until(self, done, timeout: float | None = None) -> str:
+        """Read until ``done(unread output)`` is true; return that output."""
+        deadline = self._deadline(timeout)
+        while not done(self._buffer):
+            if not self._fill(deadline, "the output awaited"):
+                raise RuntimeError(f"ipython exited while its output was awaited:\n{self._buffer[-2000:]}")
+        output, self._buffer, self._chunks = self._buffer, "", []
+        return output
+
     def expect_eof(self, timeout: float | None = None) -> str:
         """Read until ipython exits; return the output not read before."""
         deadline = self._deadline(timeout)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import sys
+import time
 
 from IPython.core.async_helpers import get_asyncio_loop
 
@@ -41,6 +42,10 @@ class Host:
         "advance only while %fg or an await cell runs"
     )
     loop_at_prompt = False
+    #: At an idle prompt, notices that come this soon (seconds) after the
+    #: last ones said wait and are said together: jobs ending one after
+    #: another, each in a loop iteration of its own, are summed up too.
+    notice_window = 0.2
 
     def __init__(self, shell, control: JobControl, settings):
         self.shell = shell
@@ -50,6 +55,7 @@ class Host:
         self.settings = settings
         self.pending: "Notices | None" = None   # for the next prompt
         self._burst: "Notices | None" = None    # this report's, said after it
+        self._said_at = float("-inf")  # when notices were last said at the prompt
         self._depth = 0
         self._warned: set[str] = set()
         self._previous_runner = None
@@ -239,9 +245,11 @@ class Host:
         if mode == "immediate" and self.loop_at_prompt and self.at_prompt:
             if self._burst is None:
                 # One report of ends calls here once per job: its lines are
-                # said together once it is over, so that many are summed up.
+                # said together once it is over (and the notice window has
+                # passed), so that many are summed up.
                 self._burst = new_notices()
-                self.control.loop().call_soon(self._say_burst)
+                wait = self._said_at + self.notice_window - time.monotonic()
+                self.control.loop().call_later(max(wait, 0.0), self._say_burst)
             self._burst.add(text, state, self.settings.notice_limit)
         else:
             if self.pending is None:
@@ -258,6 +266,7 @@ class Host:
             return  # flushed already
         if self.at_prompt:
             self._say(burst)
+            self._said_at = time.monotonic()
         else:  # a cell started before the report was over: after the cell, then
             if self.pending is None:
                 self.pending = new_notices()

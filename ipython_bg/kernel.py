@@ -15,6 +15,7 @@ import inspect
 import linecache
 import signal
 import threading
+import time
 
 from IPython.core.async_helpers import get_asyncio_loop
 from IPython.core.error import UsageError
@@ -127,13 +128,14 @@ class KernelHost(Host):
     def notify(self, text: str, *, state: str = "done", origin: str | None = None) -> None:
         # Said in the context the job ended in, that of the cell that started
         # it, so the line lands in that cell; the notices of one report of
-        # ends are said together, per starting cell, so that many are summed
-        # up in one line there.
+        # ends (and of the notice window after the last ones said) are said
+        # together, per starting cell, so that many are summed up there.
         if self.settings.notify == "off":
             return
         if self._bursts is None:
             self._bursts = {}
-            self.control.loop().call_soon(self._say_bursts)
+            wait = self._said_at + self.notice_window - time.monotonic()
+            self.control.loop().call_later(max(wait, 0.0), self._say_bursts)
         if origin not in self._bursts:
             self._bursts[origin] = (contextvars.copy_context(), new_notices())
         self._bursts[origin][1].add(text, state, self.settings.notice_limit)
@@ -144,6 +146,8 @@ class KernelHost(Host):
             self.control.loop().call_soon(self._say_bursts)
             return
         bursts, self._bursts = self._bursts or {}, None
+        if bursts:
+            self._said_at = time.monotonic()
         for context, said in bursts.values():
             for line in said.render(self.settings.notice_limit):
                 context.run(print, line, flush=True)

@@ -61,9 +61,10 @@ class BackgroundJobs(Magics):
     notice_limit = Integer(
         10,
         min=0,
-        help="""When more jobs than this end together (or wait for the next
-        prompt), one line counts them instead of a line each; failed ones
-        are still named, up to five.""",
+        help="""When more jobs than this end together (within a fifth of a
+        second of the last notices, or waiting for the next prompt), one line
+        counts them instead of a line each; failed ones are still named, up
+        to five.""",
     ).tag(config=True)
     block_warning = Float(
         2.0,

@@ -75,6 +75,26 @@ def test_thousands_of_ends_above_an_idle_prompt_are_one_line(terminal):
     assert terminal.value("len(get_ipython().run_line_magic('jobs', ''))") == "1000"  # the history kept
 
 
+def _ends_told(text: str) -> int:
+    """How many job ends the notices in ``text`` tell of."""
+    alone = len(re.findall(r"\[\d+\][+-]? done  coroutine", text))
+    return alone + sum(int(count) for count in re.findall(r"(\d+) jobs ended: ", text))
+
+
+def test_jobs_ending_one_after_another_are_summed_up_too(terminal):
+    """Regression: 1,000 jobs ending a millisecond apart, each in a loop
+    iteration of its own, printed a notice each (some 850 lines) above the
+    prompt.  Notices coming soon after the last ones said now wait and are
+    summed up with them; a job that ends on its own still gets its line."""
+    terminal.run("from ipython_bg import run_in_background")
+    terminal.send("for n in range(1000): run_in_background(asyncio.sleep(0.5 + n / 1000))")
+    told = terminal.read_until(lambda text: _ends_told(text) >= 1000, timeout=30)
+    assert _ends_told(told) == 1000, told
+    assert len([line for line in told.splitlines() if " done" in line]) < 40, told
+    terminal.send("%bg asyncio.sleep(0.3, 'alone')")
+    terminal.expect_exact("[1001]+ done  coroutine  asyncio.sleep(0.3, 'alone') -> _bg1001", timeout=10)
+
+
 def test_sleep_in_a_thread_returns_at_once(terminal):
     terminal.send("%bg time.sleep(3)")
     terminal.send('print("back" + "-at-prompt")')
