@@ -184,10 +184,11 @@ def unwatch_tqdm() -> None:
             setattr(cls, name, own)
 
 
-def wrap_prompt_stdout(after_patch) -> bool:
+def wrap_prompt_stdout(after_patch, before_unpatch) -> bool:
     """Call ``after_patch()`` each time IPython's terminal prompt has put
     prompt_toolkit's proxy in ``sys.stdout``, before the prompt runs the
-    loop; False if this IPython's prompt cannot be reached so.
+    loop, and ``before_unpatch()`` as the prompt returns, before the proxy
+    goes; False if this IPython's prompt cannot be reached so.
 
     ``TerminalInteractiveShell.prompt_for_code`` enters ``patch_stdout``
     (the name its module imports from prompt_toolkit) and then runs the
@@ -207,7 +208,10 @@ def wrap_prompt_stdout(after_patch) -> bool:
     def patch_stdout(*args, **kwargs):
         with original(*args, **kwargs) as patched:
             after_patch()
-            yield patched
+            try:
+                yield patched
+            finally:
+                before_unpatch()
 
     patch_stdout._ipython_bg_wraps = original
     module.patch_stdout = patch_stdout

@@ -27,7 +27,7 @@ from ._internals import ipython_asyncio_runner, ipython_loop, running_loop, set_
 from ._internals import unwrap_prompt_stdout, wrap_prompt_stdout
 from .control import JobControl
 from .foreground import ForegroundInterrupt, ForegroundSuspended
-from .output import wrap_streams
+from .promptlines import release_lines, wrap_prompt_streams
 
 __all__ = ["Host", "UnsupportedShell", "new_notices"]
 
@@ -105,7 +105,8 @@ class Host:
             # prompt_toolkit's patch_stdout replaces sys.stdout while the
             # prompt shows, and the prompt runs the job loop: the jobs'
             # output is kept from its stream too, from the first step on.
-            self._wrapped_at_prompt = wrap_prompt_stdout(wrap_streams)
+            # A job's partial lines wait for their ends (promptlines.py).
+            self._wrapped_at_prompt = wrap_prompt_stdout(wrap_prompt_streams, release_lines)
         atexit.register(self._at_exit)
 
     def keep_task(self, task: asyncio.Task) -> None:
@@ -300,7 +301,7 @@ class Host:
         if not self._wrapped_at_prompt and not loop.is_closed():
             # An IPython whose prompt could not be reached: wrapped in the
             # loop's first iteration, after jobs already due to step.
-            loop.call_soon(wrap_streams)
+            loop.call_soon(wrap_prompt_streams)
         try:
             return self._own_prompt()
         except EOFError:

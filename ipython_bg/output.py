@@ -240,14 +240,14 @@ class StreamProxy:
         return f"<ipython_bg capture of {self._stream!r}>"
 
 
-def wrap_streams() -> None:
-    """Put proxies in front of ``sys.stdout`` and ``sys.stderr`` (again, if
-    something replaced them since: prompt_toolkit's patch_stdout does while
-    the terminal prompt is shown)."""
+def wrap_streams(proxy: type = StreamProxy) -> None:
+    """Put proxies (of class ``proxy``) in front of ``sys.stdout`` and
+    ``sys.stderr`` (again, if something replaced them since:
+    prompt_toolkit's patch_stdout does while the terminal prompt is shown)."""
     for name in ("stdout", "stderr"):
         stream = getattr(sys, name)
         if stream is not None and not isinstance(stream, StreamProxy):
-            setattr(sys, name, StreamProxy(stream))
+            setattr(sys, name, proxy(stream))
 
 
 def unwrap_streams() -> None:

@@ -18,6 +18,7 @@ import threading
 
 from .hosts import Host
 from .jobs import Job
+from .promptlines import release_lines
 
 __all__ = ["TerminalHost"]
 
@@ -128,6 +129,7 @@ class TerminalHost(Host):
         is redrawn once the report is over, and a long job's notice rings."""
         if not (self.loop_at_prompt and self.at_prompt):
             return
+        release_lines(job, job.call)  # what it left of a line, before its notice
         long_job = self.settings.long_job
         if long_job > 0 and not job.waited and job.elapsed >= long_job:
             self._ring_for = job

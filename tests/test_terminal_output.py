@@ -40,3 +40,29 @@ def test_the_table_shows_a_percentage(terminal):
     terminal.send("%jobs")
     terminal.expect(r"\[1\]\+\s+running\s+coroutine\s+\S+\s+50%\s+half\(\)")
     terminal.run("%jobs -k all")
+
+
+# Regression: a partial line flushed at the prompt was written where the
+# prompt is, and the redrawn prompt wrote over it: of twenty progress dots
+# none was left, and a tqdm-like bar ran into the prompt line.
+DOTS = "exec('async def dots(n):\\n    for i in range(n):\\n        print(\".\", end=\"\", flush=True)\\n        await asyncio.sleep(0.05)\\n    print(\"end\")')"
+BAR = "exec('async def bar(n):\\n    for i in range(n + 1):\\n        print(f\"\\\\r{i}/{n} done\", end=\"\", file=sys.stderr, flush=True)\\n        await asyncio.sleep(0.05)\\n    print(file=sys.stderr)')"
+LEFT = "exec('async def left():\\n    print(\"left unended\", end=\"\", flush=True)\\n    await asyncio.sleep(0.2)')"
+
+
+def test_partial_lines_at_the_prompt_wait_for_their_end(terminal):
+    terminal.run("import sys")
+    for definition in (DOTS, BAR, LEFT):
+        terminal.run(definition)
+    terminal.send("%bg dots(20)")
+    shown = terminal.expect_exact("done  coroutine  dots(20)", timeout=15)
+    assert "....................end" in shown and shown.count(".") == 20, shown
+    terminal.send("%bg bar(10)")
+    shown = terminal.expect_exact("done  coroutine  bar(10)", timeout=15)
+    # The last state of the bar, not its redraws, and never beside the prompt.
+    assert "10/10 done" in shown and "3/10 done" not in shown, shown
+    terminal.send("%bg left()")
+    shown = terminal.expect_exact("done  coroutine  left()", timeout=15)
+    assert "left unended\r\n" in shown or "left unended\n" in shown, shown
+    kept = terminal.value("get_ipython().run_line_magic('jobs', '-o 2').text()")
+    assert "3/10 done" in kept  # the job's output keeps every write
