@@ -19,6 +19,7 @@ from IPython.core import async_helpers
 __all__ = [
     "cache_cell_source",
     "get_selector",
+    "kernel_dispatch_task",
     "ipython_asyncio_runner",
     "ipython_loop",
     "option_takes_value",
@@ -94,6 +95,24 @@ def ipython_asyncio_runner():
     project exports it under a public name (IPython 8.0-9.x).
     """
     return async_helpers._asyncio_runner
+
+
+def kernel_dispatch_task(kernel):
+    """The task in which ipykernel 6 handles shell messages one after
+    another, or None (ipykernel 7 dispatches otherwise).
+
+    ``Kernel.start`` runs ``Kernel.dispatch_queue`` through the io_loop's
+    ``add_callback`` and keeps no handle to its task, so it is found among
+    the loop's tasks by its coroutine's code.  Checked against ipykernel 6.29.
+    """
+    method = getattr(type(kernel), "dispatch_queue", None)
+    loop = getattr(getattr(kernel, "io_loop", None), "asyncio_loop", None)
+    if method is None or loop is None:
+        return None
+    for task in asyncio.all_tasks(loop):
+        if getattr(task.get_coro(), "cr_code", None) is method.__code__:
+            return task
+    return None
 
 
 def option_takes_value(parser, word: str) -> bool:

@@ -24,6 +24,7 @@ from ._internals import ipython_asyncio_runner, register_source
 from .foreground import ForegroundInterrupt
 from .hosts import Host, new_notices
 from .interrupts import LoopBreaker
+from .kernelqueue import DispatchKeeper
 from .carried import carrying, original
 from .jobs import Job
 from .remote import showable
@@ -56,6 +57,8 @@ class KernelHost(Host):
         self.raw_cell: str | None = None  # the cell as typed, for tracebacks
         # An interrupt while a job holds the loop fails that job (interrupts.py).
         self.breaker = LoopBreaker(getattr(shell, "kernel", None))
+        # ipykernel 6's message handling, started again if a job cancels it.
+        self.dispatch = DispatchKeeper(getattr(shell, "kernel", None))
 
     def job_loop(self) -> asyncio.AbstractEventLoop:
         """The kernel's own loop, whichever thread asks: IPython's
@@ -73,6 +76,7 @@ class KernelHost(Host):
             self.warn_once("uvloop", "a kernel's event loop belongs to the kernel: BackgroundJobs.loop is ignored here")
         self._hook_cells()
         self.breaker.install()
+        self.dispatch.install()
         shell.events.register("pre_run_cell", self._pre_run_cell)
         shell.events.register("post_run_cell", self._post_run_cell)
         shell.display_formatter.ipython_display_formatter.for_type_by_name("ipython_bg.jobs", "Job", _show_job)
@@ -100,6 +104,7 @@ class KernelHost(Host):
                 pass  # already gone, e.g. removed by the user
         self._restore_sigint()
         self.breaker.uninstall()
+        self.dispatch.uninstall()
         self.flush()
 
     def can_await(self) -> bool:
