@@ -40,8 +40,9 @@ class PromptStreamProxy(StreamProxy):
             return len(text)
         with self._lock:
             done, newline, rest = (self._lines.pop(running, "") + text).rpartition("\n")
-            if rest:
-                self._lines[running] = rest.rstrip("\r").rpartition("\r")[2]
+            shown = rest.rstrip("\r").rpartition("\r")[2]
+            if shown:
+                self._lines[running] = shown
         if newline:
             self._write(done + newline)
         return len(text)
