@@ -249,13 +249,18 @@ class Host:
                 # said together once it is over (and the notice window has
                 # passed), so that many are summed up.
                 self._burst = new_notices()
-                wait = self._said_at + self.notice_window - time.monotonic()
-                self.control.loop().call_later(max(wait, 0.0), self._say_burst)
+                self._after_notice_window(self._say_burst)
             self._burst.add(text, state, self.settings.notice_limit)
         else:
             if self.pending is None:
                 self.pending = new_notices()
             self.pending.add(text, state, self.settings.notice_limit)
+
+    def _after_notice_window(self, say) -> None:
+        """Call ``say`` once the notice window after the last notices said
+        has passed (in the loop's next iteration, if it has already)."""
+        wait = self._said_at + self.notice_window - time.monotonic()
+        self.control.loop().call_later(max(wait, 0.0), say)
 
     def _say_burst(self) -> None:
         if self._burst is not None and self.control.reporting:

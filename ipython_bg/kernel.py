@@ -139,8 +139,7 @@ class KernelHost(Host):
             return
         if self._bursts is None:
             self._bursts = {}
-            wait = self._said_at + self.notice_window - time.monotonic()
-            self.control.loop().call_later(max(wait, 0.0), self._say_bursts)
+            self._after_notice_window(self._say_bursts)
         if origin not in self._bursts:
             self._bursts[origin] = (contextvars.copy_context(), new_notices())
         self._bursts[origin][1].add(text, state, self.settings.notice_limit)
