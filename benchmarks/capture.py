@@ -31,7 +31,7 @@ def loud(n):
         print('line', i)
     took.append(time.perf_counter() - started)
     cpu.append(time.thread_time() - started_cpu)
-    capture = sys.modules.get('ipython_bg.output')
+    capture = sys.modules.get('ipython_bg.model.output')
     output = capture.current_output() if capture is not None else None
     kept.append(output.size if output is not None else 0)
 def plain(n):

@@ -66,7 +66,7 @@ def main(quick: bool = False) -> None:
     small, large = (2_000, 16_000) if quick else (10_000, 80_000)
     rounds = 1 if quick else 3
     shell = _shell()
-    from ipython_bg.plain import current_control
+    from ipython_bg.api import current_control
 
     control = current_control()
     times: dict[int, list[float]] = {small: [], large: []}

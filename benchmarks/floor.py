@@ -9,7 +9,7 @@ id, and the ends of one loop iteration are reported in one callback.
 That is all: no loop lookup, no thread check, no listeners, no unwrapping
 of failures, nothing for options or verbs.  Any job that has an identity,
 keeps its output and tells of its end has to pay at least this much over
-a bare task, written as plainly as :class:`ipython_bg.jobs.Job` is, so the
+a bare task, written as plainly as :class:`ipython_bg.model.job.Job` is, so the
 gap between this and a bare task is what no plain-code job can avoid.
 """
 

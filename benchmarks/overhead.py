@@ -99,7 +99,7 @@ def _raw(loop, coros) -> tuple[float, float, float]:
 
 
 def _api(coros) -> tuple[float, float, float]:
-    from ipython_bg.plain import run_in_background
+    from ipython_bg.api import run_in_background
 
     gc.collect()
     with _Collections() as collections:
@@ -111,7 +111,7 @@ def _api(coros) -> tuple[float, float, float]:
 
 
 def job_overhead(repetitions: int) -> None:
-    from ipython_bg.plain import current_control, set_control
+    from ipython_bg.api import current_control, set_control
 
     loop = current_control().loop()  # the process's own loop: no loop runs here
     asyncio.set_event_loop(loop)
@@ -154,7 +154,7 @@ def magic_overhead(repetitions: int, count: int) -> None:
     from IPython.core.async_helpers import get_asyncio_loop
     from IPython.core.magic import no_var_expand
 
-    from ipython_bg.control import JobControl
+    from ipython_bg.engine.control import JobControl
 
     shell = plain_shell()
     sink = open(os.devnull, "w")
@@ -240,7 +240,7 @@ def _count(side: str, jobs: int, collect: bool) -> None:
     """In a child under valgrind: ``jobs`` jobs on one side, then leave."""
     if side in _MAGIC_SIDES:
         _count_magic(side, jobs, collect)
-    from ipython_bg.plain import current_control, run_in_background, set_control
+    from ipython_bg.api import current_control, run_in_background, set_control
 
     loop = current_control().loop()
     asyncio.set_event_loop(loop)

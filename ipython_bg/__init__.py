@@ -67,28 +67,28 @@ __all__ = [
 
 def load_ipython_extension(ipython):
     # Imported here, not at the top: importing the package must cost nothing.
-    from .extension import load
+    from ipython_bg.shell.extension import load
 
     load(ipython)
 
 
 def unload_ipython_extension(ipython):
-    from .extension import unload
+    from ipython_bg.shell.extension import unload
 
     unload(ipython)
 
 
 def __getattr__(name):
     if name in ("run_in_background", "run_in_foreground"):
-        from . import plain
+        from ipython_bg import api
 
-        return getattr(plain, name)
+        return getattr(api, name)
     if name == "progress":
-        from .output import progress
+        from ipython_bg.model.output import progress
 
         return progress
     if name in ("Job", "JobState", "JobKind"):
-        from . import jobs
+        from ipython_bg.model import job
 
-        return getattr(jobs, name)
+        return getattr(job, name)
     raise AttributeError(f"module 'ipython_bg' has no attribute {name!r}")

@@ -58,8 +58,8 @@ import pytest
 from IPython.core.error import UsageError
 
 import ipython_bg
-from ipython_bg.display import JobsTable, TextBlock
-from ipython_bg.jobs import Job, JobKind, JobState
+from ipython_bg.render.table import JobsTable, TextBlock
+from ipython_bg.model.job import Job, JobKind, JobState
 
 import strategies
 from strategies import HELPERS, SENTINEL

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from helpers import run
-from ipython_bg.adopt import cell_prefix
+from ipython_bg.engine.adopt import cell_prefix
 
 DEFS = """
 import asyncio

@@ -12,11 +12,11 @@ import threading
 
 import pytest
 
-from ipython_bg.foreground import ForegroundInterrupt, ForegroundTimeout, LoopBusy
-from ipython_bg.control import JobControl
-from ipython_bg.jobs import JobKind, JobState
-from ipython_bg.statements import StatementError, evaluate, parse_statement
-from ipython_bg.workers import DaemonThreadPool
+from ipython_bg.engine.foreground import ForegroundInterrupt, ForegroundTimeout, LoopBusy
+from ipython_bg.engine.control import JobControl
+from ipython_bg.model.job import JobKind, JobState
+from ipython_bg.shell.statements import StatementError, evaluate, parse_statement
+from ipython_bg.engine.pools import DaemonThreadPool
 
 from helpers import ECHO_DEMO
 

@@ -111,7 +111,7 @@ def kernel():
 def test_kernel_run_in_background_from_a_thread_job_runs_on_the_kernels_loop(kernel):
     assert kernel.execute("outer = %bg starts_one()").ok
     assert kernel.value("%fg --timeout 20 outer") == "5"  # the thread's job, awaited by outer
-    table = "ipython_bg.plain.current_control().table"
+    table = "ipython_bg.api.current_control().table"
     assert kernel.value(f"[job.source for job in {table}][-2:]") == "['starts_one()', 'five()']"
     assert kernel.value(f"all(job.get_loop() is asyncio.get_running_loop() for job in {table})") == "True"
 

@@ -14,8 +14,8 @@ import websockets
 from IPython.core.error import UsageError
 
 from ipython_bg import run_in_foreground
-from ipython_bg.foreground import LoopBusy
-from ipython_bg.jobs import JobKind
+from ipython_bg.engine.foreground import LoopBusy
+from ipython_bg.model.job import JobKind
 
 from helpers import run
 

@@ -13,7 +13,7 @@ import pytest
 from helpers import run
 from programs import DASK_CLIENT, JOB_STARTS, RAISED_TEXT, RAISERS, raised_text
 
-from ipython_bg.jobs import JobState
+from ipython_bg.model.job import JobState
 
 NAMES = list(RAISED_TEXT)
 #: What no await can hand on: the job fails with a RuntimeError they cause.

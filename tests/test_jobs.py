@@ -8,9 +8,9 @@ from concurrent.futures import Future as ConcurrentFuture
 
 import pytest
 
-from ipython_bg.control import JobControl
-from ipython_bg.jobs import Job, JobKind, JobState, NoSuchJob, ThreadCall
-from ipython_bg.table import JobTable
+from ipython_bg.engine.control import JobControl
+from ipython_bg.model.job import Job, JobKind, JobState, NoSuchJob, ThreadCall
+from ipython_bg.model.table import JobTable
 
 
 async def value(result, delay=0.0):

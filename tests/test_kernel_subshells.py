@@ -44,5 +44,5 @@ def test_jobs_and_cancel_from_a_subshell_while_the_main_shell_is_busy(kernel):
     main = kernel.finish(busy)
     assert "main done" in main.stdout
     # The loop's own thread cancelled it once the main shell's cell let it run.
-    probe = "__import__('ipython_bg.plain', fromlist=['x']).current_control().table[1].cancelled()"
+    probe = "__import__('ipython_bg.api', fromlist=['x']).current_control().table[1].cancelled()"
     kernel.wait_for(lambda: kernel.value(probe) == "True", timeout=10)

@@ -7,7 +7,7 @@ import gc
 import pytest
 from IPython.core.error import UsageError
 
-from ipython_bg.jobs import Job, JobKind, JobState
+from ipython_bg.model.job import Job, JobKind, JobState
 
 from helpers import DOUBLE_AND_FAIL, run
 
@@ -318,8 +318,8 @@ def test_ctrl_z_during_fg_sends_the_job_to_the_background(defs, capsys):
 
 
 def test_a_trio_kernel_is_refused_with_a_clear_message():
-    from ipython_bg.hosts import UnsupportedShell
-    from ipython_bg.session import host_for
+    from ipython_bg.hosts.base import UnsupportedShell
+    from ipython_bg.hosts.detect import host_for
 
     # Only the decision is tested here: ipykernel 7.4's own trio mode does
     # not start, so there is no real trio kernel to load into.

@@ -8,7 +8,8 @@ import sys
 import pytest
 from helpers import run
 
-from ipython_bg.output import JobOutput, StreamProxy
+from ipython_bg.model.output import JobOutput
+from ipython_bg.process.streams import StreamProxy
 
 
 PRINTERS = """

@@ -9,8 +9,8 @@ import pexpect
 import pytest
 from pygments.token import Token
 
-from ipython_bg import screen
-from ipython_bg.prompt import count_text, with_count
+from ipython_bg.hosts.terminal import screen
+from ipython_bg.hosts.terminal.prompt import count_text, with_count
 from terminal import Terminal
 
 IPYTHON_PROMPT = [(Token.Prompt, "In ["), (Token.PromptNum, "7"), (Token.Prompt, "]: ")]

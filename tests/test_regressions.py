@@ -11,7 +11,7 @@ import time
 import pytest
 from IPython.core.error import UsageError
 
-from ipython_bg.jobs import JobState
+from ipython_bg.model.job import JobState
 
 from strategies import SweepError
 from sweep import ANSI, frames, internal_lines

@@ -8,7 +8,7 @@ import os
 import pytest
 from IPython.core.error import UsageError
 
-from ipython_bg.jobs import JobKind, JobState
+from ipython_bg.model.job import JobKind, JobState
 
 from helpers import run
 

@@ -96,7 +96,7 @@ def test_bad_values_are_refused_with_a_message(shell, caplog, line, refused):
 def test_a_reload_after_a_refused_value_is_one_usage_error(shell):
     shell.run_cell("%config BackgroundJobs.process_workers = -1")
     shell.run_line_magic("unload_ext", "ipython_bg")
-    from ipython_bg.extension import load
+    from ipython_bg.shell.extension import load
 
     with pytest.raises(UsageError, match="process_workers"):
         load(shell)
@@ -109,7 +109,7 @@ def test_a_reload_after_a_refused_value_is_one_usage_error(shell):
 def test_a_thread_job_is_pending_only_while_the_worker_limit_holds_it(shell):
     import threading
 
-    from ipython_bg.jobs import JobState
+    from ipython_bg.model.job import JobState
 
     shell.user_ns["gate"] = gate = threading.Event()
     run(shell, "%config BackgroundJobs.worker_threads = 2")
@@ -131,7 +131,7 @@ def test_every_setting_is_in_the_package_docstring_and_the_readme():
     from pathlib import Path
 
     import ipython_bg
-    from ipython_bg.magics import BackgroundJobs
+    from ipython_bg.shell.magics import BackgroundJobs
 
     settings = [name for name, trait in BackgroundJobs.class_traits(config=True).items()]
     readme = (Path(__file__).resolve().parent.parent / "README.rst").read_text()

@@ -21,8 +21,8 @@ import weakref
 
 import pytest
 
-from ipython_bg.control import JobControl
-from ipython_bg.jobs import Job, JobKind, JobState
+from ipython_bg.engine.control import JobControl
+from ipython_bg.model.job import Job, JobKind, JobState
 
 TOTAL = 100_000
 BATCH = 1_000

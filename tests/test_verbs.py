@@ -7,9 +7,9 @@ import pytest
 from IPython.core.error import UsageError
 
 from helpers import run
-from ipython_bg.control import JobControl
-from ipython_bg.jobs import JobState
-from ipython_bg.verbs import Schedule, start_scheduled
+from ipython_bg.engine.control import JobControl
+from ipython_bg.model.job import JobState
+from ipython_bg.engine.schedule import Schedule, start_scheduled
 
 DEFS = """
 import asyncio

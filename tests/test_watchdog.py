@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from ipython_bg.control import JobControl
-from ipython_bg.watchdog import Watchdog
+from ipython_bg.engine.control import JobControl
+from ipython_bg.hosts.terminal.watchdog import Watchdog
 
 THRESHOLD = 0.2
 

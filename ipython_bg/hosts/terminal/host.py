@@ -1,0 +1,154 @@
+"""The terminal host: the prompt_toolkit prompt runs inside IPython's asyncio
+loop (``enable_gui('asyncio')``, the API behind ``%gui asyncio``), so jobs
+advance while the user types, with no polling.
+
+On top of every host's hooks (hosts.py) a terminal has a prompt to guard
+from a job that freezes it (watchdog.py), a prompt that counts the running
+jobs (prompt.py), and a bell: when a job that ran at least
+``BackgroundJobs.long_job`` seconds ends while the user is at the prompt,
+its notice rings it (and asks for a desktop notification if
+``BackgroundJobs.desktop_notify`` says so), for a user who looked away.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+
+from ipython_bg.hosts.base import Host
+from ipython_bg.model.job import Job
+from ipython_bg.process.prompt_lines import release_lines
+
+__all__ = ["TerminalHost"]
+
+
+class TerminalHost(Host):
+    """prompt_toolkit prompt running inside IPython's asyncio loop."""
+
+    kind = "terminal"
+    limitation = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._enabled_gui = False
+        self.watchdog: "Watchdog | None" = None
+        self._watching = False
+        self.prompt: "JobPrompt | None" = None
+        self._redraw_due = False
+        self._ring_for: Job | None = None  # a long job whose end rings the bell
+
+    def install(self) -> None:
+        from ipython_bg.hosts.terminal.prompt import JobPrompt
+        from ipython_bg.hosts.terminal.watchdog import Watchdog  # only a terminal has a prompt to guard
+
+        super().install()
+        self._enable_gui()
+        self.prompt = JobPrompt(self.shell, self._running, self.settings)
+        self.prompt.install()
+        self.control.listeners.append(self._job_ended)
+        self.watchdog = Watchdog(self.control.get_loop(), lambda: self.settings.block_warning)
+        self._watching = self.watchdog.start()
+        if not self._watching and self.settings.block_warning > 0:
+            self.warn_once("watchdog", "this event loop (uvloop) cannot be watched: no warning for a job that freezes the prompt")
+        if self.at_prompt:
+            self._guard_prompt()
+
+    def uninstall(self) -> None:
+        self.watchdog.stop()
+        self._unguard_prompt()
+        if self._job_ended in self.control.listeners:
+            self.control.listeners.remove(self._job_ended)
+        self.prompt.uninstall()
+        super().uninstall()
+        if self._enabled_gui and self.shell.active_eventloop == "asyncio":
+            self.shell.enable_gui(None)
+
+    def _pre_execute(self) -> None:
+        super()._pre_execute()
+        self._unguard_prompt()
+        self._ring_for = None
+
+    def _post_execute(self) -> None:
+        super()._post_execute()
+        if self.at_prompt:
+            self._guard_prompt()
+
+    def _guard_prompt(self) -> None:
+        """Between cells: watch for a job freezing the prompt, and let a
+        SIGINT then stop that job rather than the prompt."""
+        if not self._watching:
+            return
+        self.watchdog.arm()
+        if threading.current_thread() is threading.main_thread():
+            if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+                signal.signal(signal.SIGINT, self.watchdog.on_sigint)
+
+    def _unguard_prompt(self) -> None:
+        if self.watchdog is None:
+            return
+        self.watchdog.disarm()
+        if threading.current_thread() is threading.main_thread():
+            if signal.getsignal(signal.SIGINT) == self.watchdog.on_sigint:
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def _enable_gui(self) -> None:
+        shell = self.shell
+        if shell.active_eventloop == "asyncio":
+            return
+        if shell.active_eventloop is None:
+            shell.enable_gui("asyncio")
+            self._enabled_gui = True
+            return
+        self.warn_once(
+            "gui",
+            f"the prompt runs the {shell.active_eventloop} event loop (%gui), so background "
+            "jobs advance only while %fg or an await cell runs; `%gui` then "
+            "`%gui asyncio` lets them run at the prompt",
+        )
+
+    @property
+    def loop_at_prompt(self) -> bool:  # type: ignore[override]
+        return self.shell.active_eventloop == "asyncio"
+
+    def check_settings(self) -> None:
+        super().check_settings()
+        # ``%matplotlib agg`` and a bare ``%gui`` call enable_gui(None).
+        self._enable_gui()
+        self.prompt.install()  # again, if ``shell.prompts`` was replaced
+
+    # -- the prompt's count and the bell -------------------------------------------
+
+    def _running(self) -> int:
+        # A job cancelled by the cell just run ends once the loop runs on:
+        # the prompt that follows the cell should not count it.
+        return sum(not job.cancel_requested for job in self.control.table.running())
+
+    def _job_ended(self, job: Job) -> None:
+        """Each end, as the engine reports it: at an idle prompt the count
+        is redrawn once the report is over, and a long job's notice rings."""
+        if not (self.loop_at_prompt and self.at_prompt):
+            return
+        release_lines(job, job.call)  # what it left of a line, before its notice
+        long_job = self.settings.long_job
+        if long_job > 0 and not job.waited and job.elapsed >= long_job:
+            self._ring_for = job
+        if not self._redraw_due:
+            self._redraw_due = True
+            self.control.loop().call_soon(self._redraw)
+
+    def _redraw(self) -> None:
+        self._redraw_due = False
+        if self.at_prompt:
+            self.prompt.redraw()
+
+    def _say(self, notices) -> None:
+        from ipython_bg.hosts.terminal.screen import attention
+
+        lines = notices.render(self.settings.notice_limit)
+        if self._ring_for is not None and self.at_prompt and lines:
+            self._ring_for = None
+            sys.stdout.write(attention(self.settings.desktop_notify, lines[-1]))
+        super()._say(notices)
+
+

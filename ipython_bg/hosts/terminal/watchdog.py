@@ -1,0 +1,186 @@
+"""Rescuing a prompt frozen by a job that never awaits.
+
+The terminal prompt runs inside the event loop, so a coroutine job that
+computes for a minute without an ``await`` freezes it; Ctrl-C then used to
+crash IPython's prompt ("KeyboardInterrupt escaped interact()", IPython
+issue 13737).  Here a watchdog thread notices the freeze, says which job
+holds the loop, and turns the next Ctrl-C into :class:`JobInterrupted`
+raised inside that job only: it fails, the prompt comes back.
+
+Ctrl-C reaches us one of two ways.  Before prompt_toolkit has put the
+terminal in raw mode it is a SIGINT, handled by :meth:`Watchdog.on_sigint`
+(installed between cells).  In raw mode it is just a byte that nobody reads
+while the loop is frozen, so the watchdog reads the terminal itself from
+the start of a freeze, warning or not; the other keys it reads are given
+back to the prompt as the loop next waits for events (typeahead.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import sys
+import threading
+import time
+from typing import Callable
+
+from ipython_bg._internals import raise_in_thread
+from ipython_bg.hosts.loop_watch import READ_AFTER, SelectorWatch
+from ipython_bg.hosts.terminal.typeahead import give_to_prompt, raw_terminal
+from ipython_bg.model.failures import JobInterrupted
+from ipython_bg.model.job import Job
+
+__all__ = ["Watchdog"]
+
+
+
+
+
+
+# What the watch names when the loop is held by many short steps, none long.
+_MANY = object()
+
+
+def _interruptible(task) -> bool:
+    """Jobs and the user's own tasks; never the prompt's own."""
+    if isinstance(task, Job):
+        return True
+    if task is _MANY:
+        return False
+    frame = getattr(task.get_coro(), "cr_frame", None) if task is not None else None
+    module = frame.f_globals.get("__name__", "") if frame is not None else ""
+    return bool(module) and not module.startswith(("prompt_toolkit", "IPython", "asyncio"))
+
+
+class Watchdog:
+    """A daemon thread that watches the loop while the user is at the prompt.
+
+    It wakes a few times a second while armed (at the prompt) and only
+    reads a timestamp: it never schedules anything on the loop, so a
+    healthy loop does not know it is there.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, threshold: Callable[[], float]):
+        self.loop = loop
+        self.threshold = threshold
+        self.watch: SelectorWatch | None = None
+        self._armed = threading.Event()
+        self._stopped = False
+        self._reported: float | None = None
+        self._named = None  # the task holding the loop, while it holds it
+        self._thread: threading.Thread | None = None
+        self._main = threading.main_thread().ident
+
+    # -- life ------------------------------------------------------------------
+
+    def start(self) -> bool:
+        """Watch the loop; False if its kind cannot be watched (uvloop)."""
+        self.watch = SelectorWatch.on(self.loop, functools.partial(self.loop.call_soon, give_to_prompt))
+        if self.watch is None:
+            return False
+        self._thread = threading.Thread(target=self._run, name="ipython_bg-watchdog", daemon=True)
+        self._thread.start()
+        return True
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._armed.set()
+        if self.watch is not None:
+            self.watch.let_go()
+            self.watch.remove(self.loop)
+
+    def arm(self) -> None:
+        """The user is at the prompt: watch."""
+        self._armed.set()
+
+    def disarm(self) -> None:
+        """A cell runs: the loop is the cell's business."""
+        self._armed.clear()
+
+    # -- watching ----------------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stopped:
+            self._armed.wait()
+            if self.watch.busy_since is None:
+                self.watch.wait_until_awake(lambda: self._stopped)
+                continue
+            threshold = self.threshold()
+            time.sleep(READ_AFTER)
+            if self._stopped or not self._armed.is_set():
+                continue
+            busy = self.watch.busy_since
+            if busy is None or busy == self._reported or time.monotonic() - busy < READ_AFTER:
+                continue
+            self._reported = busy
+            self._while_frozen(busy, threshold)
+
+    def _say_frozen(self, task, seconds: float) -> None:
+        if isinstance(task, Job):
+            what = f"job [{task.id}] {task.kind.value}  {task.source}"
+        elif task is _MANY:
+            what = "a run of many short steps (jobs and callbacks, none for long)"
+        else:
+            what = f"task {task.get_name()!r}" if task is not None else "a callback"
+        advice = "press Ctrl-C to stop it" if _interruptible(task) else "it cannot be stopped from here"
+        # Straight to the terminal: prompt_toolkit's patched stdout would
+        # wait for the frozen loop.
+        stream = sys.__stderr__
+        stream.write(f"\r\nipython_bg: {what} is blocking the prompt ({seconds:.1f} s without an await); {advice}\r\n")
+        stream.flush()
+
+    def _while_frozen(self, busy: float, threshold: float) -> None:
+        """Until the loop is free: warn once the freeze lasts ``threshold``;
+        read the terminal (in raw mode Ctrl-C is a byte), a Ctrl-C stopping
+        the job, other keys kept for the prompt."""
+        def frozen() -> bool:
+            return not self._stopped and self._armed.is_set() and self.watch.busy_since == busy
+
+        warned, previous = False, None
+        while frozen():
+            task = asyncio.current_task(self.loop)
+            # A task holds the loop only if it was running at the previous
+            # look too: one short step among thousands (a burst of jobs)
+            # is innocent of the freeze.
+            self._named = task if task is not None and task is previous else None
+            previous = task
+            if threshold > 0 and not warned and time.monotonic() - busy >= threshold:
+                warned = True
+                named = self._named if self._named is not None else _MANY if task is not None else None
+                self._say_frozen(named, time.monotonic() - busy)
+            fd = raw_terminal()
+            if fd is None:
+                time.sleep(0.05)  # cooked: Ctrl-C arrives as SIGINT, see on_sigint
+                continue
+            self.watch.keys.read(fd, 0.05, frozen, functools.partial(self._interrupt, busy))
+        self._named = None
+
+    def _interrupt(self, busy: float) -> bool:
+        """Stop the job holding the loop; False if nothing of the user's
+        holds it (the Ctrl-C is then the prompt's own key)."""
+        task = asyncio.current_task(self.loop)
+        if task is not self._named:
+            # Not seen at the last look: one more, so that a job caught in
+            # one short step among many is not the one stopped.
+            time.sleep(0.02)
+            if asyncio.current_task(self.loop) is not task:
+                return False
+            self._named = task
+        if self.watch.busy_since != busy or not _interruptible(task):
+            return False
+        self._raise_in_main_thread()
+        return True
+
+    def _raise_in_main_thread(self) -> None:
+        # The job runs in the main thread and will not look up.
+        raise_in_thread(self._main, JobInterrupted)
+
+    def on_sigint(self, signum, frame) -> None:
+        """SIGINT between cells: stop the job holding the loop, if any."""
+        task = asyncio.current_task(self.loop) if self.loop.is_running() else None
+        # Only the task the watch saw holding the loop: any other was caught
+        # in one short step, among many, by this Ctrl-C.
+        if _interruptible(task) and task is self._named:
+            raise JobInterrupted()
+        # Nothing of ours runs: leave the prompt alone (raising here would
+        # break prompt_toolkit half-way, as in IPython issue 13737).

@@ -1,0 +1,351 @@
+"""``%bg``, ``%fg`` and ``%jobs``: parse the line, call the session, return.
+
+User mistakes become :class:`UsageError` (one line, no traceback); nothing
+a user types here can lose a job or the namespace.
+"""
+
+from __future__ import annotations
+
+import types
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, needs_local_scope, no_var_expand
+from IPython.core.magic_arguments import argument, magic_arguments
+from traitlets import Bool, CaselessStrEnum, Float, Integer, TraitError, Unicode, validate
+
+from ipython_bg.shell import waiting
+from ipython_bg.shell.options import (
+    DOMAIN_ERRORS,
+    has_options,
+    line_plan,
+    run_mode,
+    split_options,
+    summary_first,
+    thread_flags,
+    timeout_of,
+)
+from ipython_bg.shell.session import Session, SessionError
+
+__all__ = ["BackgroundJobs"]
+
+@magics_class
+class BackgroundJobs(Magics):
+    """Shell-style job control for asyncio and threads: %bg, %fg, %jobs."""
+
+    notify = CaselessStrEnum(
+        ("immediate", "prompt", "off"),
+        default_value="immediate",
+        help="""When a job's end is announced: 'immediate' (above an idle
+        prompt at once; during a cell, before the next prompt), 'prompt'
+        (always before the next prompt) or 'off'.""",
+    ).tag(config=True)
+    result_name = Unicode(
+        "_bg{id}",
+        help="""Name under which each successful job's result is stored in
+        the user namespace ('{id}' is the job id); empty to switch off.""",
+    ).tag(config=True)
+    history = Integer(1000, min=0, help="How many finished jobs %jobs keeps; unfinished jobs are always kept.").tag(
+        config=True
+    )
+    process_workers = Integer(
+        0, min=0, help="At most this many process jobs (%bg --process) run at once; 0 means one per CPU."
+    ).tag(config=True)
+    executor = Unicode(
+        "",
+        help="""Name of an executor in the user namespace (any
+        concurrent.futures.Executor, or a Dask Client) that call jobs go to
+        instead of a thread; empty for threads.""",
+    ).tag(config=True)
+    worker_threads = Integer(
+        32, min=1, help="At most this many thread jobs run at once; more wait for a free worker (state 'pending')."
+    ).tag(config=True)
+    loop = CaselessStrEnum(
+        ("asyncio", "uvloop"),
+        default_value="asyncio",
+        help="""The event loop that jobs and the terminal prompt run on:
+        asyncio's own, or uvloop (pip install uvloop).  Read when the
+        extension loads; a kernel keeps its own loop.""",
+    ).tag(config=True)
+    notice_limit = Integer(
+        10,
+        min=0,
+        help="""When more jobs than this end together (within a fifth of a
+        second of the last notices, or waiting for the next prompt), one line
+        counts them instead of a line each; failed ones are still named, up
+        to five.""",
+    ).tag(config=True)
+    block_warning = Float(
+        2.0,
+        min=0,
+        help="""At an idle terminal prompt, after this many seconds of a job
+        holding the event loop without an await, say which job it is and let
+        Ctrl-C stop it; 0 switches the watch off.""",
+    ).tag(config=True)
+    confirm_exit = Bool(
+        True,
+        help="""Ask again before exiting while jobs are running (like bash's
+        checkjobs): the first exit or Ctrl-D lists them, the second exits.""",
+    ).tag(config=True)
+    retry_delay = Float(
+        0.5,
+        min=0,
+        help="""Seconds before the first retry of a %bg --retries job; each
+        further retry waits twice as long as the one before.""",
+    ).tag(config=True)
+    adopt_tasks = Bool(
+        True,
+        help="""Make jobs of the tasks that your own cell code creates with
+        asyncio.create_task or asyncio.ensure_future (never those of
+        libraries, IPython or ipykernel): listed by %jobs, their failures
+        noticed; their results are not stored.""",
+    ).tag(config=True)
+    output_limit = Integer(
+        100_000,
+        min=0,
+        help="""How many characters of output (stdout, stderr, displays) each
+        job keeps for %jobs -o: the last ones; the earlier are counted.""",
+    ).tag(config=True)
+    quiet = Bool(
+        False,
+        help="""Jobs keep their output without showing it (as %bg --quiet
+        does): %jobs -o shows it; the notice of the end still appears.""",
+    ).tag(config=True)
+    exit_timeout = Float(
+        2.0,
+        min=0,
+        help="""Seconds that cancelled jobs get to run their finally blocks
+        when the extension is unloaded or IPython exits.""",
+    ).tag(config=True)
+    prompt_jobs = Unicode(
+        " [{jobs}]",
+        help="""What the terminal prompt shows while jobs run, put before its
+        closing ': ' (In [7] [2 jobs]: ); '{jobs}' is '2 jobs', '{count}' is
+        '2'; empty to switch it off.""",
+    ).tag(config=True)
+    long_job = Float(
+        10.0,
+        min=0,
+        help="""A job that ran at least this many seconds rings the terminal
+        bell with its notice when it ends while you are at the prompt; 0
+        switches the bell off.""",
+    ).tag(config=True)
+    desktop_notify = CaselessStrEnum(
+        ("off", "auto", "osc9", "osc777"),
+        default_value="off",
+        help="""With the bell of a long job, also ask the terminal for a
+        desktop notification: 'osc9' (iTerm2, WezTerm, kitty, Windows
+        Terminal), 'osc777' (urxvt, foot, GNOME Terminal), 'auto' (one of
+        those, by the terminal's variables) or 'off'.""",
+    ).tag(config=True)
+
+    def __init__(self, shell, **kwargs):
+        super().__init__(shell=shell, **kwargs)
+        names = self.trait_names(config=True)
+        settings = types.SimpleNamespace(**{name: getattr(self, name) for name in names})
+        self.session = Session(shell, settings, self._fg_async)
+        self.observe(self._setting_changed, names=names)
+
+    @validate("result_name")
+    def _check_result_name(self, proposal):
+        name = proposal.value
+        if name:
+            try:
+                formatted = name.format(id=1)
+            except (KeyError, IndexError, ValueError) as exc:
+                raise TraitError(f"result_name {name!r} does not format with {{id}}: {exc}") from None
+            if not formatted.isidentifier():
+                raise TraitError(f"result_name {name!r} does not make a Python name")
+        return name
+
+    @validate("prompt_jobs")
+    def _check_prompt_jobs(self, proposal):
+        try:
+            proposal.value.format(count=2, jobs="2 jobs")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise TraitError(f"prompt_jobs {proposal.value!r} does not format with {{count}} or {{jobs}}: {exc}") from None
+        return proposal.value
+
+    def _setting_changed(self, change):
+        message = self.session.configure(change.name, change.new)
+        if message:
+            print(message)
+
+    # -- %bg -----------------------------------------------------------------------
+
+    @summary_first
+    @magic_arguments()
+    @thread_flags("schedule")
+    @argument("--process", action="store_true", help="run the call in a new process (the extension's pool)")
+    @argument("--executor", metavar="NAME", help="submit the call to the executor (or Dask client) named NAME")
+    @argument("--name", metavar="LABEL", help="%%%%bg only: what %%jobs shows for the cell")
+    @argument("--timeout", type=float, metavar="SECONDS", help="cancel each run after SECONDS: it fails with TimeoutError")
+    @argument("--retries", type=int, metavar="N", help="run a failed job again, up to N more times, waiting longer each time")
+    @argument("--every", type=float, metavar="SECONDS", help="run it again every SECONDS, like watch -n; one job")
+    @argument("--stop-on-error", dest="stop_on_error", action="store_true", help="with --every: a failing run ends the job")
+    @argument("--after", nargs="+", metavar="SPEC", help="start once these jobs have succeeded; cancelled if one does not")
+    @argument("--quiet", action="store_true", help="keep the job's output without showing it (%%jobs -o shows it)")
+    @argument("expr", nargs="?", metavar="[NAME =] EXPR", help="what to run; its result goes to NAME")
+    @no_var_expand
+    @needs_local_scope
+    @line_cell_magic
+    def bg(self, line, cell=None, local_ns=None):
+        """Start a background job and return it.
+
+        %bg EXPR            a coroutine, task or other awaitable: scheduled on the loop
+        %bg f(a, b)         a plain call: a and b are evaluated here, the call runs in
+                            a worker thread; async functions and asyncio's own calls
+                            run on the loop
+        %bg f(a).json()     a chain on a plain call's result: all of it in the thread
+        %bg f               a bare callable, called with no arguments in a thread
+        %bg NAME = EXPR     also assign the result to NAME (any target) on success
+        %%bg [--name L]     the cell is the job: with top-level await a coroutine
+                            (globals are the user namespace), else a thread
+
+        %bg --timeout 5 fetch(url)       fails with TimeoutError after 5 s
+        %bg --retries 3 fetch(url)       a failure runs it again, up to 3 more times
+        %bg --every 10 poll()            runs again every 10 s (%fg: the next run)
+        %bg --after %1 %2 report()       starts once jobs 1 and 2 have succeeded
+        They combine: %bg --every 5 --timeout 2 --process check(host)
+
+        Each successful result is also stored as _bgN (BackgroundJobs.result_name).
+        What a job prints is kept (%jobs -o); --quiet keeps it without showing it.
+        """
+        session = self.session
+        text = line.strip()
+        try:
+            if cell is None and text and not has_options(text):
+                # The usual line, %bg EXPR: no options to parse or check.
+                job = session.background(text, local_ns=local_ns)
+            else:
+                job = self._bg_job(line, cell, local_ns)
+        except DOMAIN_ERRORS as exc:
+            raise UsageError(f"%bg: {exc}") from None
+        host = session.host
+        if host.limitation:
+            host.warn_once("limitation", host.limitation)
+        return job
+
+    def _bg_job(self, line: str, cell: str | None, local_ns: dict | None):
+        """The job of a ``%bg`` line with options, or of a ``%%bg`` cell."""
+        options, text = split_options(self.bg, line)
+        session = self.session
+        where, mode, schedule = line_plan(session, options)
+        with session.quietly(options.quiet):
+            if cell is not None:
+                if text:
+                    raise UsageError(f"%%bg takes options only on its first line, not {text!r}")
+                if where is not None:
+                    raise UsageError("%%bg runs a cell here (coroutine) or in a thread; --process and --executor are for calls")
+                return session.cell_job(cell, options.name, schedule=schedule)
+            if options.name:
+                raise SessionError("--name is for %%bg cells; a line job is named by its text")
+            if not text:
+                raise SessionError("give an expression to run, e.g. %bg asyncio.sleep(1)")
+            return session.background(text, mode=mode, executor=where, local_ns=local_ns, schedule=schedule)
+
+    # -- %fg -----------------------------------------------------------------------
+
+    @summary_first
+    @magic_arguments()
+    @argument("--timeout", type=float, metavar="SECONDS", help="stop waiting after SECONDS; the job goes on")
+    @thread_flags("wait for")
+    @argument("expr", nargs="?", metavar="[NAME =] EXPR | SPEC ...", help="what to run, or the jobs to wait for")
+    @no_var_expand
+    @needs_local_scope
+    @line_cell_magic
+    def fg(self, line, cell=None, local_ns=None):
+        """Run something in the foreground, or wait for jobs; return the result.
+
+        %fg EXPR             run an awaitable (or a call, in a thread) to its end
+        %fg                  wait for the current job (%+)
+        %fg SPEC [SPEC ...]  wait for jobs: N, %N, %+, %-, %name, %?text, or
+                             names of Job objects
+        %%fg                 run the cell with top-level await, even without autoawait
+
+        A failed job's exception is raised here.  Ctrl-C cancels the
+        foreground job only; other jobs keep running.
+        """
+        __tracebackhide__ = True  # a job's failure should show the job's frames, not ours
+        try:
+            return waiting.run(self.session, self._plan(line, cell, local_ns, blocking=True))
+        except DOMAIN_ERRORS as exc:
+            raise UsageError(f"%fg: {exc}") from None
+
+    async def _fg_async(self, line: str, cell: str | None = None):
+        """``%fg`` where the loop already runs the cell (a Jupyter kernel)."""
+        __tracebackhide__ = True
+        try:
+            return await waiting.run_async(self.session, self._plan(line, cell, blocking=False))
+        except DOMAIN_ERRORS as exc:
+            raise UsageError(f"%fg: {exc}") from None
+
+    def _plan(self, line: str, cell: str | None, local_ns: dict | None = None, *, blocking: bool) -> waiting.Plan:
+        options, text = split_options(self.fg, line)
+        if cell is not None and text:
+            raise UsageError(f"%%fg takes options only on its first line, not {text!r}")
+        mode = run_mode(options, None)
+        timeout = timeout_of(options.timeout)
+        return waiting.plan(
+            self.session, text, cell, mode=mode, timeout=timeout, blocking=blocking, local_ns=local_ns
+        )
+
+    # -- %jobs ---------------------------------------------------------------------
+
+    @summary_first
+    @magic_arguments()
+    @argument("-l", "--long", action="store_true", help="add tracebacks of failed jobs and where running coroutines wait")
+    @argument("-k", "--kill", nargs="+", metavar="SPEC", help="cancel these jobs ('all': every unfinished one)")
+    @argument("-c", "--clear", action="store_true", help="forget finished jobs")
+    @argument("-t", "--traceback", metavar="SPEC", help="show the full traceback of a failed job")
+    @argument("-d", "--debug", metavar="SPEC", help="open the debugger on a failed job's failure, in its frames")
+    @argument("-w", "--watch", action="store_true", help="keep the table up to date until its jobs have ended")
+    @argument("-o", "--output", nargs="*", metavar="SPEC", help="show what these jobs printed (and displayed); without a spec, the current job's")
+    @argument("specs", nargs="*", metavar="SPEC", help="show only these jobs")
+    @no_var_expand
+    @line_magic
+    def jobs(self, line):
+        """List jobs (id, state, kind, elapsed, progress, source, result), or act on them.
+
+        -l adds the last lines each job printed; -o [SPEC...] shows all it kept (the current job's, without a spec).
+        """
+        from ipython_bg.render import table as display  # imported on first use: loading stays quick
+
+        args = self._parse_jobs(line)
+        session = self.session
+        table = session.control.table
+        try:
+            if args.kill:
+                # Printed, not returned: a cell ending in %jobs -k shows one line, not a list.
+                print(session.cancel_line(args.kill))
+                return None
+            if args.clear:
+                return table.forget_finished()
+            if args.debug:
+                return session.post_mortem(table.resolve(args.debug))
+            if args.output is not None:
+                return session.replay(table.resolve_all(args.output or ["%+"]))
+            if args.traceback:
+                job = table.resolve(args.traceback)
+                text = job.format_traceback()
+                if text is None:
+                    raise UsageError(f"%jobs -t: job {job.id} has not failed (it is {job.state.value})")
+                return display.TextBlock(text.rstrip("\n"))
+            jobs = table.resolve_all(args.specs) if args.specs else list(table)
+            footer = f"Note: {session.host.limitation}." if session.host.limitation else ""
+
+            def show(jobs):
+                return display.jobs_table(jobs, table.markers(), long=args.long, footer=footer)
+
+            if args.watch:
+                return waiting.watch(session, jobs, show)
+            return show(jobs)
+        except DOMAIN_ERRORS as exc:
+            raise UsageError(f"%jobs: {exc}") from None
+
+    def _parse_jobs(self, line: str):
+        try:
+            return self.jobs.parser.parse_argstring(line)
+        except ValueError as exc:  # an unbalanced quote
+            raise UsageError(f"%jobs: {exc}: {line.strip()!r}") from None
+        except UsageError as exc:
+            raise UsageError(f"%jobs: {exc}") from None
