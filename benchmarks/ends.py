@@ -38,7 +38,8 @@ def _per_job(shell, control, count: int, sink) -> float:
     of the notices printed at the next prompt."""
     from IPython.core.async_helpers import get_asyncio_loop
 
-    report, spent = control._report, []
+    ends = control.ends
+    report, spent = ends._report, []
 
     def timed():
         started = time.perf_counter()
@@ -46,11 +47,11 @@ def _per_job(shell, control, count: int, sink) -> float:
         spent.append(time.perf_counter() - started)
 
     jobs = [shell.run_line_magic("bg", "f()") for _ in range(count)]
-    control._report = timed
+    ends._report = timed
     try:
         get_asyncio_loop().run_until_complete(asyncio.gather(*jobs))
     finally:
-        del control._report
+        del ends._report
     started = time.perf_counter()
     with contextlib.redirect_stdout(sink):
         shell.run_cell("pass")  # the kept notices go out, as at the next prompt

@@ -2,6 +2,8 @@
 
 Nothing else in ipython_bg reaches into asyncio's, IPython's, argparse's or
 CPython's internals: when one of them changes, this file is where to look.
+Libraries are imported where a function needs them: the job model uses
+this module too, and must not load IPython.
 Each function says why there is no public way, and the versions it was
 checked against (Python 3.10-3.13, IPython 8.x-9.x, ipykernel 6.29-7.x).
 """
@@ -14,7 +16,6 @@ import functools
 import linecache
 import sys
 
-from IPython.core import async_helpers
 
 __all__ = [
     "cache_cell_source",
@@ -78,12 +79,16 @@ def ipython_loop():
     ``get_asyncio_loop()`` is public but makes the loop; IPython keeps it in
     a module global with no getter that leaves it alone (IPython 8.0-9.x).
     """
+    from IPython.core import async_helpers
+
     return async_helpers._asyncio_event_loop
 
 
 def set_ipython_loop(loop) -> None:
     """Make ``loop`` the one IPython's ``get_asyncio_loop()`` returns (for
     ``BackgroundJobs.loop = 'uvloop'``): IPython offers no setter."""
+    from IPython.core import async_helpers
+
     async_helpers._asyncio_event_loop = loop
 
 
@@ -94,6 +99,8 @@ def ipython_asyncio_runner():
     is this very object, and ``%autoawait asyncio`` puts it back; neither
     project exports it under a public name (IPython 8.0-9.x).
     """
+    from IPython.core import async_helpers
+
     return async_helpers._asyncio_runner
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from ipython_bg.engine.control import JobControl
 from ipython_bg.engine.foreground import LoopBusy
 from ipython_bg.model.job import Job, is_awaitable
+from ipython_bg.model.labels import job_label
 from ipython_bg.model.tracebacks import describe_exception
 
 __all__ = ["current_control", "run_in_background", "run_in_foreground", "set_control"]
@@ -40,7 +41,7 @@ def _at_exit(control: JobControl) -> None:
     if control is not _control:
         return
     control.cancel_all()
-    loop = control.get_loop()
+    loop = control.home_loop()
     if not loop.is_running() and not loop.is_closed():
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
@@ -57,7 +58,7 @@ def _report_failure(job: Job) -> None:
     # wrong, and only where nobody waited for the job and saw it raise.
     exc = None if job.waited or job.cancelled() else job.exception()
     if exc is not None:
-        print(f"[{job.id}] failed  {job.source}  {describe_exception(exc)}", file=sys.stderr)
+        print(f"{job_label(job, says='failed')}  {describe_exception(exc)}", file=sys.stderr)
 
 
 def run_in_background(target: Any, *, executor=None) -> Job:
@@ -79,7 +80,7 @@ def run_in_foreground(target: Any, *, timeout: float | None = None):
     meanwhile; Ctrl-C cancels ``target`` only."""
     __tracebackhide__ = True
     control = current_control()
-    if control.off_loop():
+    if control.in_other_thread():
         # A thread job (or any thread the loop does not belong to): the
         # loop's own thread runs the target, this one waits for its end.
         if isinstance(target, Job):

@@ -366,7 +366,7 @@ class Sweep:
         """Let every job end (they all end quickly) and check the end state."""
         running = self.table.running()
         if running:
-            loop = self.control.get_loop()
+            loop = self.control.home_loop()
             loop.run_until_complete(asyncio.wait(running, timeout=5))
         stuck = [job for job in self.table.running() if not job.done()]
         assert not stuck, f"jobs that did not end: {stuck}"

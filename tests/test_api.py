@@ -15,7 +15,7 @@ import pytest
 from ipython_bg.engine.foreground import ForegroundInterrupt, ForegroundTimeout, LoopBusy
 from ipython_bg.engine.control import JobControl
 from ipython_bg.model.job import JobKind, JobState
-from ipython_bg.shell.statements import StatementError, evaluate, parse_statement
+from ipython_bg.shell.statements import RunMode, StatementError, evaluate, parse_statement
 from ipython_bg.engine.pools import DaemonThreadPool
 
 from helpers import ECHO_DEMO
@@ -88,7 +88,7 @@ def test_listeners_hear_every_end_once_and_a_broken_one_does_not_stop_the_rest(c
     control.listeners += [broken, heard.append]
     jobs = [control.start(double(n)) for n in range(3)]
     control.wait(jobs)
-    control.get_loop().run_until_complete(asyncio.sleep(0))
+    control.home_loop().run_until_complete(asyncio.sleep(0))
     assert heard == jobs
     assert capsys.readouterr().err.count("listener bug") == 3
 
@@ -241,13 +241,13 @@ def test_where_a_line_runs(line, where):
 
 def test_modes_override_the_guess():
     ns = namespace()
-    forced = evaluate(parse_statement("fetch(3)", ns), ns, mode="thread")
+    forced = evaluate(parse_statement("fetch(3)", ns), ns, mode=RunMode.THREAD)
     assert forced.func is ns["fetch"] and forced.args == (3,)
-    whole = evaluate(parse_statement("plain(asyncio.sleep(0))", ns), ns, mode="loop")
+    whole = evaluate(parse_statement("plain(asyncio.sleep(0))", ns), ns, mode=RunMode.LOOP)
     assert asyncio.iscoroutine(whole.awaitable)
     whole.awaitable.close()
     with pytest.raises(StatementError, match="not an awaitable"):
-        evaluate(parse_statement("plain(1)", ns), ns, mode="loop")
+        evaluate(parse_statement("plain(1)", ns), ns, mode=RunMode.LOOP)
     ns["loop"].close()
 
 

@@ -268,7 +268,7 @@ def test_table_with_finished_jobs(sweep, source, wanted):
         sweep.run(seed)
     # End them all without %fg (which would set them as waited for).
     jobs = list(sweep.table)
-    sweep.control.get_loop().run_until_complete(asyncio.wait(jobs, timeout=5))
+    sweep.control.home_loop().run_until_complete(asyncio.wait(jobs, timeout=5))
     assert all(job.done() for job in jobs)
     outcome, result, _ = sweep.run(source)
     expect(outcome, result, wanted)

@@ -76,7 +76,7 @@ def classes(shell):
 
 
 def job_loop(shell):
-    return shell.magics_manager.registry["BackgroundJobs"].session.control.get_loop()
+    return shell.magics_manager.registry["BackgroundJobs"].session.control.loop()
 
 
 def no_never_awaited(caught):

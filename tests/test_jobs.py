@@ -299,7 +299,7 @@ def test_a_started_job_is_in_the_table_and_reported_once(loop):
 
 def test_a_burst_of_ends_is_reported_in_slices_with_the_loop_running_between(loop):
     control = JobControl(lambda: loop)
-    control.report_slice = 100
+    control.ends.slice = 100
     iterations = 0
 
     async def count_iterations():

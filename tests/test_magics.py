@@ -323,7 +323,10 @@ def test_a_trio_kernel_is_refused_with_a_clear_message():
 
     # Only the decision is tested here: ipykernel 7.4's own trio mode does
     # not start, so there is no real trio kernel to load into.
-    TrioShell = type("ZMQInteractiveShell", (), {"__module__": "ipykernel.zmqshell", "trio_runner": object()})
+    from ipykernel.zmqshell import ZMQInteractiveShell
+
+    # A kernel shell is known by its class (a subclass, like Spyder's, too).
+    TrioShell = type("TrioShell", (ZMQInteractiveShell,), {"__init__": lambda self: None, "trio_runner": object()})
     with pytest.raises(UnsupportedShell, match="runs trio, not asyncio"):
         host_for(TrioShell(), None, None, None)
 

@@ -30,7 +30,7 @@ def test_a_flood_of_notices_is_summed_up(defs, capsys):
 def test_ends_left_for_later_slices_are_reported_when_the_cell_ends(defs, capsys):
     # This shell's loop runs only in the foreground: the slices of a big
     # report that the loop did not get to are reported at the cell's end.
-    defs.magics_manager.registry["BackgroundJobs"].session.control.report_slice = 10
+    defs.magics_manager.registry["BackgroundJobs"].session.control.ends.slice = 10
     run(defs, "for n in range(100):\n    %bg double(n)\n")
     capsys.readouterr()
     assert run(defs, "%fg 100") == 198

@@ -111,7 +111,7 @@ def test_fg_of_a_cancelled_job_shows_no_traceback(sweep):
 
 def test_a_second_fg_keeps_the_jobs_traceback(sweep):
     run_quiet(sweep, "%bg bad(1)")
-    sweep.control.get_loop().run_until_complete(asyncio.wait(list(sweep.table), timeout=5))
+    sweep.control.home_loop().run_until_complete(asyncio.wait(list(sweep.table), timeout=5))
     first, _ = run_quiet(sweep, "%jobs -t 1")
     assert "in bad" in first.result
     run_quiet(sweep, "%fg 1")
@@ -128,7 +128,7 @@ def test_a_second_fg_keeps_the_jobs_traceback(sweep):
 @pytest.mark.parametrize("setup", ["%bg boom(1)", "%bg gather(bad(1))", "%bg --thread bad", "%bg bad(1)"])
 def test_jobs_traceback_shows_no_ipython_bg_frames(sweep, setup):
     run_quiet(sweep, setup)
-    sweep.control.get_loop().run_until_complete(asyncio.wait(list(sweep.table), timeout=5))
+    sweep.control.home_loop().run_until_complete(asyncio.wait(list(sweep.table), timeout=5))
     result, output = run_quiet(sweep, "%jobs -t 1")
     assert "SweepError" in output and "Traceback" in output
     # not workers._worker, jobs.ThreadCall.__call__, calls.finish_call, control._await

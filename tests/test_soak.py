@@ -21,7 +21,7 @@ import weakref
 
 import pytest
 
-from ipython_bg.engine.control import JobControl
+from ipython_bg.engine.control import Defaults, JobControl
 from ipython_bg.model.job import Job, JobKind, JobState
 
 TOTAL = 100_000
@@ -67,7 +67,7 @@ def plan(n):
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs /proc for RSS")
 def test_soak_100k_jobs_bounded_history(loop, caplog, record_property):
-    control = JobControl(lambda: loop, history=HISTORY)
+    control = JobControl(lambda: loop, settings=Defaults(history=HISTORY))
     # Preallocated so that the bookkeeping does not grow while measuring:
     # one byte per job id (ids start at 1).
     seen = bytearray(TOTAL + 1)      # how often the listener got each job

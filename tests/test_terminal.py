@@ -123,7 +123,7 @@ def test_ctrl_c_in_fg_cancels_only_the_foreground(terminal):
     terminal.expect_exact("cell-finally")
     output = terminal.sync()
     assert "KeyboardInterrupt" in output and "CancelledError" not in output
-    assert terminal.value("b.done(), len(asyncio.all_tasks(get_ipython().magics_manager.registry['BackgroundJobs'].session.control.get_loop()))") == "False 1"
+    assert terminal.value("b.done(), len(asyncio.all_tasks(get_ipython().magics_manager.registry['BackgroundJobs'].session.control.home_loop()))") == "False 1"
 
 
 def test_ctrl_c_in_fg_of_a_thread_call_leaves_it_in_the_table(terminal):

@@ -18,11 +18,12 @@ def watched():
     loop = asyncio.new_event_loop()
     control = JobControl(lambda: loop)
     watchdog = Watchdog(loop, lambda: THRESHOLD)
-    assert watchdog.start()
+    watchdog.install()
+    assert watchdog.watching
     watchdog.arm()
     loop.watchdog = watchdog
     yield loop, control
-    watchdog.stop()
+    watchdog.uninstall()
     control.close()
     loop.close()
 

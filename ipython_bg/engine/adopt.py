@@ -23,6 +23,7 @@ import os
 from typing import Callable
 
 from ipython_bg.model.job import Job
+from ipython_bg.process.changes import Change
 
 __all__ = ["TaskAdopter", "cell_prefix"]
 
@@ -43,27 +44,28 @@ def cell_prefix(code_name: Callable[[str, str, int], str]) -> str:
     return prefix.rstrip("0123456789abcdefABCDEF") or prefix
 
 
-class TaskAdopter:
+class TaskAdopter(Change):
     """The task factory of one loop while installed; ``adopt(coro, source,
     context)`` makes the job for a user's task."""
 
-    def __init__(self, prefix: str, adopt: Callable):
+    why = "tasks that the user's cells create with asyncio.create_task become jobs (the loop's task factory)"
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, prefix: str, adopt: Callable):
+        self.loop = loop
         self.prefix = prefix
         self.adopt = adopt
-        self.loop: asyncio.AbstractEventLoop | None = None
         self.previous = None
         self.factory = None
 
-    def install(self, loop: asyncio.AbstractEventLoop) -> None:
-        if self.loop is not None:
-            return
-        self.loop, self.previous = loop, loop.get_task_factory()
+    def install(self) -> None:
+        loop = self.loop
+        self.previous = loop.get_task_factory()
         self.factory = self._factory(self.previous)
         loop.set_task_factory(self.factory)
 
     def uninstall(self) -> None:
-        loop, self.loop = self.loop, None
-        if loop is not None and loop.get_task_factory() is self.factory:
+        loop = self.loop
+        if loop.get_task_factory() is self.factory:
             loop.set_task_factory(self.previous)
         self.previous = self.factory = None
 

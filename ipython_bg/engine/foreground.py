@@ -112,8 +112,8 @@ class ForegroundRunner:
     An instance is also a valid ``InteractiveShell.loop_runner``.
     """
 
-    def __init__(self, get_loop: Callable[[], asyncio.AbstractEventLoop]):
-        self.get_loop = get_loop
+    def __init__(self, home_loop: Callable[[], asyncio.AbstractEventLoop]):
+        self.home_loop = home_loop
         self.interrupted = False
 
     def __call__(self, coro):
@@ -132,7 +132,7 @@ class ForegroundRunner:
         wait stops while the awaitable goes on.
         """
         __tracebackhide__ = True
-        loop = self.get_loop()
+        loop = self.home_loop()
         if loop.is_running():
             raise LoopBusy("the event loop is already running here: use `await` instead")
         future = _future_of(awaitable, loop)

@@ -20,6 +20,7 @@ from typing import Awaitable, Callable
 from ipython_bg.engine.calls import finish_call, kind_of, submit, unpicklable
 from ipython_bg.model.failures import carrying, original
 from ipython_bg.model.job import Job, JobKind
+from ipython_bg.model.labels import job_label
 from ipython_bg.model.tracebacks import describe_exception, format_without_our_frames
 
 __all__ = ["CannotRepeat", "Schedule", "run_scheduled", "start_scheduled", "start_work"]
@@ -91,7 +92,9 @@ class CannotRepeat(ValueError):
     """Retrying or repeating was asked of work that cannot run again."""
 
 
-def start_work(control, schedule: Schedule, work, *, executor=None, source: str, origin=None, keep=True) -> Job:
+def start_work(
+    control, schedule: Schedule, work, *, executor=None, source: str, origin=None, keep=True, quiet=False
+) -> Job:
     """A job running a line's ``work`` (a ``statements.Work``) under ``schedule``."""
     if work.awaitable is not None:
         if isinstance(work.awaitable, Job) or (schedule.needs_again and work.again is None):
@@ -105,7 +108,7 @@ def start_work(control, schedule: Schedule, work, *, executor=None, source: str,
                 "give the call itself (f(x), not a coroutine or future made earlier)"
             )
         return start_scheduled(
-            control, schedule, work.awaitable, work.again, source=source, origin=origin, keep=keep
+            control, schedule, work.awaitable, work.again, source=source, origin=origin, keep=keep, quiet=quiet
         )
     executor = executor or control.threads
     loop = control.loop()
@@ -118,7 +121,7 @@ def start_work(control, schedule: Schedule, work, *, executor=None, source: str,
         return finish_call(call, loop)
 
     return start_scheduled(
-        control, schedule, None, again, kind=kind_of(executor), source=source, origin=origin, keep=keep
+        control, schedule, None, again, kind=kind_of(executor), source=source, origin=origin, keep=keep, quiet=quiet
     )
 
 
@@ -145,11 +148,14 @@ async def next_run(job: Job):
 
 def start_scheduled(
     control, schedule: Schedule, first: Awaitable | None, again: Callable[[], Awaitable] | None, *,
-    kind: JobKind = JobKind.COROUTINE, source: str, origin: str | None = None, keep: bool = True,
+    kind: JobKind = JobKind.COROUTINE, source: str, origin: str | None = None, keep: bool = True, quiet: bool = False,
 ) -> Job:
     """A job running ``schedule`` (``first`` is the first run's awaitable, if
     already made; ``again`` makes each further one) on ``control``'s loop."""
-    job = Job(run_scheduled(schedule, first, again), loop=control.loop(), source=source, kind=kind, origin=origin)
+    job = Job(
+        run_scheduled(schedule, first, again), loop=control.loop(), source=source, kind=kind, origin=origin,
+        output=control.new_output(quiet),
+    )
     job.schedule = schedule
     if asyncio.iscoroutine(first):
         job._inner = _Both(job._inner, first)  # what a cancel before the first step must close
@@ -178,9 +184,9 @@ async def _after(schedule: Schedule) -> None:
         schedule.waiting = False
     for job in schedule.after:
         if job.cancelled():
-            schedule.why = f"[{job.id}] {job.source} was cancelled"
+            schedule.why = f"{job_label(job)} was cancelled"
         elif job.exception() is not None:
-            schedule.why = f"[{job.id}] {job.source} failed"
+            schedule.why = f"{job_label(job)} failed"
         else:
             continue
         # Raised from within, the task ends cancelled, as a killed job does.

@@ -13,11 +13,13 @@ import contextvars
 import enum
 import inspect
 import sys
+import threading
 import time
 from concurrent.futures import Future as ConcurrentFuture
 from typing import Any, Callable
 
 from ipython_bg.model.failures import Carried, awaitable_failure, carry, is_failure, original
+from ipython_bg.model.labels import job_label
 from ipython_bg.model.output import CURRENT, JobOutput
 from ipython_bg.model.tracebacks import format_without_our_frames, without_our_frames
 
@@ -196,6 +198,16 @@ class Job(asyncio.Task):
                 self._inner.close()
         return cancelling
 
+    def cancel_from_any_thread(self) -> None:
+        """Cancel the job from whichever thread asks: at once in the loop's
+        thread; from another (a kernel subshell, a ``%%bg`` cell in a
+        thread) at the loop's next turn, tables saying so meanwhile."""
+        if threading.current_thread() is threading.main_thread():
+            self.cancel()
+        else:
+            self.cancel_requested = True
+            self.get_loop().call_soon_threadsafe(self.cancel)
+
     def exception(self):
         exc = asyncio.Task.exception(self)
         return exc.original if isinstance(exc, Carried) else exc
@@ -302,8 +314,7 @@ class Job(asyncio.Task):
         return f"<Job {ident} {self.state.value} {self.kind.value}: {self.source}>"
 
     def _repr_pretty_(self, printer, cycle):
-        ident = "?" if self.id is None else self.id
-        printer.text(f"[{ident}] {self.kind.value}  {self.source}")
+        printer.text(job_label(self, kind=True))
 
 
 async def _tracked(job: Job, coro):

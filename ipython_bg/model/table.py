@@ -8,8 +8,9 @@ import re
 from typing import Callable, Iterable, Iterator
 
 from ipython_bg.model.job import Job, NoSuchJob
+from ipython_bg.model.labels import name_jobs
 
-__all__ = ["JobTable", "is_job_spec", "name_jobs"]
+__all__ = ["JobTable", "is_job_spec"]
 
 # Job specs, as bash has them: N, %N, %+ or %% (current), %- (previous),
 # %name (description starts with name), %?text (description contains text).
@@ -18,17 +19,6 @@ _SPEC = re.compile(r"%?(?P<number>\d+)|%(?P<mark>[+%-])|%\?(?P<contains>.+)|%(?P
 
 def is_job_spec(word: str) -> bool:
     return _SPEC.fullmatch(word) is not None
-
-
-def name_jobs(jobs: list[Job], most: int = 5) -> str:
-    """``[1] f(), [2] g() and 3 more``: a few jobs, for one line of text."""
-    named = ", ".join(f"[{job.id}] {_short(job.source)}" for job in jobs[:most])
-    return f"{named} and {len(jobs) - most} more" if len(jobs) > most else named
-
-
-def _short(source: str, width: int = 40) -> str:
-    source = " ".join(source.split())
-    return source if len(source) <= width else source[: width - 1] + "…"
 
 
 class JobTable:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from ipython_bg.model.output import current_output
+from ipython_bg.process.changes import Change
 
 __all__ = ["DisplayCapture"]
 
 
-class DisplayCapture:
+class DisplayCapture(Change):
     """Keeps the display bundles a job publishes (a kernel's
     ``display_pub.publish``, a public attribute), so that ``%jobs -o`` shows
     them again as they were, not only their text."""
+
+    why = "a kernel's display publisher keeps what each job displays, for %jobs -o"
 
     def __init__(self, publisher):
         self.publisher = publisher

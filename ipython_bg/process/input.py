@@ -20,12 +20,15 @@ from typing import Callable
 from ipython_bg.engine.other_threads import running_job
 from ipython_bg.model.job import Job, JobKind, ThreadCall
 from ipython_bg.model.output import CURRENT
+from ipython_bg.process.changes import Change
 
 __all__ = ["TtyInput"]
 
 
-class TtyInput:
+class TtyInput(Change):
     """The ``builtins.input`` of a shell with ipython_bg loaded."""
+
+    why = "input() in a background job waits for %fg, as a shell job gets 'Stopped (tty input)'"
 
     #: How often a stopped thread job looks whether ``%fg`` took it; a
     #: human is answering, nothing shorter is noticed.

@@ -17,8 +17,9 @@ from __future__ import annotations
 import asyncio
 
 from ipython_bg.model.output import CURRENT
+from ipython_bg.process.changes import Change
 
-__all__ = ["guard_stop", "unguard_stop"]
+__all__ = ["GuardedStop", "StopGuard"]
 
 REFUSAL = (
     "a job cannot stop the event loop the session runs on (it would end the session): "
@@ -41,18 +42,27 @@ class GuardedStop:
         self.stop()
 
 
-def guard_stop(loop: asyncio.AbstractEventLoop) -> asyncio.AbstractEventLoop | None:
-    """``loop``, its ``stop`` now guarded; None where the loop takes no
-    attribute of its own."""
-    if not isinstance(loop.stop, GuardedStop):
+class StopGuard(Change):
+    """``loop.stop`` refused to jobs, as an attribute of the loop object
+    that shadows its class's method; a loop that takes no attribute of its
+    own (uvloop's, a C type) goes unguarded (:attr:`guarded` says)."""
+
+    why = "a job's code cannot stop the event loop the session runs on"
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.loop = loop
+        self.guarded = False
+
+    def install(self) -> None:
+        if isinstance(self.loop.stop, GuardedStop):
+            return  # guarded by a session of before (a reload), still in place
         try:
-            loop.stop = GuardedStop(loop.stop)
+            self.loop.stop = GuardedStop(self.loop.stop)
         except AttributeError:  # uvloop's Loop, a C type
-            return None
-    return loop
+            return
+        self.guarded = True
 
-
-def unguard_stop(loop: asyncio.AbstractEventLoop | None) -> None:
-    """Undo :func:`guard_stop` (given what it returned); returns None."""
-    if loop is not None and isinstance(loop.stop, GuardedStop):
-        del loop.stop
+    def uninstall(self) -> None:
+        if self.guarded and isinstance(self.loop.__dict__.get("stop"), GuardedStop):
+            del self.loop.stop
+        self.guarded = False

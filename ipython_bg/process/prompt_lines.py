@@ -17,10 +17,12 @@ from __future__ import annotations
 import sys
 import threading
 
+from ipython_bg._internals import unwrap_prompt_stdout, wrap_prompt_stdout
 from ipython_bg.model.output import CURRENT
+from ipython_bg.process.changes import Change
 from ipython_bg.process.streams import StreamProxy, wrap_streams
 
-__all__ = ["PromptStreamProxy", "release_lines", "wrap_prompt_streams"]
+__all__ = ["PromptStreamProxy", "PromptStreams", "release_lines", "wrap_prompt_streams"]
 
 
 class PromptStreamProxy(StreamProxy):
@@ -78,3 +80,17 @@ def release_lines(*running) -> None:
                 stream.release(*running)
             else:
                 stream.release_all()
+
+
+class PromptStreams(Change):
+    """Each time IPython's terminal prompt puts prompt_toolkit's proxy in
+    ``sys.stdout``, the jobs' capture goes in front of it, and what jobs
+    left of a line is written as the prompt returns."""
+
+    why = "jobs' output at the terminal prompt is kept, and goes above the prompt a whole line at a time"
+
+    def install(self) -> None:
+        wrap_prompt_stdout(wrap_prompt_streams, release_lines)
+
+    def uninstall(self) -> None:
+        unwrap_prompt_stdout()

@@ -8,8 +8,9 @@ from __future__ import annotations
 import sys
 
 from ipython_bg.model.output import CURRENT
+from ipython_bg.process.changes import Change
 
-__all__ = ["StreamProxy", "original", "unwrap_streams", "wrap_streams"]
+__all__ = ["StandardStreams", "StreamProxy", "original", "unwrap_streams", "wrap_streams"]
 
 
 class StreamProxy:
@@ -65,3 +66,20 @@ def unwrap_streams() -> None:
 def original(stream):
     """The stream behind a proxy (for code that checks what it writes to)."""
     return stream._stream if isinstance(stream, StreamProxy) else stream
+
+
+class StandardStreams(Change):
+    """Proxies in ``sys.stdout`` and ``sys.stderr`` that keep each job's output."""
+
+    why = "sys.stdout and sys.stderr keep what each job writes, for %jobs -o and its cell"
+
+    def install(self) -> None:
+        wrap_streams()
+
+    def uninstall(self) -> None:
+        unwrap_streams()
+
+    def again(self) -> None:
+        """In front of the streams again, if something replaced them since
+        (pytest's capsys, a user's own)."""
+        wrap_streams()

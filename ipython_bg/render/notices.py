@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ipython_bg.model.job import Job, JobKind, JobState
 from ipython_bg.model.tracebacks import describe_exception, exception_message
-from ipython_bg.render.text import SOURCE_WIDTH, clip
+from ipython_bg.render.text import SOURCE_WIDTH, job_label
 
 __all__ = ["NAMED_FAILURES", "Notices", "end_note", "notice"]
 
@@ -51,7 +51,7 @@ def notice(job: Job, marker: str = "", names: tuple[str, ...] = (), note: str = 
     """The one line said when a job ends: ``[1]+ done  thread  f(x) -> _bg1``;
     ``names`` are where a successful result went, ``note`` is added at the end."""
     state, result, exc = job.outcome
-    line = f"[{job.id}]{marker} {state.value}  {job.kind.value}  {clip(job.source, SOURCE_WIDTH)}"
+    line = job_label(job, marker, says=state.value, kind=True, width=SOURCE_WIDTH)
     if state is JobState.FAILED:
         line += f"  {describe_exception(exc)}"
     elif state is JobState.DONE and names:
@@ -74,18 +74,18 @@ class Notices:
     def __init__(self):
         self.lines: list[str] = []
         self.failures: list[str] = []
-        self.counts: dict[str, int] = {}
+        self.counts: dict[JobState, int] = {}
         self.total = 0
 
     def __bool__(self) -> bool:
         return self.total > 0
 
-    def add(self, text: str, state: str, limit: int) -> None:
+    def add(self, text: str, state: JobState, limit: int) -> None:
         self.total += 1
         self.counts[state] = self.counts.get(state, 0) + 1
         if self.total <= limit:
             self.lines.append(text)
-        if state == JobState.FAILED.value and len(self.failures) < NAMED_FAILURES:
+        if state is JobState.FAILED and len(self.failures) < NAMED_FAILURES:
             self.failures.append(text)
 
     def extend(self, other: "Notices", limit: int) -> None:
@@ -102,7 +102,7 @@ class Notices:
             return list(self.lines)
         parts = []
         for state in JobState:
-            count = self.counts.get(state.value, 0)
+            count = self.counts.get(state, 0)
             if count:
                 shown = len(self.failures) if state is JobState.FAILED and count > len(self.failures) else 0
                 parts.append(f"{count} {state.value}" + (f" ({shown} shown above)" if shown else ""))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from ipython_bg.model.labels import job_label
 from ipython_bg.model.output import JobOutput
 
 __all__ = ["OutputReplay", "output_lines"]
@@ -29,7 +30,7 @@ class OutputReplay:
         for job in self.jobs:
             output = job.output
             if len(self.jobs) > 1:
-                yield f"[{job.id}] {job.source}\n"
+                yield f"{job_label(job)}\n"
             if output.dropped:
                 yield f"[{output.dropped} earlier characters of output dropped: output_limit is {output.limit}]\n"
             chunks = output.chunks()

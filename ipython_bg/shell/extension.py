@@ -7,6 +7,7 @@ from traitlets import TraitError
 
 from ipython_bg._internals import unregister_magics
 from ipython_bg.hosts.base import UnsupportedShell
+from ipython_bg.model.labels import job_label
 from ipython_bg.shell.magics import BackgroundJobs
 
 __all__ = ["load", "unload"]
@@ -45,7 +46,7 @@ def unload(shell) -> None:
     _last_ids[id(shell)] = magics.session.control.table.last_id
     cancelled = magics.session.uninstall()
     if cancelled:
-        names = ", ".join(f"[{job.id}] {job.source}" for job in cancelled)
+        names = ", ".join(job_label(job) for job in cancelled)
         print(f"ipython_bg: cancelled {len(cancelled)} running job(s): {names}")
     unregister_magics(shell, magics)
     while magics in shell.configurables:

@@ -6,16 +6,13 @@ a user types here can lose a job or the namespace.
 
 from __future__ import annotations
 
-import types
-
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, needs_local_scope, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments
-from traitlets import Bool, CaselessStrEnum, Float, Integer, TraitError, Unicode, validate
 
 from ipython_bg.shell import waiting
+from ipython_bg.shell.errors import DOMAIN_ERRORS, SessionError
 from ipython_bg.shell.options import (
-    DOMAIN_ERRORS,
     has_options,
     line_plan,
     run_mode,
@@ -24,151 +21,21 @@ from ipython_bg.shell.options import (
     thread_flags,
     timeout_of,
 )
-from ipython_bg.shell.session import Session, SessionError
+from ipython_bg.shell.session import Session
+from ipython_bg.shell.settings import Settings
 
 __all__ = ["BackgroundJobs"]
 
 @magics_class
-class BackgroundJobs(Magics):
-    """Shell-style job control for asyncio and threads: %bg, %fg, %jobs."""
+class BackgroundJobs(Magics, Settings):
+    """Shell-style job control for asyncio and threads: %bg, %fg, %jobs.
 
-    notify = CaselessStrEnum(
-        ("immediate", "prompt", "off"),
-        default_value="immediate",
-        help="""When a job's end is announced: 'immediate' (above an idle
-        prompt at once; during a cell, before the next prompt), 'prompt'
-        (always before the next prompt) or 'off'.""",
-    ).tag(config=True)
-    result_name = Unicode(
-        "_bg{id}",
-        help="""Name under which each successful job's result is stored in
-        the user namespace ('{id}' is the job id); empty to switch off.""",
-    ).tag(config=True)
-    history = Integer(1000, min=0, help="How many finished jobs %jobs keeps; unfinished jobs are always kept.").tag(
-        config=True
-    )
-    process_workers = Integer(
-        0, min=0, help="At most this many process jobs (%bg --process) run at once; 0 means one per CPU."
-    ).tag(config=True)
-    executor = Unicode(
-        "",
-        help="""Name of an executor in the user namespace (any
-        concurrent.futures.Executor, or a Dask Client) that call jobs go to
-        instead of a thread; empty for threads.""",
-    ).tag(config=True)
-    worker_threads = Integer(
-        32, min=1, help="At most this many thread jobs run at once; more wait for a free worker (state 'pending')."
-    ).tag(config=True)
-    loop = CaselessStrEnum(
-        ("asyncio", "uvloop"),
-        default_value="asyncio",
-        help="""The event loop that jobs and the terminal prompt run on:
-        asyncio's own, or uvloop (pip install uvloop).  Read when the
-        extension loads; a kernel keeps its own loop.""",
-    ).tag(config=True)
-    notice_limit = Integer(
-        10,
-        min=0,
-        help="""When more jobs than this end together (within a fifth of a
-        second of the last notices, or waiting for the next prompt), one line
-        counts them instead of a line each; failed ones are still named, up
-        to five.""",
-    ).tag(config=True)
-    block_warning = Float(
-        2.0,
-        min=0,
-        help="""At an idle terminal prompt, after this many seconds of a job
-        holding the event loop without an await, say which job it is and let
-        Ctrl-C stop it; 0 switches the watch off.""",
-    ).tag(config=True)
-    confirm_exit = Bool(
-        True,
-        help="""Ask again before exiting while jobs are running (like bash's
-        checkjobs): the first exit or Ctrl-D lists them, the second exits.""",
-    ).tag(config=True)
-    retry_delay = Float(
-        0.5,
-        min=0,
-        help="""Seconds before the first retry of a %bg --retries job; each
-        further retry waits twice as long as the one before.""",
-    ).tag(config=True)
-    adopt_tasks = Bool(
-        True,
-        help="""Make jobs of the tasks that your own cell code creates with
-        asyncio.create_task or asyncio.ensure_future (never those of
-        libraries, IPython or ipykernel): listed by %jobs, their failures
-        noticed; their results are not stored.""",
-    ).tag(config=True)
-    output_limit = Integer(
-        100_000,
-        min=0,
-        help="""How many characters of output (stdout, stderr, displays) each
-        job keeps for %jobs -o: the last ones; the earlier are counted.""",
-    ).tag(config=True)
-    quiet = Bool(
-        False,
-        help="""Jobs keep their output without showing it (as %bg --quiet
-        does): %jobs -o shows it; the notice of the end still appears.""",
-    ).tag(config=True)
-    exit_timeout = Float(
-        2.0,
-        min=0,
-        help="""Seconds that cancelled jobs get to run their finally blocks
-        when the extension is unloaded or IPython exits.""",
-    ).tag(config=True)
-    prompt_jobs = Unicode(
-        " [{jobs}]",
-        help="""What the terminal prompt shows while jobs run, put before its
-        closing ': ' (In [7] [2 jobs]: ); '{jobs}' is '2 jobs', '{count}' is
-        '2'; empty to switch it off.""",
-    ).tag(config=True)
-    long_job = Float(
-        10.0,
-        min=0,
-        help="""A job that ran at least this many seconds rings the terminal
-        bell with its notice when it ends while you are at the prompt; 0
-        switches the bell off.""",
-    ).tag(config=True)
-    desktop_notify = CaselessStrEnum(
-        ("off", "auto", "osc9", "osc777"),
-        default_value="off",
-        help="""With the bell of a long job, also ask the terminal for a
-        desktop notification: 'osc9' (iTerm2, WezTerm, kitty, Windows
-        Terminal), 'osc777' (urxvt, foot, GNOME Terminal), 'auto' (one of
-        those, by the terminal's variables) or 'off'.""",
-    ).tag(config=True)
+    Also the configurable that holds the settings (:class:`Settings`): the
+    session reads them from here, so ``%config`` takes effect at once."""
 
     def __init__(self, shell, **kwargs):
         super().__init__(shell=shell, **kwargs)
-        names = self.trait_names(config=True)
-        settings = types.SimpleNamespace(**{name: getattr(self, name) for name in names})
-        self.session = Session(shell, settings, self._fg_async)
-        self.observe(self._setting_changed, names=names)
-
-    @validate("result_name")
-    def _check_result_name(self, proposal):
-        name = proposal.value
-        if name:
-            try:
-                formatted = name.format(id=1)
-            except (KeyError, IndexError, ValueError) as exc:
-                raise TraitError(f"result_name {name!r} does not format with {{id}}: {exc}") from None
-            if not formatted.isidentifier():
-                raise TraitError(f"result_name {name!r} does not make a Python name")
-        return name
-
-    @validate("prompt_jobs")
-    def _check_prompt_jobs(self, proposal):
-        try:
-            proposal.value.format(count=2, jobs="2 jobs")
-        except (KeyError, IndexError, ValueError) as exc:
-            raise TraitError(f"prompt_jobs {proposal.value!r} does not format with {{count}} or {{jobs}}: {exc}") from None
-        return proposal.value
-
-    def _setting_changed(self, change):
-        message = self.session.configure(change.name, change.new)
-        if message:
-            print(message)
+        self.session = Session(shell, self, self._fg_async)
 
     # -- %bg -----------------------------------------------------------------------
 
@@ -230,18 +97,18 @@ class BackgroundJobs(Magics):
         options, text = split_options(self.bg, line)
         session = self.session
         where, mode, schedule = line_plan(session, options)
-        with session.quietly(options.quiet):
-            if cell is not None:
-                if text:
-                    raise UsageError(f"%%bg takes options only on its first line, not {text!r}")
-                if where is not None:
-                    raise UsageError("%%bg runs a cell here (coroutine) or in a thread; --process and --executor are for calls")
-                return session.cell_job(cell, options.name, schedule=schedule)
-            if options.name:
-                raise SessionError("--name is for %%bg cells; a line job is named by its text")
-            if not text:
-                raise SessionError("give an expression to run, e.g. %bg asyncio.sleep(1)")
-            return session.background(text, mode=mode, executor=where, local_ns=local_ns, schedule=schedule)
+        quiet = options.quiet
+        if cell is not None:
+            if text:
+                raise UsageError(f"%%bg takes options only on its first line, not {text!r}")
+            if where is not None:
+                raise UsageError("%%bg runs a cell here (coroutine) or in a thread; --process and --executor are for calls")
+            return session.cell_job(cell, options.name, schedule=schedule, quiet=quiet)
+        if options.name:
+            raise SessionError("--name is for %%bg cells; a line job is named by its text")
+        if not text:
+            raise SessionError("give an expression to run, e.g. %bg asyncio.sleep(1)")
+        return session.background(text, mode=mode, executor=where, local_ns=local_ns, schedule=schedule, quiet=quiet)
 
     # -- %fg -----------------------------------------------------------------------
 
@@ -316,14 +183,14 @@ class BackgroundJobs(Magics):
         try:
             if args.kill:
                 # Printed, not returned: a cell ending in %jobs -k shows one line, not a list.
-                print(session.cancel_line(args.kill))
+                print(session.actions.cancel_line(args.kill))
                 return None
             if args.clear:
                 return table.forget_finished()
             if args.debug:
-                return session.post_mortem(table.resolve(args.debug))
+                return session.actions.post_mortem(table.resolve(args.debug))
             if args.output is not None:
-                return session.replay(table.resolve_all(args.output or ["%+"]))
+                return session.actions.replay(table.resolve_all(args.output or ["%+"]))
             if args.traceback:
                 job = table.resolve(args.traceback)
                 text = job.format_traceback()

@@ -11,13 +11,12 @@ from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument
 
 from ipython_bg._internals import option_takes_value
-from ipython_bg.model.job import NoSuchJob
 from ipython_bg.model.table import is_job_spec
-from ipython_bg.shell.session import Session, SessionError
-from ipython_bg.shell.statements import StatementError
+from ipython_bg.shell.errors import SessionError
+from ipython_bg.shell.statements import RunMode
 
 __all__ = [
-    "DOMAIN_ERRORS", "has_options", "line_plan", "run_mode", "split_options", "summary_first", "thread_flags",
+    "has_options", "line_plan", "run_mode", "split_options", "summary_first", "thread_flags",
     "timeout_of", "verbs_of",
 ]
 
@@ -91,9 +90,6 @@ def summary_first(magic):
     return magic
 
 
-#: The errors of the session and engine that a magic says as a one-line
-#: UsageError: what the user asked for cannot be done.
-DOMAIN_ERRORS = (SessionError, StatementError, NoSuchJob)
 
 
 def timeout_of(value):
@@ -110,7 +106,7 @@ def _positive(value, option: str):
     return value
 
 
-def verbs_of(session: Session, options):
+def verbs_of(session, options):
     """The verbs of a ``%bg`` line, or None."""
     if (
         options.timeout is None
@@ -131,7 +127,7 @@ def verbs_of(session: Session, options):
     )
 
 
-def line_plan(session: Session, options):
+def line_plan(session, options):
     """``(where, mode, schedule)`` of a ``%bg`` line, from its options,
     checked: the executor its call goes to (or None), its run mode, and
     its verbs (or None)."""
@@ -143,12 +139,14 @@ def line_plan(session: Session, options):
     return where, run_mode(options, where), verbs_of(session, options)
 
 
-def run_mode(options, where) -> str:
+def run_mode(options, where) -> RunMode:
     if options.thread and options.no_thread:
         raise SessionError("--thread and --no-thread exclude each other")
     if options.no_thread and where:
         raise SessionError("--no-thread runs nothing elsewhere; it excludes --process and --executor")
-    return "thread" if options.thread or where else "loop" if options.no_thread else "auto"
+    if options.thread or where:
+        return RunMode.THREAD
+    return RunMode.LOOP if options.no_thread else RunMode.AUTO
 
 
 def thread_flags(then: str):

@@ -11,6 +11,8 @@ from __future__ import annotations
 import ast
 import asyncio
 import concurrent.futures
+import dataclasses
+import enum
 import functools
 import inspect
 import re
@@ -26,7 +28,7 @@ from ipython_bg.shell.callables import (
     submits,
 )
 
-__all__ = ["Statement", "Work", "parse_statement", "evaluate", "refuse_running_the_loop", "StatementError"]
+__all__ = ["RunMode", "Statement", "StatementError", "Work", "evaluate", "parse_statement", "refuse_running_the_loop"]
 
 _VALUE = "__ipython_bg_value__"
 
@@ -35,50 +37,49 @@ class StatementError(ValueError):
     """The line cannot become a job; the message is meant for the user."""
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
 class Statement:
     """A parsed ``[TARGET =] EXPR`` line, compiled."""
 
-    __slots__ = ("source", "target", "value_code", "call_code", "assign", "chain_code")
-
-    def __init__(self, source, target, value_code, call_code=None, assign=None, chain_code=None):
-        self.source = source          # the expression's text, as typed
-        self.target = target          # the assignment target's text, if any
-        self.value_code = value_code  # the expression, compiled for eval
-        self.call_code = call_code    # for a call: its callee, arguments and keywords, compiled
-        self.assign = assign          # function(value) doing ``target = value`` in the namespace
-        # For a chain on a call's result (``get(url).json()``): the callee
-        # of the call it starts from (``get``), compiled.
-        self.chain_code = chain_code
+    source: str  # the expression's text, as typed
+    target: str | None  # the assignment target's text, if any
+    value_code: types.CodeType  # the expression, compiled for eval
+    call_code: types.CodeType | None = None  # for a call: its callee, arguments and keywords, compiled
+    assign: Callable[[Any], None] | None = None  # does ``target = value`` in the namespace
+    # For a chain on a call's result (``get(url).json()``): the callee of
+    # the call it starts from (``get``), compiled.
+    chain_code: types.CodeType | None = None
 
 
+@dataclasses.dataclass(slots=True)
 class Work:
     """The outcome of evaluating a statement in the cell: an awaitable for
     the loop, or a call (func, args, kwargs) for a worker.  ``again``, for
     an awaitable made by calling a coroutine function, makes another one
     (for ``--retries`` and ``--every``)."""
 
-    __slots__ = ("awaitable", "func", "args", "kwargs", "again")
+    awaitable: Any = None
+    func: Callable | None = None
+    args: tuple = ()
+    kwargs: dict | None = None
+    again: Callable[[], Any] | None = None
 
-    def __init__(self, awaitable=None, func=None, args=(), kwargs=None, again=None):
-        self.awaitable = awaitable
-        self.func = func
-        self.args = args
-        self.kwargs = kwargs
-        self.again = again
+
+class RunMode(enum.Enum):
+    """Where a line's call runs: by the rule (``AUTO``), always in a worker
+    (``--thread``), or nowhere: the whole line is evaluated here and the
+    awaitable it gives scheduled (``--no-thread``)."""
+
+    AUTO = "auto"
+    THREAD = "thread"
+    LOOP = "loop"
 
 
 def parse_statement(text: str, namespace: dict | None = None) -> Statement:
     """Split ``[TARGET =] EXPR`` (any Python assignment target)."""
     statement, assign_code = _compile(text.strip())
     if assign_code is not None and namespace is not None:
-        statement = Statement(
-            statement.source,
-            statement.target,
-            statement.value_code,
-            statement.call_code,
-            types.FunctionType(assign_code, namespace, "assign"),
-            statement.chain_code,
-        )
+        statement = dataclasses.replace(statement, assign=types.FunctionType(assign_code, namespace, "assign"))
     return statement
 
 
@@ -190,11 +191,11 @@ def _assigner_code(targets: list[ast.expr]):
     return scratch["assign"].__code__
 
 
-def refuse_running_the_loop(statement: Statement, work: Work, job_loop: Callable[[], Any]) -> None:
+def refuse_running_the_loop(statement: Statement, work: Work, home_loop: Callable[[], Any]) -> None:
     """StatementError for ``loop.run_until_complete(...)`` (and the like)
-    on the job loop (``job_loop()`` gives it): from a worker it would run
+    on the job loop (``home_loop()`` gives it): from a worker it would run
     one loop in two threads."""
-    if not (blocks_on_a_loop(work.func) and getattr(work.func, "__self__", None) is job_loop()):
+    if not (blocks_on_a_loop(work.func) and getattr(work.func, "__self__", None) is home_loop()):
         return
     for value in (*work.args, *work.kwargs.values()):
         if inspect.iscoroutine(value):
@@ -207,32 +208,32 @@ def evaluate(
     globals_: dict,
     locals_: dict | None = None,
     *,
-    mode: str = "auto",
+    mode: RunMode = RunMode.AUTO,
     on_loop: Callable[[Callable[[], Any]], Any] | None = None,
 ) -> Work:
     """Evaluate what must be evaluated in the cell, and say what runs where.
 
-    ``mode`` is ``"auto"`` (the rule above), ``"thread"`` (a call always
-    goes to a worker) or ``"loop"`` (evaluate everything here; the result
-    must be awaitable).  ``on_loop(fn)`` calls ``fn`` with the job loop as
+    ``mode`` is :attr:`RunMode.AUTO` (the rule above), ``THREAD`` (a call
+    always goes to a worker) or ``LOOP`` (evaluate everything here; the
+    result must be awaitable).  ``on_loop(fn)`` calls ``fn`` with the job loop as
     the running loop: ``asyncio.gather(...)`` called from a synchronous
     cell would otherwise bind its future to another loop.
     """
     locals_ = globals_ if locals_ is None else locals_
     on_loop = on_loop or _call
-    if mode != "loop" and statement.chain_code is not None and _chain_blocks(statement, globals_, locals_, mode):
+    if mode is not RunMode.LOOP and statement.chain_code is not None and _chain_blocks(statement, globals_, locals_, mode):
         # Evaluating its callee here would make the first call here, and
         # block the cell (a server on the job loop too): the whole chain
         # runs in a worker.
         return Work(None, Expression(statement, globals_, locals_), (), {})
-    if mode != "loop" and statement.call_code is not None:
+    if mode is not RunMode.LOOP and statement.call_code is not None:
         func, args, kwargs = _call_parts(statement, globals_, locals_)
-        if mode == "auto" and _plain_async_def(func):
+        if mode is RunMode.AUTO and _plain_async_def(func):
             # The usual line: its call makes a coroutine, nothing else to ask.
             again = functools.partial(func, *args, **kwargs)
             return Work(again(), again=again)
         return _call_work(statement, func, args, kwargs, mode, on_loop)
-    if mode == "loop":
+    if mode is RunMode.LOOP:
         value = on_loop(functools.partial(eval, statement.value_code, globals_, locals_))
     else:
         value = eval(statement.value_code, globals_, locals_)
@@ -261,7 +262,7 @@ class Expression:
         return f"<the expression {self.statement.source}>"
 
 
-def _chain_blocks(statement: Statement, globals_: dict, locals_: dict, mode: str) -> bool:
+def _chain_blocks(statement: Statement, globals_: dict, locals_: dict, mode: RunMode) -> bool:
     """Whether a chain (``requests.get(url).json()``) starts from a call
     that would block here: a function that a call line alone would send to
     a worker (with ``--thread``, any function).  A class is called here, as
@@ -270,7 +271,7 @@ def _chain_blocks(statement: Statement, globals_: dict, locals_: dict, mode: str
     first = eval(statement.chain_code, globals_, locals_)
     if not inspect.isroutine(first):
         return False
-    return mode == "thread" or not (is_coroutine_function(first) or runs_on_loop(first))
+    return mode is RunMode.THREAD or not (is_coroutine_function(first) or runs_on_loop(first))
 
 
 def _plain_async_def(func) -> bool:
@@ -282,7 +283,7 @@ def _plain_async_def(func) -> bool:
     )
 
 
-def _call_work(statement: Statement, func, args: tuple, kwargs: dict, mode: str, on_loop) -> Work:
+def _call_work(statement: Statement, func, args: tuple, kwargs: dict, mode: RunMode, on_loop) -> Work:
     """The work for a call line, its parts evaluated: to a worker, onto
     the loop, or called here for the awaitable it makes."""
     refuse_generators(statement.source, func)
@@ -290,8 +291,8 @@ def _call_work(statement: Statement, func, args: tuple, kwargs: dict, mode: str,
         # ``partial(coro_fn, ...)`` is the call the user means, and a
         # submit returns at once: made here, then taken as a value.
         return _value_work(statement, func(*args, **kwargs), mode, on_loop)
-    coroutine_function = mode != "thread" and is_coroutine_function(func)
-    if mode == "thread" or not (coroutine_function or runs_on_loop(func)):
+    coroutine_function = mode is not RunMode.THREAD and is_coroutine_function(func)
+    if mode is RunMode.THREAD or not (coroutine_function or runs_on_loop(func)):
         if not callable(func):
             raise StatementError(f"{statement.source}: {type(func).__name__} object is not callable")
         return Work(None, func, args, kwargs)
@@ -309,7 +310,7 @@ def _call_work(statement: Statement, func, args: tuple, kwargs: dict, mode: str,
     return _value_work(statement, value, mode, on_loop)
 
 
-def _value_work(statement: Statement, value, mode: str, on_loop) -> Work:
+def _value_work(statement: Statement, value, mode: RunMode, on_loop) -> Work:
     """The work for what the line's expression gave."""
     if inspect.isgenerator(value) or inspect.isasyncgen(value):
         refuse_generators(statement.source, value)  # before asyncio takes a generator for a coroutine
@@ -317,15 +318,15 @@ def _value_work(statement: Statement, value, mode: str, on_loop) -> Work:
         # An executor's future: waited for on the loop, as an asyncio one is.
         value = on_loop(functools.partial(asyncio.wrap_future, value))
     if is_awaitable(value) or isinstance(value, Job):
-        if mode == "thread":
+        if mode is RunMode.THREAD:
             raise StatementError(f"--thread needs a call or a callable; {statement.source} gives an awaitable")
         return Work(value)
-    if mode != "loop" and callable(value):
+    if mode is not RunMode.LOOP and callable(value):
         refuse_generators(statement.source, value)
-        if is_coroutine_function(value) and mode != "thread":
+        if is_coroutine_function(value) and mode is not RunMode.THREAD:
             return Work(value(), again=value)
         return Work(None, value, (), {})
-    wanted = "an awaitable" if mode == "loop" else "an awaitable or a callable"
+    wanted = "an awaitable" if mode is RunMode.LOOP else "an awaitable or a callable"
     raise StatementError(f"{statement.source} gives {type(value).__name__}, not {wanted}")
 
 

@@ -16,8 +16,11 @@ import sys
 from ipython_bg.engine.foreground import ForegroundSuspended, ForegroundTimeout, JobCancelled, LoopBusy, failed_with
 from ipython_bg.engine.other_threads import in_loop_thread, refuse_own
 from ipython_bg.model.job import Job
+from ipython_bg.model.labels import job_label
 from ipython_bg.model.table import is_job_spec
-from ipython_bg.shell.session import Session, SessionError
+from ipython_bg.shell.errors import SessionError
+from ipython_bg.shell.session import Session
+from ipython_bg.shell.statements import RunMode
 
 __all__ = ["Plan", "plan", "run", "run_async", "watch"]
 
@@ -44,7 +47,7 @@ def plan(
     text: str,
     cell: str | None,
     *,
-    mode: str,
+    mode: RunMode,
     timeout: float | None,
     blocking: bool = True,
     local_ns: dict | None = None,
@@ -56,12 +59,12 @@ def plan(
     the advice to ``await`` would run it a second time."""
     control = session.control
     words = text.split()
-    refused = blocking and not control.off_loop() and not control.can_block()
+    refused = blocking and not control.in_other_thread() and not control.can_block()
     if cell is None and all(is_job_spec(word) for word in words):
         # Read where the table is kept: a thread job's own job is filed
         # there only once its thread has started.
         specs = functools.partial(_specs, session, words or ["%+"], timeout, refused)
-        return in_loop_thread(control.get_loop(), specs) if control.off_loop() else specs()
+        return in_loop_thread(control.home_loop(), specs) if control.in_other_thread() else specs()
     if refused:
         raise SessionError(session.host.no_wait_reason() or _CANNOT_WAIT)
     if cell is not None:
@@ -103,7 +106,7 @@ def _next_run(session: Session, job: Job, timeout: float | None) -> Plan:
     """``%fg`` of a periodic job waits for its next run, not for its end."""
     from ipython_bg.engine.schedule import next_run
 
-    waiter = session.control.start(next_run(job), source=f"the next run of [{job.id}] {job.source}", keep=False)
+    waiter = session.control.start(next_run(job), source=f"the next run of {job_label(job)}", keep=False)
     return Plan([waiter], False, timeout)
 
 
@@ -120,7 +123,7 @@ def run(session: Session, plan: Plan):
     __tracebackhide__ = True  # a job's failure should show the job's frames, not ours
     control = session.control
     with _outcome(session, plan):
-        if control.off_loop():  # a thread: the loop's own thread runs the jobs
+        if control.in_other_thread():  # a thread: the loop's own thread runs the jobs
             results = control.wait_from_thread(plan.jobs, timeout=plan.timeout)
         elif plan.new:
             results = [control.foreground(plan.jobs[0], timeout=plan.timeout, suspendable=True)]
@@ -145,7 +148,7 @@ def _outcome(session: Session, plan: Plan):
         yield
     except JobCancelled as exc:
         job = exc.job
-        raise SessionError(f"{job.source if job.id is None else f'[{job.id}] {job.source}'} was cancelled") from None
+        raise SessionError(f"{job.source if job.id is None else job_label(job)} was cancelled") from None
     except LoopBusy as exc:
         if failed_with(plan.jobs, exc):
             raise  # the job's own failure (its run_in_foreground refused), not this wait's
@@ -153,8 +156,8 @@ def _outcome(session: Session, plan: Plan):
     except (ForegroundTimeout, ForegroundSuspended) as exc:
         if plan.new and plan.assign is not None:
             # The job went on in the background: so does its assignment.
-            session.assigners[plan.jobs[0].id] = (plan.target, plan.assign)
-        what = ", ".join(f"[{job.id}] {job.source}" for job in plan.jobs)
+            session.results.assign_later(plan.jobs[0], plan.target, plan.assign)
+        what = ", ".join(job_label(job) for job in plan.jobs)
         if isinstance(exc, ForegroundTimeout):
             verb = "keeps" if len(plan.jobs) == 1 else "keep"
             raise SessionError(f"gave up after {exc.timeout:g} s; {what} {verb} running in the background") from None
@@ -162,7 +165,7 @@ def _outcome(session: Session, plan: Plan):
         table = session.control.table
         exc.args = (
             "\n".join(
-                f"[{job.id}]{table.marker(job)} continued in background  {job.kind.value}  {job.source}"
+                job_label(job, table.marker(job), says="continued in background", kind=True)
                 for job in plan.jobs
             ),
         )
@@ -173,7 +176,7 @@ def _outcome(session: Session, plan: Plan):
 
 def _result(session: Session, plan: Plan, results: list):
     if plan.assign is not None:
-        session.assign(plan.target, plan.assign, results[0])
+        session.results.assign(plan.target, plan.assign, results[0])
     return results if len(plan.jobs) > 1 else results[0]
 
 
@@ -184,7 +187,7 @@ def watch(session: Session, jobs: list[Job], table):
     ended; elsewhere the table again after each job ends.  The last two
     watch in the foreground: Ctrl-C stops watching, not the jobs.
     ``table(jobs)`` makes the table."""
-    if session.host.kind == "kernel":
+    if session.host.in_kernel:
         from IPython.display import display
 
         handle = display(table(jobs), display_id=True)
@@ -193,7 +196,7 @@ def watch(session: Session, jobs: list[Job], table):
             async for _ in _changes(jobs, 1.0):
                 handle.update(table(jobs))
 
-        session.host.keep_task(session.control.get_loop().create_task(refresh()))
+        session.host.keep_task(session.control.home_loop().create_task(refresh()))
         return None
     try:
         session.control.runner.run(_watch_here(jobs, table))

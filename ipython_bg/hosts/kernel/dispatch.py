@@ -13,12 +13,15 @@ from __future__ import annotations
 import asyncio
 
 from ipython_bg._internals import kernel_dispatch_task
+from ipython_bg.process.changes import Change
 
 __all__ = ["DispatchKeeper"]
 
 
-class DispatchKeeper:
+class DispatchKeeper(Change):
     """Keeps ipykernel 6's message handling running for ``kernel``."""
+
+    why = "ipykernel 6's message handling starts again if a job cancels it"
 
     def __init__(self, kernel):
         self.kernel = kernel

@@ -97,7 +97,7 @@ def foreground(shell, line: str, cell: str | None = None) -> asyncio.Future:
     if host is None:
         raise UsageError("ipython_bg is not loaded in this kernel")
     _show_typed_lines(inspect.currentframe().f_back.f_code.co_filename, host.raw_cell)
-    return _Foreground(host.foreground_async(line, cell), host.control.get_loop())
+    return _Foreground(host.foreground_async(line, cell), host.control.home_loop())
 
 
 class _Foreground(asyncio.Future):

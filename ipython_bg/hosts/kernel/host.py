@@ -8,21 +8,20 @@ kernel's loop; an interrupt then cancels the wait promptly.
 from __future__ import annotations
 
 import asyncio
-import atexit
-import contextvars
 import signal
 import threading
-import time
 
 from IPython.core.async_helpers import get_asyncio_loop
 
 from ipython_bg._internals import ipython_asyncio_runner
 from ipython_bg.engine.foreground import ForegroundInterrupt
-from ipython_bg.hosts.base import Host, new_notices
+from ipython_bg.hosts.base import Host
 from ipython_bg.hosts.kernel.dispatch import DispatchKeeper
 from ipython_bg.hosts.kernel.foreground import register_host, rewrite_foreground, unregister_host
 from ipython_bg.hosts.kernel.interrupts import LoopBreaker
+from ipython_bg.hosts.uvloop import use_uvloop
 from ipython_bg.model.job import Job
+from ipython_bg.process.changes import AtExit, EventCallback, ListEntry, TypeFormatter
 
 __all__ = ["KernelHost"]
 
@@ -37,24 +36,24 @@ class KernelHost(Host):
     that is left alone.
     """
 
-    kind = "kernel"
     limitation = ""
     loop_at_prompt = True
+    in_kernel = True
 
     def __init__(self, shell, control, settings, foreground_async):
         super().__init__(shell, control, settings)
         # How the session runs a %fg line where the loop already runs.
         self.foreground_async = foreground_async
-        self._bursts: dict | None = None  # origin -> (context, Notices) of one report
         self._saved_sigint = None
         self._interrupt = None  # the KeyboardInterrupt this cell showed
         self.raw_cell: str | None = None  # the cell as typed, for tracebacks
+        kernel = getattr(shell, "kernel", None)
         # An interrupt while a job holds the loop fails that job (interrupts.py).
-        self.breaker = LoopBreaker(getattr(shell, "kernel", None))
+        self.breaker = LoopBreaker(kernel)
         # ipykernel 6's message handling, started again if a job cancels it.
-        self.dispatch = DispatchKeeper(getattr(shell, "kernel", None))
+        self.dispatch = DispatchKeeper(kernel)
 
-    def job_loop(self) -> asyncio.AbstractEventLoop:
+    def home_loop(self) -> asyncio.AbstractEventLoop:
         """The kernel's own loop, whichever thread asks: IPython's
         ``get_asyncio_loop()`` gives it only where it runs (in a cell), and
         to a worker thread an idle loop of IPython's, where a job started
@@ -65,41 +64,28 @@ class KernelHost(Host):
         return loop if loop is not None else get_asyncio_loop()
 
     def install(self) -> None:
-        shell = self.shell
-        if self.settings.loop == "uvloop":
-            self.warn_once("uvloop", "a kernel's event loop belongs to the kernel: BackgroundJobs.loop is ignored here")
+        shell, held = self.shell, self.held
+        use_uvloop(self)
         self._hook_cells()
-        self.breaker.install()
-        self.dispatch.install()
-        shell.events.register("pre_run_cell", self._pre_run_cell)
-        shell.events.register("post_run_cell", self._post_run_cell)
-        shell.display_formatter.ipython_display_formatter.for_type_by_name("ipython_bg.model.job", "Job", _show_job)
-        shell.input_transformers_post.append(self.rewrite_foreground)
+        held.take(("interrupt breaker", shell), lambda: self.breaker)
+        held.take(("kernel dispatch", shell), lambda: self.dispatch)
+        held.take(("pre_run_cell kernel", shell), lambda: EventCallback(shell, "pre_run_cell", self._pre_run_cell))
+        held.take(("post_run_cell", shell), lambda: EventCallback(shell, "post_run_cell", self._post_run_cell))
+        held.take(("job display", shell), lambda: TypeFormatter(
+            shell.display_formatter.ipython_display_formatter, "ipython_bg.model.job", "Job", _show_job,
+            "a job shown as a cell's result is updated in place when it ends"))
+        held.take(("%fg transformer", shell), lambda: ListEntry(
+            shell.input_transformers_post, self.rewrite_foreground, "%fg in a cell becomes an await of the job"))
         register_host(shell, self)
         # A shutdown or restart request stops the kernel's loop and the
         # process exits: the jobs are cancelled then, on the stopped loop,
         # as terminal exit does (their finally blocks run, bounded).
-        atexit.register(self._at_exit)
+        held.take(("at exit", shell), lambda: AtExit(self.exit.at_exit, "a kernel's jobs are cancelled as it shuts down"))
 
     def uninstall(self) -> None:
-        shell = self.shell
-        unregister_host(shell)
-        atexit.unregister(self._at_exit)
-        for task in list(self._tasks):
-            task.cancel()
-        if self.rewrite_foreground in shell.input_transformers_post:
-            shell.input_transformers_post.remove(self.rewrite_foreground)
-        self._unhook_cells()
-        shell.display_formatter.ipython_display_formatter.pop(Job, None)
-        for event, callback in (("pre_run_cell", self._pre_run_cell), ("post_run_cell", self._post_run_cell)):
-            try:
-                shell.events.unregister(event, callback)
-            except ValueError:
-                pass  # already gone, e.g. removed by the user
+        unregister_host(self.shell)
         self._restore_sigint()
-        self.breaker.uninstall()
-        self.dispatch.uninstall()
-        self.flush()
+        super().uninstall()
 
     def can_await(self) -> bool:
         return self.shell.autoawait and self.shell.loop_runner is ipython_asyncio_runner()
@@ -124,31 +110,16 @@ class KernelHost(Host):
             what = f"await cells run with {name} in this kernel (%autoawait {name}), not on its asyncio loop"
         return f"{what}, so %fg cannot wait for jobs here; `%autoawait asyncio` lets it (jobs still start with %bg)"
 
-    def notify(self, text: str, *, state: str = "done", origin: str | None = None) -> None:
-        # Said in the context the job ended in, that of the cell that started
-        # it, so the line lands in that cell; the notices of one report of
-        # ends (and of the notice window after the last ones said) are said
-        # together, per starting cell, so that many are summed up there.
-        if self.settings.notify == "off":
-            return
-        if self._bursts is None:
-            self._bursts = {}
-            self._after_notice_window(self._say_bursts)
-        if origin not in self._bursts:
-            self._bursts[origin] = (contextvars.copy_context(), new_notices())
-        self._bursts[origin][1].add(text, state, self.settings.notice_limit)
+    # -- notices: in the cell that started each job ------------------------------
 
-    def _say_bursts(self) -> None:
-        if self.control.reporting:
-            # The rest of the report comes in the next slices: one line for all.
-            self.control.loop().call_soon(self._say_bursts)
-            return
-        bursts, self._bursts = self._bursts or {}, None
-        if bursts:
-            self._said_at = time.monotonic()
-        for context, said in bursts.values():
-            for line in said.render(self.settings.notice_limit):
-                context.run(print, line, flush=True)
+    def says_now(self) -> bool:
+        return True
+
+    def notice_group(self, origin: str | None):
+        # Said in the context the job ended in, that of the cell that started
+        # it, so the line lands in that cell; grouped per starting cell, so
+        # that many are summed up there.
+        return origin
 
     # -- %fg as await ------------------------------------------------------------
 
@@ -204,7 +175,7 @@ class KernelHost(Host):
         current = signal.getsignal(signal.SIGINT)
         if not callable(current):
             return
-        loop = self.control.get_loop()
+        loop = self.control.home_loop()
         runner = self.control.runner
 
         breaker = self.breaker

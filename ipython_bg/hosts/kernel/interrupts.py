@@ -22,14 +22,17 @@ from ipython_bg._internals import running_loop, set_idle_sigint
 from ipython_bg.hosts.loop_watch import READ_AFTER, SelectorWatch
 from ipython_bg.model.failures import JobInterrupted
 from ipython_bg.model.job import Job
+from ipython_bg.process.changes import Change
 
 __all__ = ["LoopBreaker"]
 
 MESSAGE = "the kernel interrupt stopped it: it was holding the event loop"
 
 
-class LoopBreaker:
+class LoopBreaker(Change):
     """Turns a kernel interrupt into JobInterrupted for a job holding the loop."""
+
+    why = "a kernel interrupt frees a loop that a job holds (SIGINT between cells, and a watch on the loop's selector)"
 
     def __init__(self, kernel):
         self.kernel = kernel

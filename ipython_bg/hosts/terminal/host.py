@@ -2,7 +2,7 @@
 loop (``enable_gui('asyncio')``, the API behind ``%gui asyncio``), so jobs
 advance while the user types, with no polling.
 
-On top of every host's hooks (hosts.py) a terminal has a prompt to guard
+On top of every host's hooks (hosts/base.py) a terminal has a prompt to guard
 from a job that freezes it (watchdog.py), a prompt that counts the running
 jobs (prompt.py), and a bell: when a job that ran at least
 ``BackgroundJobs.long_job`` seconds ends while the user is at the prompt,
@@ -17,52 +17,48 @@ import sys
 import threading
 
 from ipython_bg.hosts.base import Host
+from ipython_bg.hosts.terminal.prompt import JobPrompt
+from ipython_bg.hosts.terminal.screen import attention
+from ipython_bg.hosts.terminal.watchdog import Watchdog
 from ipython_bg.model.job import Job
-from ipython_bg.process.prompt_lines import release_lines
+from ipython_bg.process.changes import Change
+from ipython_bg.process.prompt_lines import PromptStreams, release_lines
 
-__all__ = ["TerminalHost"]
+__all__ = ["AsyncioGui", "TerminalHost"]
 
 
 class TerminalHost(Host):
     """prompt_toolkit prompt running inside IPython's asyncio loop."""
 
-    kind = "terminal"
     limitation = ""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._enabled_gui = False
-        self.watchdog: "Watchdog | None" = None
-        self._watching = False
-        self.prompt: "JobPrompt | None" = None
+        self.watchdog: Watchdog | None = None
+        self.prompt: JobPrompt | None = None
+        self._gui: AsyncioGui | None = None
         self._redraw_due = False
         self._ring_for: Job | None = None  # a long job whose end rings the bell
 
     def install(self) -> None:
-        from ipython_bg.hosts.terminal.prompt import JobPrompt
-        from ipython_bg.hosts.terminal.watchdog import Watchdog  # only a terminal has a prompt to guard
-
+        shell, held = self.shell, self.held
         super().install()
-        self._enable_gui()
-        self.prompt = JobPrompt(self.shell, self._running, self.settings)
-        self.prompt.install()
+        self._gui = held.take(("gui", shell), lambda: AsyncioGui(self))
+        held.take(("prompt streams",), PromptStreams)
+        self.prompt = held.take(("prompts", shell), lambda: JobPrompt(shell, self._running, self.settings))
         self.control.listeners.append(self._job_ended)
-        self.watchdog = Watchdog(self.control.get_loop(), lambda: self.settings.block_warning)
-        self._watching = self.watchdog.start()
-        if not self._watching and self.settings.block_warning > 0:
+        loop = self.control.home_loop()
+        self.watchdog = held.take(("watchdog", loop), lambda: Watchdog(loop, lambda: self.settings.block_warning))
+        if not self.watchdog.watching and self.settings.block_warning > 0:
             self.warn_once("watchdog", "this event loop (uvloop) cannot be watched: no warning for a job that freezes the prompt")
         if self.at_prompt:
             self._guard_prompt()
 
     def uninstall(self) -> None:
-        self.watchdog.stop()
         self._unguard_prompt()
         if self._job_ended in self.control.listeners:
             self.control.listeners.remove(self._job_ended)
-        self.prompt.uninstall()
         super().uninstall()
-        if self._enabled_gui and self.shell.active_eventloop == "asyncio":
-            self.shell.enable_gui(None)
 
     def _pre_execute(self) -> None:
         super()._pre_execute()
@@ -77,7 +73,7 @@ class TerminalHost(Host):
     def _guard_prompt(self) -> None:
         """Between cells: watch for a job freezing the prompt, and let a
         SIGINT then stop that job rather than the prompt."""
-        if not self._watching:
+        if not self.watchdog.watching:
             return
         self.watchdog.arm()
         if threading.current_thread() is threading.main_thread():
@@ -92,21 +88,6 @@ class TerminalHost(Host):
             if signal.getsignal(signal.SIGINT) == self.watchdog.on_sigint:
                 signal.signal(signal.SIGINT, signal.default_int_handler)
 
-    def _enable_gui(self) -> None:
-        shell = self.shell
-        if shell.active_eventloop == "asyncio":
-            return
-        if shell.active_eventloop is None:
-            shell.enable_gui("asyncio")
-            self._enabled_gui = True
-            return
-        self.warn_once(
-            "gui",
-            f"the prompt runs the {shell.active_eventloop} event loop (%gui), so background "
-            "jobs advance only while %fg or an await cell runs; `%gui` then "
-            "`%gui asyncio` lets them run at the prompt",
-        )
-
     @property
     def loop_at_prompt(self) -> bool:  # type: ignore[override]
         return self.shell.active_eventloop == "asyncio"
@@ -114,7 +95,7 @@ class TerminalHost(Host):
     def check_settings(self) -> None:
         super().check_settings()
         # ``%matplotlib agg`` and a bare ``%gui`` call enable_gui(None).
-        self._enable_gui()
+        self._gui.install()
         self.prompt.install()  # again, if ``shell.prompts`` was replaced
 
     # -- the prompt's count and the bell -------------------------------------------
@@ -142,13 +123,41 @@ class TerminalHost(Host):
         if self.at_prompt:
             self.prompt.redraw()
 
-    def _say(self, notices) -> None:
-        from ipython_bg.hosts.terminal.screen import attention
-
-        lines = notices.render(self.settings.notice_limit)
-        if self._ring_for is not None and self.at_prompt and lines:
+    def say(self, lines: list[str]) -> None:
+        if self._ring_for is not None and self.at_prompt:
             self._ring_for = None
             sys.stdout.write(attention(self.settings.desktop_notify, lines[-1]))
-        super()._say(notices)
+        super().say(lines)
 
 
+class AsyncioGui(Change):
+    """The terminal prompt runs IPython's asyncio loop (``%gui asyncio``), if
+    no other ``%gui`` is active; put back after ``%matplotlib`` or ``%gui``
+    turned it off."""
+
+    why = "the terminal prompt runs the asyncio loop (%gui asyncio), so jobs run while you type"
+
+    def __init__(self, host: Host):
+        self.host = host
+        self.enabled = False
+
+    def install(self) -> None:
+        shell = self.host.shell
+        if shell.active_eventloop == "asyncio":
+            return
+        if shell.active_eventloop is None:
+            shell.enable_gui("asyncio")
+            self.enabled = True
+            return
+        self.host.warn_once(
+            "gui",
+            f"the prompt runs the {shell.active_eventloop} event loop (%gui), so background "
+            "jobs advance only while %fg or an await cell runs; `%gui` then "
+            "`%gui asyncio` lets them run at the prompt",
+        )
+
+    def uninstall(self) -> None:
+        shell = self.host.shell
+        if self.enabled and shell.active_eventloop == "asyncio":
+            shell.enable_gui(None)
+        self.enabled = False

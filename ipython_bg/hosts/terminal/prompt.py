@@ -20,6 +20,8 @@ from __future__ import annotations
 from IPython.terminal.prompts import Prompts
 from pygments.token import Token
 
+from ipython_bg.process.changes import Change
+
 __all__ = ["CountedPrompts", "JobPrompt", "count_text", "with_count"]
 
 #: What a prompt's closing may hold besides spaces: ``]: `` closes before
@@ -90,10 +92,12 @@ class CountedPrompts(Prompts):
         return getattr(self.inner, name)
 
 
-class JobPrompt:
+class JobPrompt(Change):
     """Keeps ``shell.prompts`` wrapped in :class:`CountedPrompts` and
     redraws an idle prompt when the count changes.  ``running()`` is how
     many jobs run; ``settings.prompt_jobs`` the text."""
+
+    why = "the terminal prompt says how many jobs run (shell.prompts is wrapped)"
 
     def __init__(self, shell, running, settings):
         self.shell = shell

@@ -29,6 +29,7 @@ from ipython_bg.hosts.loop_watch import READ_AFTER, SelectorWatch
 from ipython_bg.hosts.terminal.typeahead import give_to_prompt, raw_terminal
 from ipython_bg.model.failures import JobInterrupted
 from ipython_bg.model.job import Job
+from ipython_bg.process.changes import Change
 
 __all__ = ["Watchdog"]
 
@@ -52,7 +53,7 @@ def _interruptible(task) -> bool:
     return bool(module) and not module.startswith(("prompt_toolkit", "IPython", "asyncio"))
 
 
-class Watchdog:
+class Watchdog(Change):
     """A daemon thread that watches the loop while the user is at the prompt.
 
     It wakes a few times a second while armed (at the prompt) and only
@@ -60,10 +61,13 @@ class Watchdog:
     healthy loop does not know it is there.
     """
 
+    why = "a job that freezes the terminal prompt is named, and Ctrl-C stops it (a watch on the loop's selector)"
+
     def __init__(self, loop: asyncio.AbstractEventLoop, threshold: Callable[[], float]):
         self.loop = loop
         self.threshold = threshold
         self.watch: SelectorWatch | None = None
+        self.watching = False
         self._armed = threading.Event()
         self._stopped = False
         self._reported: float | None = None
@@ -73,16 +77,18 @@ class Watchdog:
 
     # -- life ------------------------------------------------------------------
 
-    def start(self) -> bool:
-        """Watch the loop; False if its kind cannot be watched (uvloop)."""
+    def install(self) -> None:
+        """Watch the loop, unless its kind cannot be watched (uvloop):
+        :attr:`watching` says."""
         self.watch = SelectorWatch.on(self.loop, functools.partial(self.loop.call_soon, give_to_prompt))
         if self.watch is None:
-            return False
+            return
+        self.watching = True
         self._thread = threading.Thread(target=self._run, name="ipython_bg-watchdog", daemon=True)
         self._thread.start()
-        return True
 
-    def stop(self) -> None:
+    def uninstall(self) -> None:
+        self.watching = False
         self._stopped = True
         self._armed.set()
         if self.watch is not None:
