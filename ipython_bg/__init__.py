@@ -32,27 +32,11 @@ Job specs are bash's: ``N``, ``%N``, ``%+`` / ``%%`` (current), ``%-``
 Ctrl-C during ``%fg`` or an ``await`` cell cancels that job only.  Tasks
 your cells make with ``asyncio.create_task``/``ensure_future`` are jobs too.
 
-Configuration, in ``ipython_config.py`` or with ``%config`` (which takes
-effect at once; ``loop`` is read at load)::
-
-    c.BackgroundJobs.notify = "immediate"    # or "prompt", "off"
-    c.BackgroundJobs.result_name = "_bg{id}" # "" to switch off
-    c.BackgroundJobs.history = 1000          # finished jobs kept
-    c.BackgroundJobs.executor = ""           # name of an Executor or Dask Client for calls
-    c.BackgroundJobs.process_workers = 0     # --process jobs at once; 0: one per CPU
-    c.BackgroundJobs.worker_threads = 32     # thread jobs at once
-    c.BackgroundJobs.loop = "asyncio"        # or "uvloop"
-    c.BackgroundJobs.notice_limit = 10       # more ends at once: one line counts them
-    c.BackgroundJobs.block_warning = 2.0     # seconds before a frozen prompt is named; 0: off
-    c.BackgroundJobs.confirm_exit = True     # exit with running jobs asks again
-    c.BackgroundJobs.output_limit = 100_000  # characters of output each job keeps
-    c.BackgroundJobs.quiet = False           # keep output without showing it
-    c.BackgroundJobs.exit_timeout = 2.0      # seconds for finally blocks
-    c.BackgroundJobs.retry_delay = 0.5       # seconds before the first retry; doubles
-    c.BackgroundJobs.adopt_tasks = True      # your cells' create_task tasks are jobs
-    c.BackgroundJobs.prompt_jobs = " [{jobs}]"  # the terminal prompt's job count; "": none
-    c.BackgroundJobs.long_job = 10.0         # a job this long rings the bell as it ends; 0: never
-    c.BackgroundJobs.desktop_notify = "off"  # with the bell: "auto", "osc9", "osc777"
+Configuration: ``c.BackgroundJobs.<name> = value`` in ``ipython_config.py``,
+or ``%config BackgroundJobs.<name> = value`` at the prompt, which takes
+effect at once; ``%config BackgroundJobs`` lists every setting with its
+help (the documentation's configuration reference is made from the same
+text).
 
 Without IPython, :func:`run_in_background` and :func:`run_in_foreground`
 do the same on an event loop of their own.

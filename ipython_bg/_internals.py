@@ -16,7 +16,6 @@ import functools
 import linecache
 import sys
 
-
 __all__ = [
     "cache_cell_source",
     "get_selector",

@@ -109,6 +109,4 @@ class TaskAdopter(Change):
 
 def adopted_job(loop, coro, source: str, context, origin: str | None) -> Job:
     """The job an adopted task is: a Job in place of the Task asked for."""
-    job = Job(coro, loop=loop, source=source, origin=origin, context=context)
-    job.adopted = True
-    return job
+    return Job(coro, loop=loop, source=source, origin=origin, context=context, adopted=True)

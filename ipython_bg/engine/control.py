@@ -186,7 +186,7 @@ class JobControl(Waits):
         filed once (and maybe forgotten since) is left as it is."""
         if job.id is not None:
             return job
-        job.on_end = self.ends.ended
+        job.tell_end_to(self.ends.ended)
         self.table.add(job)
         if job.done():
             job.note_end()

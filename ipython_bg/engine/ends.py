@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextvars
 import sys
 from typing import Callable
 
@@ -46,8 +45,6 @@ class EndReports:
     def ended(self, job: Job) -> None:
         """``job`` ends: called within its last step, so the job is done
         only once that returns."""
-        if job.context is None:  # Python 3.10: the task's context, as it ends
-            job.context = contextvars.copy_context()
         if not self._scheduled:
             loop = job.get_loop()
             if loop.is_closed():  # closed under the job, as at exit: nobody is left to tell
@@ -80,7 +77,7 @@ class EndReports:
         markers = self.table.markers()
         self.table.mark_finished(ended)
         for job in ended:
-            job.end_marker = markers.get(job.id, "")
+            job.end_reported(markers.get(job.id, ""))
             context = job.context
             if context.get(CURRENT) is not None:
                 # Ended where another job's output is current (cancelled

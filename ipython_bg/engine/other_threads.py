@@ -19,10 +19,9 @@ from concurrent.futures import Future
 from typing import Callable, Iterable, TypeVar
 
 from ipython_bg.engine.foreground import ForegroundTimeout, results
-from ipython_bg.model.job import Job, ThreadCall
-from ipython_bg.model.output import CURRENT
+from ipython_bg.model.job import Job, running_job
 
-__all__ = ["in_loop_thread", "refuse_own", "running_job", "wait_for_end", "wait_in_thread"]
+__all__ = ["in_loop_thread", "refuse_own", "wait_for_end", "wait_in_thread"]
 
 T = TypeVar("T")
 
@@ -66,24 +65,16 @@ def wait_in_thread(jobs: list[Job], timeout: float | None, keep: Callable[[Job],
     __tracebackhide__ = True  # the job's failure shows the job's frames
     refuse_own(jobs)
     for job in jobs:
-        job.waited = True
+        job.begin_wait()
     deadline = None if timeout is None else time.monotonic() + timeout
     for job in jobs:
         left = None if deadline is None else max(0.0, deadline - time.monotonic())
         if not wait_for_end(job.get_loop(), job, left):
             for each in jobs:
-                each.waited = False
+                each.end_wait()
                 each.get_loop().call_soon_threadsafe(keep, each)
             raise ForegroundTimeout(jobs[0] if len(jobs) == 1 else jobs, timeout)
     return results(jobs)
-
-
-def running_job() -> Job | None:
-    """The job whose code runs here (a thread job's too), or None."""
-    running = CURRENT.get()
-    if isinstance(running, ThreadCall):
-        return running.job
-    return running if isinstance(running, Job) else None  # a process job's writer is no job
 
 
 def refuse_own(jobs: Iterable[Job]) -> None:

@@ -152,13 +152,11 @@ def start_scheduled(
 ) -> Job:
     """A job running ``schedule`` (``first`` is the first run's awaitable, if
     already made; ``again`` makes each further one) on ``control``'s loop."""
+    coro = run_scheduled(schedule, first, again)
     job = Job(
-        run_scheduled(schedule, first, again), loop=control.loop(), source=source, kind=kind, origin=origin,
-        output=control.new_output(quiet),
+        coro, loop=control.loop(), source=source, kind=kind, origin=origin, output=control.new_output(quiet),
+        schedule=schedule, closes=_Both(coro, first) if asyncio.iscoroutine(first) else None,
     )
-    job.schedule = schedule
-    if asyncio.iscoroutine(first):
-        job._inner = _Both(job._inner, first)  # what a cancel before the first step must close
     if keep:
         control.keep(job)
     return job

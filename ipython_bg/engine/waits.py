@@ -68,7 +68,7 @@ class Waits:
         __tracebackhide__ = True  # the job's failure shows the job's frames
         jobs = list(jobs)
         for job in jobs:
-            job.waited = True
+            job.begin_wait()
         gathered = asyncio.gather(*jobs, return_exceptions=True) if len(jobs) > 1 else jobs[0]
         try:
             self.runner.run(
@@ -79,7 +79,7 @@ class Waits:
             )
         except (ForegroundTimeout, ForegroundSuspended, ForegroundInterrupt) as stopped:
             for job in jobs:
-                job.waited = False
+                job.end_wait()
             stopped.job = jobs[0] if len(jobs) == 1 else jobs
             raise
         except asyncio.CancelledError:
@@ -109,14 +109,14 @@ class Waits:
         given a moment to run their ``finally`` blocks first."""
         __tracebackhide__ = True  # the job's failure shows the job's frames
         for job in jobs:
-            job.waited = True
+            job.begin_wait()
         try:
             _, pending = await asyncio.wait(jobs, timeout=timeout)
         except asyncio.CancelledError:
             if interrupt_waits(jobs) == LEAVE:
                 for job in jobs:
                     if not job.done():
-                        job.waited = False
+                        job.end_wait()
                         self.keep(job)
             stopping = [job for job in jobs if job.cancel_requested and not job.done()]
             if stopping:
@@ -124,7 +124,7 @@ class Waits:
             raise
         if pending:
             for job in jobs:
-                job.waited = False
+                job.end_wait()
                 self.keep(job)
             raise ForegroundTimeout(jobs[0] if len(jobs) == 1 else jobs, timeout)
         return results(jobs)

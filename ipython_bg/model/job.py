@@ -23,7 +23,7 @@ from ipython_bg.model.labels import job_label
 from ipython_bg.model.output import CURRENT, JobOutput
 from ipython_bg.model.tracebacks import format_without_our_frames, without_our_frames
 
-__all__ = ["Job", "JobKind", "JobState", "NoSuchJob", "ThreadCall", "is_awaitable"]
+__all__ = ["Job", "JobKind", "JobState", "NoSuchJob", "ThreadCall", "is_awaitable", "running_job"]
 
 # Task(context=...) is new in Python 3.11.
 _TASK_TAKES_CONTEXT = sys.version_info >= (3, 11)
@@ -109,8 +109,9 @@ class Job(asyncio.Task):
     """A background job: an asyncio Task with a shell-style identity.
 
     ``id`` is ``None`` until a :class:`~ipython_bg.model.table.JobTable` files the
-    job.  ``on_end``, if set, is called once with the job when it ends,
-    within the job's last step and in its context.
+    job.  ``on_end``, if set (:meth:`tell_end_to`), is called once with the
+    job when it ends, within the job's last step and in its context.  Its
+    state changes only through its own methods.
     """
 
     # Slots, as Task itself has no instance dict of its own to fill.
@@ -130,6 +131,9 @@ class Job(asyncio.Task):
         origin: str | None = None,
         context=None,
         output: JobOutput | None = None,
+        schedule=None,
+        adopted: bool = False,
+        closes=None,
     ):
         # What the job prints is kept as its own (see output.py): _tracked
         # names the job in the task's context.
@@ -161,14 +165,43 @@ class Job(asyncio.Task):
         # Its code called input() while nobody waited for it (ttyinput.py).
         self.tty_stopped = False
         self.cancel_requested = False
-        # Its verbs (--timeout, --retries, --every, --after), if any: a
-        # verbs.Schedule, which says how far it has got.
-        self.schedule = None
+        # Its verbs (--timeout, --retries, --every, --after), if any: an
+        # engine.schedule.Schedule, which says how far it has got.
+        self.schedule = schedule
         # Made by the user's own asyncio.create_task (adopt.py): its result
         # went back to that code and is not stored anywhere.
-        self.adopted = False
-        self._inner = coro
+        self.adopted = adopted
+        # What a cancel before its first step must close (its coroutine, or
+        # the verbs' and their first run's), or it would warn "never awaited".
+        self._inner = coro if closes is None else closes
         self._failure_tb = None
+
+    def tell_end_to(self, on_end: Callable[[Job], object]) -> None:
+        """Call ``on_end(job)`` once when the job ends (it is filed)."""
+        self.on_end = on_end
+
+    def begin_wait(self) -> None:
+        """Someone waits for it in the foreground and gets its outcome there."""
+        self.waited = True
+
+    def end_wait(self) -> None:
+        """The wait stopped early: the job goes on in the background."""
+        self.waited = False
+
+    def stop_for_input(self) -> None:
+        """Its code called input() with nobody waiting: stopped (tty input)."""
+        self.tty_stopped = True
+
+    def resume_from_input(self) -> None:
+        self.tty_stopped = False
+
+    def end_reported(self, marker: str) -> None:
+        """Its end is being told: ``marker`` is the table's ``+``/``-`` it
+        had as it ended (bash's notice keeps it).  On Python 3.10 (no
+        ``Task(context=)``) its context is the one it ended in."""
+        self.end_marker = marker
+        if self.context is None:
+            self.context = contextvars.copy_context()
 
     def note_end(self, _future=None) -> None:
         if self.ended is not None:
@@ -343,3 +376,11 @@ async def _tracked(job: Job, coro):
             pass
         job.note_end()
     raise failure
+
+
+def running_job() -> Job | None:
+    """The job whose code runs here (a thread job's too), or None."""
+    running = CURRENT.get()
+    if isinstance(running, ThreadCall):
+        return running.job
+    return running if isinstance(running, Job) else None  # a process job's writer is no job

@@ -17,8 +17,7 @@ import builtins
 import time
 from typing import Callable
 
-from ipython_bg.engine.other_threads import running_job
-from ipython_bg.model.job import Job, JobKind, ThreadCall
+from ipython_bg.model.job import Job, JobKind, ThreadCall, running_job
 from ipython_bg.model.output import CURRENT
 from ipython_bg.process.changes import Change
 
@@ -78,7 +77,7 @@ class TtyInput(Change):
         return running_job()  # None in a process job's child: it reads its own
 
     def _stop_until_foreground(self, job: Job, where: str) -> None:
-        job.tty_stopped = True
+        job.stop_for_input()
         try:
             self.on_stop(job)
             while not job.waited:
@@ -86,4 +85,4 @@ class TtyInput(Change):
                     raise EOFError(f"{where} was cancelled while waiting for input")
                 time.sleep(self.poll)
         finally:
-            job.tty_stopped = False
+            job.resume_from_input()
