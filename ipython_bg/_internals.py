@@ -18,6 +18,7 @@ import sys
 
 __all__ = [
     "cache_cell_source",
+    "caller_frame",
     "get_selector",
     "kernel_dispatch_task",
     "ipython_asyncio_runner",
@@ -42,6 +43,14 @@ __all__ = [
 #: for an exception; ``asyncio._get_running_loop`` is the same lookup
 #: without it (Python 3.7-3.13).
 running_loop = asyncio._get_running_loop
+
+
+#: The frame ``depth`` calls up from the caller: ``sys._getframe``, CPython's
+#: (``inspect.currentframe`` is the same lookup behind a Python call).  The
+#: loop's task factory asks it for every task any library makes, to tell the
+#: tasks the user's cells ask for (engine/adopt.py); a Python call more per
+#: task would show in ``python -m benchmarks tasks`` (CPython 3.10-3.13).
+caller_frame = sys._getframe
 
 
 def get_selector(loop: asyncio.AbstractEventLoop):

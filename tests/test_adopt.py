@@ -44,13 +44,43 @@ def test_a_task_made_in_a_function_defined_in_a_cell_is_adopted(shell):
 
 
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="asyncio.TaskGroup is Python 3.11+")
-def test_tasks_of_libraries_gather_and_task_groups_are_not_adopted(shell):
+def test_tasks_of_libraries_gather_and_task_groups_are_not_adopted(shell, tmp_path, monkeypatch):
     run(shell, DEFS)
+    (tmp_path / "somelib.py").write_text(
+        "import asyncio\n"
+        "async def fetch(x):\n    await asyncio.sleep(0)\n    return x\n"
+        "def start(x):\n    return asyncio.create_task(fetch(x))\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    run(shell, "import somelib")
     run(shell, "await asyncio.gather(work(1), work(2))")
     run(shell, "async with asyncio.TaskGroup() as group:\n    group.create_task(work(3))")
-    run(shell, "t = asyncio.create_task(asyncio.sleep(0))\nawait t")  # a library's coroutine
+    run(shell, "t = somelib.start(5)\nawait t")  # a task the library makes itself
     run(shell, "await asyncio.wait_for(work(4), 1)")
+    run(shell, "await asyncio.shield(work(6))")
     assert jobs_of(shell) == []
+
+
+def test_a_librarys_coroutine_a_cell_hands_to_create_task_is_a_job(shell, tmp_path, monkeypatch, capsys):
+    # The usual case: the coroutine comes from a library, the cell asks for the task.
+    (tmp_path / "clientlib.py").write_text(
+        "import asyncio\n"
+        "async def fetch(url):\n    await asyncio.sleep(0)\n"
+        "    if url == 'bad':\n        raise ConnectionError('refused')\n    return url.upper()\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    run(shell, "import clientlib")
+    run(shell, "t = asyncio.create_task(clientlib.fetch('ok'))\nu = asyncio.ensure_future(clientlib.fetch('bad'))\n"
+               "await asyncio.wait([t, u])")
+    run(shell, "pass")
+    jobs = jobs_of(shell)
+    assert [job.source for job in jobs] == [
+        "t = asyncio.create_task(clientlib.fetch('ok'))", "u = asyncio.ensure_future(clientlib.fetch('bad'))",
+    ]
+    assert jobs[0].result() == "OK"
+    notices = [line for line in capsys.readouterr().out.splitlines() if line.startswith("[2]")]
+    assert notices and "failed  coroutine  u = asyncio.ensure_future(" in notices[0], notices
+    assert notices[0].endswith("ConnectionError: refused"), notices
 
 
 def test_the_cells_own_coroutine_and_bg_jobs_are_not_adopted_twice(shell):

@@ -1,38 +1,37 @@
 """Plain tasks adopted: ``asyncio.create_task(...)`` from the user's cells become jobs.
 
 The loop's task factory (``loop.set_task_factory``, public asyncio API) is
-handed every coroutine a task is made for.  A task is the user's when
-its coroutine's code was compiled by the shell as a cell (a function
-defined in a cell: its ``co_filename`` is a cell's name) and it is made
-by ``asyncio.create_task``, ``asyncio.ensure_future`` or
-``loop.create_task`` called from a cell.  That leaves out tasks of
-libraries, IPython and ipykernel (their coroutines come from their
-files), the children of ``gather``, ``wait`` or a ``TaskGroup`` (asyncio
-made those, not the cell), and the cell's own top-level coroutine, which
-is a ``<module>``.  Jobs are made as ``Job(...)`` directly, never through
-the factory.  Nothing here imports IPython: the session gives the prefix
-that cell filenames start with.
+handed every coroutine a task is made for.  A task is the user's when the
+code that asked for it is a cell's (its top level, or a function defined in
+a cell: the frame's ``co_filename`` is a cell's name), through
+``asyncio.create_task``, ``asyncio.ensure_future`` or ``loop.create_task``
+alone, whatever module the coroutine comes from (``create_task(
+client.fetch(url))`` is the user's task).  That leaves out tasks that
+libraries, IPython and ipykernel make (their own code asks for them), the
+children of ``gather``, ``wait``, ``shield`` or a ``TaskGroup`` (asyncio's
+code asks), and the cell's own top-level coroutine, which the extension's
+runner or the kernel runs without the factory.  Jobs are made as
+``Job(...)`` directly, never through the factory.  Nothing here imports
+IPython: the session gives the prefix that cell filenames start with.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import linecache
 import os
 from typing import Callable
 
+from ipython_bg._internals import caller_frame
 from ipython_bg.model.job import Job
 from ipython_bg.process.changes import Change
 
 __all__ = ["TaskAdopter", "cell_prefix"]
 
-_ASYNCIO = os.path.dirname(asyncio.__file__) + os.sep
-# The asyncio frames that may stand between a cell and the factory: the
-# functions that make one task for the caller, and nothing that makes
-# tasks of its own (gather, wait, TaskGroup).
-_PASS_THROUGH = frozenset({"create_task", "ensure_future", "_ensure_future"})
-_PASS_FILES = frozenset({_ASYNCIO + "tasks.py", _ASYNCIO + "base_events.py"})
+_TASKS_FILE = asyncio.tasks.__file__
+# asyncio's functions that make one task for their caller; not those that
+# make tasks of their own (gather, wait, shield, TaskGroup).
+_MAKE_ONE_TASK = frozenset({"create_task", "ensure_future", "_ensure_future"})
 
 
 def cell_prefix(code_name: Callable[[str, str, int], str]) -> str:
@@ -70,41 +69,37 @@ class TaskAdopter(Change):
         self.previous = self.factory = None
 
     def _factory(self, previous):
-        # Every task of the loop comes through here, so the test for "not
-        # the user's" is a plain function (cheaper to call than a method)
-        # with its names bound as locals: a few attribute reads.
-        prefix, made_in_a_cell, adopt, task = self.prefix, self._made_in_a_cell, self.adopt, asyncio.Task
+        # Every task of the loop comes through here: what is not the user's
+        # pays a few attribute reads and goes on, which a benchmark holds
+        # to (benchmarks/tasks.py): hence one function, its names local.
+        prefix, adopt, caller, making = self.prefix, self.adopt, caller_frame, _MAKE_ONE_TASK
+        loop_create_task, tasks_file, task = asyncio.BaseEventLoop.create_task.__code__, _TASKS_FILE, asyncio.Task
 
         def factory(loop, coro, **options):
             # ``options``: what this Python's create_task passes on (context
             # from 3.11, name and eager_start from 3.12 in uvloop and asyncio).
-            code = getattr(coro, "cr_code", None)
-            if code is not None and code.co_filename.startswith(prefix) and code.co_name != "<module>":
-                source = made_in_a_cell()
-                if source is not None:
-                    return adopt(loop, coro, source or f"{coro.__qualname__}()", options.get("context"))
+            # The frame that asked for the task: past asyncio's loop.create_task
+            # (uvloop's has no frame) and asyncio's functions that make one
+            # task for their caller.
+            try:
+                asker = caller(1)
+                code = asker.f_code
+                if code is loop_create_task:
+                    asker = asker.f_back
+                    code = asker.f_code
+                while code.co_filename == tasks_file and code.co_name in making:
+                    asker = asker.f_back
+                    code = asker.f_code
+            except AttributeError:  # no Python frame asked (a thread's first call)
+                code = None
+            if code is not None and code.co_filename.startswith(prefix):
+                source = linecache.getline(code.co_filename, asker.f_lineno).strip()
+                return adopt(loop, coro, source or f"{coro.__qualname__}()", options.get("context"))
             if previous is not None:
                 return previous(loop, coro, **options)
             return task(coro, loop=loop, **options)
 
         return factory
-
-    def _made_in_a_cell(self) -> str | None:
-        """The line of the cell that asked for the task, if a cell asked
-        (``""`` if its text is unknown); None if anything else did."""
-        frame = inspect.currentframe().f_back.f_back  # past the factory and this
-        try:
-            while frame is not None:
-                code = frame.f_code
-                if code.co_filename in _PASS_FILES and code.co_name in _PASS_THROUGH:
-                    frame = frame.f_back
-                    continue
-                if not code.co_filename.startswith(self.prefix):
-                    return None
-                return linecache.getline(code.co_filename, frame.f_lineno).strip()
-            return None
-        finally:
-            del frame
 
 
 def adopted_job(loop, coro, source: str, context, origin: str | None) -> Job:
