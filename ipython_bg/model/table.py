@@ -36,6 +36,9 @@ class JobTable:
         self._before = 0  # ids up to this one were given before a reload
         self._removed = 0  # taken out of _running since it was last rebuilt
         self._forgot: set[str] = set()  # how jobs were forgotten: "history", "cleared"
+        #: Called with the jobs the table forgets (its history full, or
+        #: ``%jobs -c``), once each: their results can go too.
+        self.on_forget: Callable[[list[Job]], object] | None = None
 
     def __len__(self) -> int:
         return len(self._jobs)
@@ -93,16 +96,27 @@ class JobTable:
         self._trim()
 
     def _trim(self) -> None:
+        forgotten = []
         while len(self._finished) > self.history:
-            self._jobs.pop(self._finished.popleft(), None)
+            job = self._jobs.pop(self._finished.popleft(), None)
+            if job is not None:
+                forgotten.append(job)
             self._forgot.add("history")
+        self._tell_forgotten(forgotten)
 
     def forget_finished(self) -> list[Job]:
-        """Drop every finished job; returns them."""
-        forgotten = [self._jobs.pop(job_id) for job_id in self._finished if job_id in self._jobs]
+        """Drop every finished job; returns them, in id order."""
+        forgotten = sorted(
+            (self._jobs.pop(job_id) for job_id in self._finished if job_id in self._jobs), key=lambda job: job.id
+        )
         self._finished.clear()
         self._forgot.add("cleared")
+        self._tell_forgotten(forgotten)
         return forgotten
+
+    def _tell_forgotten(self, jobs: list[Job]) -> None:
+        if jobs and self.on_forget is not None:
+            self.on_forget(jobs)
 
     def forgotten(self, job_id: int) -> NoSuchJob:
         """What to say of a job id not in the table."""

@@ -16,7 +16,7 @@ from ipython_bg.render.html import escape, job_span, row_cells, table_html
 from ipython_bg.render.replay import output_lines
 from ipython_bg.render.text import RESULT_WIDTH, SOURCE_WIDTH, clip, columns, format_elapsed, short_repr
 
-__all__ = ["JobRow", "JobsTable", "TextBlock", "job_html", "job_row", "jobs_table"]
+__all__ = ["Forgotten", "JobRow", "JobsTable", "TextBlock", "job_html", "job_row", "jobs_table"]
 
 
 class JobRow:
@@ -241,6 +241,22 @@ def job_html(job: Job) -> str:
     row = job_row(job)
     ident = "?" if job.id is None else str(job.id)
     return job_span(ident, row.state.value, row.kind, clip(row.source, SOURCE_WIDTH), row.summary)
+
+
+class Forgotten(list):
+    """What ``%jobs -c`` returns: the jobs it forgot, said in one line."""
+
+    def text(self) -> str:
+        if not self:
+            return "no finished jobs to forget"
+        ids = f"[{self[0].id}]" if len(self) == 1 else f"[{self[0].id}] to [{self[-1].id}]"
+        return f"forgot {len(self)} finished job{'s' * (len(self) != 1)} ({ids})"
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_pretty_(self, printer, cycle):
+        printer.text(self.text())
 
 
 class TextBlock(str):

@@ -186,7 +186,7 @@ class BackgroundJobs(Magics, Settings):
                 print(session.actions.cancel_line(args.kill))
                 return None
             if args.clear:
-                return table.forget_finished()
+                return display.Forgotten(table.forget_finished())
             if args.debug:
                 return session.actions.post_mortem(table.resolve(args.debug))
             if args.output is not None:

@@ -1,5 +1,11 @@
 """What happens when a job ends: its result assigned (``%bg NAME = EXPR``
-and ``_bgN``), and its notice handed to the host."""
+and ``_bgN``), and its notice handed to the host.
+
+``_bgN`` are bounded as IPython bounds ``Out``: when the job table forgets
+a job (its history full, or ``%jobs -c``), its ``_bgN`` goes too, if it
+still holds that job's result.  Names the user gave (``%bg x = ...``) stay
+the user's.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +26,8 @@ class Results:
     def __init__(self, session):
         self.session = session
         self.assigners: dict[int, tuple[str, types.FunctionType]] = {}
+        self.result_names: dict[int, str] = {}  # job id -> the _bgN its result went to
+        session.control.table.on_forget = self.forget
 
     def assign_later(self, job: Job, target: str, assign) -> None:
         """When ``job`` succeeds, ``target = result`` (``assign`` does it)."""
@@ -52,13 +60,25 @@ class Results:
                 except Exception as exc:
                     note = f"not assigned to {target}: {describe_exception(exc)}"
             result_name = session.settings.result_name
-            if result_name and result is not None and not job.adopted:
+            # A job the table forgot as it ended (a burst past the history) keeps no _bgN.
+            if result_name and result is not None and not job.adopted and job in session.control.table:
                 name = result_name.format(id=job.id)
                 session.shell.user_ns[name] = result
+                self.result_names[job.id] = name
                 names.append(name)
         note = end_note(job, note, in_kernel=session.host.in_kernel)
         if not job.waited:
             session.host.notify(notice(job, job.end_marker, tuple(names), note), state=job.state, origin=job.origin)
+
+    def forget(self, jobs: list[Job]) -> None:
+        """The table forgot ``jobs``: their ``_bgN`` are released, where
+        they still hold what the job gave."""
+        user_ns = self.session.shell.user_ns
+        for job in jobs:
+            name = self.result_names.pop(job.id, None)
+            if name is not None and name in user_ns and not job.cancelled() and job.exception() is None:
+                if user_ns[name] is job.result():
+                    del user_ns[name]
 
     def run_failed(self, job: Job, run: int, exc: BaseException) -> None:
         """A periodic job's run failed and the job goes on: said like an end."""
