@@ -6,7 +6,10 @@ common is here: when a batch is said, and what waits for the next prompt.
 
 A batch opens with the first notice and is said once the notice window
 after the last notices said has passed and the engine has reported every
-end of the burst (thousands are reported slice by slice).  At an idle
+end of the burst (thousands are reported slice by slice).  A batch too big
+to say a line each waits, too, until ends have stopped coming for a moment:
+thousands of jobs ending together over a few loop iterations make one
+summary line, not one per iteration.  At an idle
 prompt (or in a kernel, where there is always one) it is said then;
 during a cell, the notices wait for the prompt after it.  Notices are
 grouped by what the host says they belong to (a kernel: the cell that
@@ -35,12 +38,17 @@ class NoticeBatcher:
     #: and are said together: jobs ending one after another, each in a
     #: loop iteration of its own, are summed up too.
     window = 0.2
+    #: How long a batch past ``notice_limit`` must go without a new notice
+    #: before it is said: the rest of a burst, ending over a few loop
+    #: iterations, joins it.
+    settle = 0.05
 
     def __init__(self, host):
         self.host = host
         self._batch: dict | None = None  # group -> (context, Notices), to say after the window
         self._later: dict = {}  # group -> (context, Notices), for the next prompt
         self._said_at = -math.inf
+        self._added_at = -math.inf  # when the last notice came
 
     def add(self, text: str, state: JobState, origin: str | None = None) -> None:
         """One job's notice; ``origin`` is the cell that started it."""
@@ -48,6 +56,7 @@ class NoticeBatcher:
         if host.settings.notify == "off" or (state is JobState.CANCELLED and host.exiting):
             return
         group = host.notice_group(origin)
+        self._added_at = time.monotonic()
         if host.says_now():
             if self._batch is None:
                 # The engine reports the ends of one burst in one callback
@@ -65,6 +74,11 @@ class NoticeBatcher:
         if self._batch is not None and host.control.reporting:
             # The rest of the burst comes in the next slices: one line for all.
             host.control.loop().call_soon(self._say_batch)
+            return
+        quiet_for = time.monotonic() - self._added_at
+        if self._batch and quiet_for < self.settle and self._total(self._batch) > host.settings.notice_limit:
+            # Summed up anyway: the rest of the burst joins it.
+            host.control.loop().call_later(self.settle - quiet_for, self._say_batch)
             return
         batch, self._batch = self._batch, None
         if not batch:
@@ -90,6 +104,10 @@ class NoticeBatcher:
             lines = notices.render(limit)
             if lines:
                 context.run(self.host.say, lines)
+
+    @staticmethod
+    def _total(groups: dict) -> int:
+        return sum(notices.total for _, notices in groups.values())
 
     @property
     def waiting(self) -> bool:
