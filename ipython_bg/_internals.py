@@ -154,11 +154,11 @@ def register_source(filename: str, text: str) -> None:
     linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
 
 
-def cache_cell_source(shell, transformed: str, raw: str) -> str:
+def cache_cell_source(shell, transformed: str, raw: str, number: int) -> str:
     """Compile-cache a cell body the way IPython does for its own cells, so
     tracebacks name it ``Cell In[N]``; returns the filename to compile with.
     ``CachingCompiler.cache`` is undocumented (IPython 8.0-9.x)."""
-    return shell.compile.cache(transformed, shell.execution_count, raw_code=raw)
+    return shell.compile.cache(transformed, number, raw_code=raw)
 
 
 def unregister_magics(shell, magics) -> None:

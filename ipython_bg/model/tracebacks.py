@@ -8,6 +8,7 @@ job, so they are left out of everything the user is shown.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import os
 import selectors
 import traceback
@@ -32,6 +33,9 @@ __all__ = [
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 ASYNCIO_DIR = os.path.dirname(os.path.abspath(asyncio.__file__)) + os.sep
 
+
+#: Exception groups (Python 3.11+), whose members are what went wrong.
+_GROUPS = (getattr(builtins, "BaseExceptionGroup"),) if hasattr(builtins, "BaseExceptionGroup") else ()
 
 # How the shell names its cells' code (``Cell In[3]``), set by the session:
 # a kernel compiles cells under temporary file names, a terminal under
@@ -83,12 +87,14 @@ def format_without_our_frames(exc: BaseException, tb) -> list[str]:
     """``traceback.format_exception`` of ``exc`` with traceback ``tb``, its
     chained causes and contexts included, none showing our frames."""
     report = traceback.TracebackException(type(exc), exc, tb)
-    part = report
-    while part is not None:
+    parts = [report]
+    while parts:  # the chain of causes and contexts, and an exception group's members
+        part = parts.pop()
         part.stack = traceback.StackSummary.from_list(
             [frame for frame in part.stack if not is_ours(frame.filename)]
         )
-        part = part.__cause__ or part.__context__
+        parts.extend(each for each in (part.__cause__, part.__context__) if each is not None)
+        parts.extend(getattr(part, "exceptions", None) or ())
     return [_name_cells(remote_frames(chunk)) for chunk in report.format()]
 
 
@@ -113,14 +119,16 @@ def remote_frames(text: str) -> str:
 def _name_cells(text: str) -> str:
     """``File "/tmp/ipykernel_1/2.py", line 4`` as IPython names it:
     ``Cell In[1], line 4``."""
-    if not text.startswith('  File "'):
+    start = text.find('File "')
+    # Indented, and in an exception group's traceback behind its ``|``.
+    if start < 0 or text[:start].strip(" |+"):
         return text
-    end = text.find('", line ')
+    end = text.find('", line ', start)
     if end < 0:
         return text
-    filename = text[len('  File "') : end]
+    filename = text[start + len('File "') : end]
     name = code_name(filename)
-    return text if name == filename else f"  {name}{text[end + 1 :]}"
+    return text if name == filename else f"{text[:start]}{name}{text[end + 1 :]}"
 
 
 def exception_message(exc: BaseException) -> str:
@@ -134,9 +142,31 @@ def exception_message(exc: BaseException) -> str:
 
 
 def describe_exception(exc: BaseException) -> str:
-    """``ExcType: message`` (only ``ExcType`` without a message)."""
+    """``ExcType: message`` (only ``ExcType`` without a message).  An
+    exception group is said by its first leaf, which is what went wrong:
+    ``ValueError: bad row (in a TaskGroup, 1 of 3)``."""
+    leaves = _leaves(exc)
+    if leaves:
+        where = "a TaskGroup" if "TaskGroup" in exception_message(exc) else type(exc).__name__
+        return f"{_one_line(leaves[0])} (in {where}, 1 of {len(leaves)})"
+    return _one_line(exc)
+
+
+def _one_line(exc: BaseException) -> str:
     message = exception_message(exc)
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def _leaves(exc: BaseException) -> list[BaseException]:
+    """The exceptions an exception group holds, nested groups opened; empty
+    for any other exception."""
+    members = getattr(exc, "exceptions", None)
+    if not isinstance(exc, _GROUPS) or not members:
+        return []
+    leaves = []
+    for member in members:
+        leaves.extend(_leaves(member) or [member])
+    return leaves
 
 
 def raise_at_source(exc: BaseException, filename: str, source: str):

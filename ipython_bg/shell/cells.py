@@ -19,7 +19,7 @@ from ipython_bg.shell.statements import StatementError, Work
 __all__ = ["cell_work", "cell_label"]
 
 
-def cell_work(shell, cell: str) -> Work:
+def cell_work(shell, cell: str, number: int) -> Work:
     """The body compiled in the user's namespace, or StatementError saying
     why it cannot run."""
     if not cell.strip():
@@ -28,7 +28,7 @@ def cell_work(shell, cell: str) -> Work:
         transformed = shell.transform_cell(cell)
     except Exception as exc:
         raise StatementError(f"the cell cannot be read: {describe_exception(exc)}") from None
-    filename = cache_cell_source(shell, transformed, cell)
+    filename = cache_cell_source(shell, transformed, cell, number)
     flags = shell.compile.flags | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
     try:
         code = compile(transformed, filename, "exec", flags=flags, dont_inherit=True)

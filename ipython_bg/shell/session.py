@@ -71,8 +71,8 @@ class Session:
         # The cell that jobs start in, "Cell In[N]" as IPython names it, noted
         # when each cell starts.  Before any cell has run the count is 1 (a
         # load at start-up).
-        count = shell.execution_count - _COUNTED_BEFORE_RUNNING
-        self.origin: str | None = f"Cell In[{count}]" if shell.execution_count > 1 else None
+        self.cell_number = shell.execution_count - _COUNTED_BEFORE_RUNNING
+        self.origin: str | None = f"Cell In[{self.cell_number}]" if shell.execution_count > 1 else None
 
     def _home_loop(self):  # the host says which loop, whichever thread asks
         return self.host.home_loop()
@@ -134,6 +134,7 @@ class Session:
         count = self.shell.execution_count
         if _COUNTED_BEFORE_RUNNING and info.store_history:
             count -= 1
+        self.cell_number = count
         self.origin = f"Cell In[{count}]"
 
     def _setting_changed(self, change) -> None:
@@ -234,7 +235,7 @@ class Session:
 
     def cell_job(self, cell: str, label: str | None, *, keep: bool = True, schedule=None, quiet=False) -> Job:
         """A job for a cell body: a coroutine if it awaits, else a thread."""
-        work = cell_work(self.shell, cell)
+        work = cell_work(self.shell, cell, self.cell_number)
         return self.job_for(work, label or cell_label(cell), keep=keep, schedule=schedule, quiet=quiet)
 
     def executor_for(self, process: bool, name: str | None):
