@@ -64,5 +64,21 @@ def test_partial_lines_at_the_prompt_wait_for_their_end(terminal):
     terminal.send("%bg left()")
     shown = terminal.expect_exact("done  coroutine  left()", timeout=15)
     assert "left unended\r\n" in shown or "left unended\n" in shown, shown
-    kept = terminal.value("get_ipython().run_line_magic('jobs', '-o 2').text()")
+    table = "get_ipython().magics_manager.registry['BackgroundJobs'].session.control.table"
+    kept = terminal.value(f"{table}[2].output.text()")
     assert "3/10 done" in kept  # the job's output keeps every write
+
+
+def test_kept_output_shows_each_lines_last_state_on_lines_of_its_own(terminal):
+    # Was: "Out[3]: 30%progress 10%": the carriage returns replayed raw
+    # after the output prompt, the first line glued to it.
+    terminal.run("exec('async def steps():\\n    for n in (10, 20, 30):\\n        print(f\"\\\\rprogress {n}%\", end=\"\")\\n"
+                 "        await asyncio.sleep(0)\\n    print()\\n    print(\"all done\")')")
+    terminal.send("%bg --quiet steps()")
+    terminal.expect_exact("done  coroutine  steps()")
+    terminal.send("%jobs -o 1")
+    shown = terminal.sync()
+    lines = [line.strip("\r") for line in shown.splitlines()]
+    assert "progress 30%" in lines and "all done" in lines, shown
+    assert not any(line.startswith("Out[") and "progress" in line for line in lines), shown
+    assert "progress 10%" not in shown and "\rprogress" not in shown, shown

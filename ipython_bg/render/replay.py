@@ -7,7 +7,7 @@ import sys
 from ipython_bg.model.labels import job_label
 from ipython_bg.model.output import JobOutput
 
-__all__ = ["OutputReplay", "output_lines"]
+__all__ = ["DisplayReplay", "OutputReplay", "as_a_terminal_shows", "output_lines"]
 
 
 def output_lines(output: JobOutput, lines: int = 3) -> list[str]:
@@ -18,13 +18,20 @@ def output_lines(output: JobOutput, lines: int = 3) -> list[str]:
     return ["output, last lines:", *(f"  {line}" for line in tail)]
 
 
-class OutputReplay:
-    """What ``%jobs -o`` returns: jobs' kept output, shown again as it was
-    (text as text; in a notebook, displays as their bundles)."""
+def as_a_terminal_shows(text: str) -> str:
+    """``text`` as a terminal would show it: of a line redrawn with
+    carriage returns (a progress bar), its last state only."""
+    if "\r" not in text:
+        return text
+    return "\n".join(line.rstrip("\r").rpartition("\r")[2] for line in text.split("\n"))
 
-    def __init__(self, jobs: list, replay_display=None):
+
+class OutputReplay:
+    """What ``%jobs -o`` returns: jobs' kept output, shown again as a
+    terminal showed it (IPython puts several lines below its ``Out[n]:``)."""
+
+    def __init__(self, jobs: list):
         self.jobs = jobs
-        self.replay_display = replay_display  # shows a kept bundle, where there is a publisher
 
     def _parts(self):
         for job in self.jobs:
@@ -41,7 +48,8 @@ class OutputReplay:
                 yield "\n"
 
     def text(self) -> str:
-        return "".join(part if isinstance(part, str) else part.text() for part in self._parts()).rstrip("\n")
+        joined = "".join(part if isinstance(part, str) else part.text() for part in self._parts())
+        return as_a_terminal_shows(joined).rstrip("\n")
 
     def __repr__(self) -> str:
         return self.text()
@@ -49,14 +57,24 @@ class OutputReplay:
     def _repr_pretty_(self, printer, cycle):
         printer.text(self.text())
 
+
+class DisplayReplay(OutputReplay):
+    """``%jobs -o`` in a notebook: displays shown again as their bundles
+    (images, widgets), the text around them as it was printed."""
+
+    def __init__(self, jobs: list, replay_display):
+        super().__init__(jobs)
+        self.replay_display = replay_display  # shows a kept bundle in the cell that asks
+
     def _ipython_display_(self):
-        write = sys.stdout.write
+        write, text = sys.stdout.write, []
         for part in self._parts():
             if isinstance(part, str):
-                write(part)
-            elif self.replay_display is not None:
-                sys.stdout.flush()
-                self.replay_display(part.data, part.metadata)
-            else:
-                write(part.text())
+                text.append(part)
+                continue
+            write(as_a_terminal_shows("".join(text)))
+            text.clear()
+            sys.stdout.flush()
+            self.replay_display(part.data, part.metadata)
+        write(as_a_terminal_shows("".join(text)))
         sys.stdout.flush()

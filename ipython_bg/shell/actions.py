@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ipython_bg.model.job import Job, JobKind, JobState
 from ipython_bg.model.labels import name_jobs
-from ipython_bg.render.replay import OutputReplay
+from ipython_bg.render.replay import DisplayReplay, OutputReplay
 from ipython_bg.shell.errors import SessionError
 
 __all__ = ["Actions"]
@@ -20,7 +20,7 @@ class Actions:
     def replay(self, jobs: list[Job]) -> OutputReplay:
         """``%jobs -o``: what the jobs kept, to show again."""
         displays = self.session.displays
-        return OutputReplay(jobs, displays.replay if displays is not None else None)
+        return OutputReplay(jobs) if displays is None else DisplayReplay(jobs, displays.replay)
 
     def cancel(self, jobs: list[Job]) -> list[Job]:
         """Cancel the unfinished ones of ``jobs``; returns those.  A job already
