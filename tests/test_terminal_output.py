@@ -65,7 +65,7 @@ def test_partial_lines_at_the_prompt_wait_for_their_end(terminal):
     shown = terminal.expect_exact("done  coroutine  left()", timeout=15)
     assert "left unended\r\n" in shown or "left unended\n" in shown, shown
     table = "get_ipython().magics_manager.registry['BackgroundJobs'].session.control.table"
-    kept = terminal.value(f"{table}[2].output.text()")
+    kept = terminal.value(f"repr({table}[2].output.text())")
     assert "3/10 done" in kept  # the job's output keeps every write
 
 
