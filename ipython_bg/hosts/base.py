@@ -162,7 +162,8 @@ class Host:
             print(value)
             return None
         if issubclass(etype, ForegroundInterrupt) or self.control.runner.interrupted:
-            print("KeyboardInterrupt")
+            said = str(value) if isinstance(value, ForegroundInterrupt) else ""
+            print(f"KeyboardInterrupt: {said}" if said else "KeyboardInterrupt")
             return None
         shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
         return None

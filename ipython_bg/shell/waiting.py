@@ -13,7 +13,14 @@ import contextlib
 import functools
 import sys
 
-from ipython_bg.engine.foreground import ForegroundSuspended, ForegroundTimeout, JobCancelled, LoopBusy, failed_with
+from ipython_bg.engine.foreground import (
+    ForegroundInterrupt,
+    ForegroundSuspended,
+    ForegroundTimeout,
+    JobCancelled,
+    LoopBusy,
+    failed_with,
+)
 from ipython_bg.engine.other_threads import in_loop_thread, refuse_own
 from ipython_bg.model.job import Job
 from ipython_bg.model.labels import job_label
@@ -153,6 +160,13 @@ def _outcome(session: Session, plan: Plan):
         if failed_with(plan.jobs, exc):
             raise  # the job's own failure (its run_in_foreground refused), not this wait's
         raise SessionError(session.host.no_wait_reason() or _CANNOT_WAIT) from None
+    except ForegroundInterrupt as exc:
+        left = [job for job in plan.jobs if not job.done()]  # thread calls, which Ctrl-C cannot stop
+        if left:
+            if plan.new and plan.assign is not None:
+                session.results.assign_later(left[0], plan.target, plan.assign)
+            exc.args = (_left_running(left, plan.new),)
+        raise
     except (ForegroundTimeout, ForegroundSuspended) as exc:
         if plan.new and plan.assign is not None:
             # The job went on in the background: so does its assignment.
@@ -172,6 +186,14 @@ def _outcome(session: Session, plan: Plan):
         if not session.host.shows_suspension:
             raise SessionError(exc.args[0]) from None
         raise
+
+
+def _left_running(jobs: list[Job], new: bool) -> str:
+    """What a Ctrl-C that could not stop ``jobs`` (calls in threads) says."""
+    if new:
+        return f"{jobs[0].source} cannot be stopped (it runs in a thread): it keeps running in the background as [{jobs[0].id}]"
+    verb = "keeps" if len(jobs) == 1 else "keep"
+    return f"{', '.join(job_label(job) for job in jobs)} cannot be stopped (threads): {verb} running in the background"
 
 
 def _result(session: Session, plan: Plan, results: list):
