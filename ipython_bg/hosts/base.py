@@ -192,6 +192,10 @@ class Host:
     def flush(self) -> None:
         self.notices.flush()
 
+    def left_behind(self, cancelled: list) -> None:
+        """Jobs cancelled as the shell exits: the user was told as they
+        asked to exit (``confirm_exit``), and notices are off by then."""
+
     def warn_once(self, key: str, message: str) -> None:
         """Say a problem once per session, on stderr."""
         self._once(key, message, sys.stderr)

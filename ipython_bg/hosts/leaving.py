@@ -89,6 +89,8 @@ class ExitGuard:
         timeout = host.settings.exit_timeout
         cancelled = host.control.cancel_all(timeout=timeout)
         host.flush()
+        if cancelled:
+            host.left_behind(cancelled)
         stuck = [job for job in cancelled if not job.done() and job.call is None]
         if stuck:
             names = ", ".join(job_label(job) for job in stuck)

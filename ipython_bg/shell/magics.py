@@ -116,7 +116,7 @@ class BackgroundJobs(Magics, Settings):
     @magic_arguments()
     @argument("--timeout", type=float, metavar="SECONDS", help="stop waiting after SECONDS; the job goes on")
     @thread_flags("wait for")
-    @argument("expr", nargs="?", metavar="[NAME =] EXPR | SPEC ...", help="what to run, or the jobs to wait for")
+    @argument("expr", nargs="?", metavar="[NAME =] EXPR | SPEC ... | all", help="what to run, or the jobs to wait for (all: every unfinished one)")
     @no_var_expand
     @needs_local_scope
     @line_cell_magic
@@ -127,6 +127,7 @@ class BackgroundJobs(Magics, Settings):
         %fg                  wait for the current job (%+)
         %fg SPEC [SPEC ...]  wait for jobs: N, %N, %+, %-, %name, %?text, or
                              names of Job objects
+        %fg all              wait for every unfinished job (bash's wait); returns nothing
         %%fg                 run the cell with top-level await, even without autoawait
 
         A failed job's exception is raised here.  Ctrl-C cancels the

@@ -22,8 +22,8 @@ from ipython_bg.engine.foreground import (
     failed_with,
 )
 from ipython_bg.engine.other_threads import in_loop_thread, refuse_own
-from ipython_bg.model.job import Job
-from ipython_bg.model.labels import job_label
+from ipython_bg.model.job import Job, running_job
+from ipython_bg.model.labels import job_label, name_jobs
 from ipython_bg.model.table import is_job_spec
 from ipython_bg.shell.errors import SessionError
 from ipython_bg.shell.session import Session
@@ -35,8 +35,9 @@ __all__ = ["Plan", "plan", "run", "run_async", "watch"]
 class Plan:
     """What a ``%fg`` line waits for."""
 
-    def __init__(self, jobs: list[Job], new: bool, timeout: float | None, target=None, assign=None):
+    def __init__(self, jobs: list[Job], new: bool, timeout: float | None, target=None, assign=None, every=False):
         self.jobs = jobs
+        self.every = every  # ``%fg all``: a barrier, which returns nothing
         self.new = new  # a job made for this line (not yet in the table)
         self.timeout = timeout
         self.target = target  # ``NAME`` of ``%fg NAME = EXPR``, and its assigner
@@ -67,6 +68,9 @@ def plan(
     control = session.control
     words = text.split()
     refused = blocking and not control.in_other_thread() and not control.can_block()
+    if cell is None and words == ["all"]:
+        every = functools.partial(_every_job, session, timeout, refused)
+        return in_loop_thread(control.home_loop(), every) if control.in_other_thread() else every()
     if cell is None and all(is_job_spec(word) for word in words):
         # Read where the table is kept: a thread job's own job is filed
         # there only once its thread has started.
@@ -99,6 +103,19 @@ def _specs(session: Session, specs: list[str], timeout: float | None, refused: b
     return Plan(jobs, False, timeout)
 
 
+def _every_job(session: Session, timeout: float | None, refused: bool) -> Plan:
+    """``%fg all``, as bash's ``wait``: every unfinished job but this line's
+    own and periodic ones, which only end when stopped (said once)."""
+    if refused:
+        raise SessionError(session.host.no_wait_reason() or _CANNOT_WAIT)
+    own = running_job()
+    unfinished = [job for job in session.control.table.running() if job is not own]
+    periodic = [job for job in unfinished if job.schedule is not None and job.schedule.every is not None]
+    if periodic:
+        print(f"%fg all: not waiting for periodic jobs, which end only when stopped: {name_jobs(periodic)}")
+    return Plan([job for job in unfinished if job not in periodic], False, timeout, every=True)
+
+
 def _not_own(jobs: list[Job]) -> list[Job]:
     """``jobs``, unless the job running this line is one of them (a bare
     ``%fg`` in a ``%%bg`` cell names the cell's own job, the current one)."""
@@ -129,6 +146,8 @@ def _named_job(session: Session, word: str, local_ns: dict | None) -> Job | None
 def run(session: Session, plan: Plan):
     __tracebackhide__ = True  # a job's failure should show the job's frames, not ours
     control = session.control
+    if not plan.jobs:
+        return None  # %fg all with nothing to wait for
     with _outcome(session, plan):
         if control.in_other_thread():  # a thread: the loop's own thread runs the jobs
             results = control.wait_from_thread(plan.jobs, timeout=plan.timeout)
@@ -142,6 +161,8 @@ def run(session: Session, plan: Plan):
 async def run_async(session: Session, plan: Plan):
     """:func:`run` where the loop already runs the cell (a Jupyter kernel)."""
     __tracebackhide__ = True
+    if not plan.jobs:
+        return None  # %fg all with nothing to wait for
     with _outcome(session, plan):
         results = await session.control.wait_async(plan.jobs, timeout=plan.timeout)
     return _result(session, plan, results)
@@ -199,6 +220,8 @@ def _left_running(jobs: list[Job], new: bool) -> str:
 def _result(session: Session, plan: Plan, results: list):
     if plan.assign is not None:
         session.results.assign(plan.target, plan.assign, results[0])
+    if plan.every:
+        return None
     return results if len(plan.jobs) > 1 else results[0]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 import threading
 
 from IPython.core.async_helpers import get_asyncio_loop
@@ -21,6 +22,7 @@ from ipython_bg.hosts.kernel.foreground import register_host, rewrite_foreground
 from ipython_bg.hosts.kernel.interrupts import LoopBreaker
 from ipython_bg.hosts.uvloop import use_uvloop
 from ipython_bg.model.job import Job
+from ipython_bg.model.labels import job_label
 from ipython_bg.process.changes import AtExit, EventCallback, ListEntry, TypeFormatter
 
 __all__ = ["KernelHost"]
@@ -109,6 +111,19 @@ class KernelHost(Host):
             name = name.strip("_").removesuffix("_runner")
             what = f"await cells run with {name} in this kernel (%autoawait {name}), not on its asyncio loop"
         return f"{what}, so %fg cannot wait for jobs here; `%autoawait asyncio` lets it (jobs still start with %bg)"
+
+    def left_behind(self, cancelled: list) -> None:
+        """A kernel shutting down (or a headless run ending) with jobs
+        unfinished says which it cancelled where a runner shows it: the
+        kernel's own stderr (the server's terminal, nbclient's and
+        papermill's output), and its log."""
+        names = ", ".join(job_label(job) for job in cancelled)
+        count = len(cancelled)
+        line = f"ipython_bg: the kernel is shutting down; {count} unfinished job{'s' * (count != 1)} cancelled: {names}"
+        print(line, file=sys.__stderr__, flush=True)
+        log = getattr(getattr(self.shell, "kernel", None), "log", None)
+        if log is not None:
+            log.warning(line)
 
     # -- notices: in the cell that started each job ------------------------------
 
