@@ -285,8 +285,8 @@ def test_a_call_is_taken_apart_in_the_order_python_calls_it(noting):
     "line, message",
     [
         ("", "nothing to run"),
-        ("f(", "invalid syntax"),
-        ("1 = f()", "invalid syntax"),
+        ("f(", "never closed"),
+        ("1 = f()", "cannot assign to literal"),
         ("a; b", "one expression"),
         ("x += 1", "NAME = EXPRESSION"),
         ("import os", "NAME = EXPRESSION"),

@@ -272,3 +272,22 @@ def test_table_with_finished_jobs(sweep, source, wanted):
     assert all(job.done() for job in jobs)
     outcome, result, _ = sweep.run(source)
     expect(outcome, result, wanted)
+
+
+@pytest.mark.parametrize(
+    "line, said",
+    [
+        ("%fg %", "UsageError: %fg: '%' is not a job spec (N, %N, %+, %-, %name, %?text)"),
+        ("%fg (", "UsageError: %fg: '(' was never closed: ("),
+        ("%bg --executor ex print('x')", "UsageError: %bg: ThreadPoolExecutor did not take the call: RuntimeError: cannot schedule new futures after shutdown"),
+    ],
+)
+def test_odd_lines_are_said_in_one_clear_line(shell, capsys, line, said):
+    # Was: "invalid syntax: invalid syntax: %", and a whole RuntimeError
+    # traceback for an executor that had been shut down.
+    shell.run_cell("import concurrent.futures\nex = concurrent.futures.ThreadPoolExecutor()\nex.shutdown()")
+    capsys.readouterr()
+    shell.run_cell(line)
+    captured = capsys.readouterr()
+    shown = (captured.out + captured.err).strip()
+    assert shown == said, shown

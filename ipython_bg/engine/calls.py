@@ -80,7 +80,7 @@ def submit(func, args: tuple, kwargs: dict, executor, output=None) -> tuple[Thre
     context = contextvars.copy_context()
     if isinstance(executor, (DaemonThreadPool, concurrent.futures.ThreadPoolExecutor)):
         call = ThreadCall(func, args, kwargs, context, output)
-        call.future = executor.submit(call)
+        call.future = _submitted(executor, call)
         return call, JobKind.THREAD
     call = ThreadCall(func, args, kwargs, output=output)
     # Where a process's output and progress are told, in this process.
@@ -91,7 +91,7 @@ def submit(func, args: tuple, kwargs: dict, executor, output=None) -> tuple[Thre
         return call, JobKind.DASK
     if isinstance(executor, ForkPool):
         # The pool stamps the call's start and end in this process.
-        call.future = executor.submit(call)
+        call.future = _submitted(executor, call)
         call.stop = functools.partial(executor.terminate, call.future)
         return call, JobKind.PROCESS
     if isinstance(executor, concurrent.futures.ProcessPoolExecutor):

@@ -94,7 +94,7 @@ def _compile(text: str):
     except SyntaxError as exc:
         if text.endswith("=") and not text.endswith("=="):
             raise StatementError(f"nothing after `{text}`: give an expression to run") from None
-        raise StatementError(f"invalid syntax: {exc.msg}: {text}") from None
+        raise StatementError(f"{exc.msg}: {text}") from None
     if len(tree.body) != 1:
         raise StatementError(f"give one expression, not {len(tree.body)} statements: {text}")
     node = tree.body[0]

@@ -71,7 +71,9 @@ def plan(
     if cell is None and words == ["all"]:
         every = functools.partial(_every_job, session, timeout, refused)
         return in_loop_thread(control.home_loop(), every) if control.in_other_thread() else every()
-    if cell is None and all(is_job_spec(word) for word in words):
+    if cell is None and all(is_job_spec(word) or word.startswith("%") for word in words):
+        # A word starting with % can only mean a job: a wrong one (``%``)
+        # is said to be no job spec, rather than no Python.
         # Read where the table is kept: a thread job's own job is filed
         # there only once its thread has started.
         specs = functools.partial(_specs, session, words or ["%+"], timeout, refused)
