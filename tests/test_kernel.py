@@ -272,8 +272,8 @@ def test_a_task_made_with_create_task_in_a_cell_fails_with_a_notice_in_that_cell
     kernel.wait_for(lambda: "ValueError: from a plain task" in cell.stdout, 10)
     assert "failed  coroutine  plain = asyncio.create_task(fail(" in cell.stdout
     assert "plain = asyncio.create_task" in kernel.value("%jobs")
-    # A library's task, made from a cell, stays a plain task.
-    assert kernel.value("type(asyncio.ensure_future(asyncio.sleep(0))).__name__") == "'Task'"
+    # A library's coroutine that the cell hands to ensure_future is a job too.
+    assert kernel.value("type(asyncio.ensure_future(asyncio.sleep(0))).__name__") == "'Job'"
 
 
 def test_verbs_in_a_kernel(kernel):
