@@ -83,10 +83,9 @@ def parse_statement(text: str, namespace: dict | None = None) -> Statement:
     return statement
 
 
-@functools.lru_cache(maxsize=512)
 def _compile(text: str):
-    """Parse and compile a line once: a line typed again (or a %bg in a
-    loop) costs a dictionary lookup."""
+    """Parse and compile a line: its expression, its call's parts, and
+    the code of an assignment to its target."""
     if not text:
         raise StatementError("nothing to run")
     try:
