@@ -125,6 +125,13 @@ async def speak(how):
 """
 
 
+def prompt_lines_with(lines: list[str], text: str) -> list[str]:
+    """The prompt lines (``In [n]...``) that show ``text``, past the last
+    ``exec(`` (the definitions typed hold the text too)."""
+    last = max((number for number, line in enumerate(lines) if "exec(" in line), default=-1)
+    return [line for line in lines[last + 1:] if line.startswith("In [") and text in line]
+
+
 @pytest.mark.parametrize("how", ["logging", "saved-stderr"])
 def test_a_handler_made_in_a_cell_writes_above_the_idle_prompt(xterm, how):
     define(xterm, LOGGING)
@@ -135,7 +142,22 @@ def test_a_handler_made_in_a_cell_writes_above_the_idle_prompt(xterm, how):
     # On main: "In [4] [1 job]: abcLOG from-job", the log on the prompt's line.
     shown = "\n".join(lines[-5:])
     assert "LOG from-job" in lines, shown
-    assert not any("In [" in line and "LOG" in line for line in lines), shown
+    assert not prompt_lines_with(lines, "LOG"), shown
+    xterm.child.sendcontrol("u")
+    assert xterm.value("get_ipython().run_line_magic('jobs', '-o 1').text()") == "LOG from-job"  # kept too
+
+
+def test_a_thread_that_is_no_job_logs_above_the_idle_prompt(xterm):
+    define(xterm, LOGGING + "def later():\n    time.sleep(0.5)\n    logging.info('from-thread')\n")
+    xterm.run("import threading, time")
+    xterm.send("threading.Thread(target=later).start()")
+    xterm.sync()
+    xterm.child.send("abc")  # half typed while the thread logs
+    lines = wait_for_screen(xterm, lambda lines: "LOG from-thread" in "".join(lines) and lines[-1].endswith("abc"))
+    # On main: "In [5]: abcLOG from-thread".
+    shown = "\n".join(lines[-5:])
+    assert "LOG from-thread" in lines, shown
+    assert not prompt_lines_with(lines, "LOG"), shown
 
 
 # -- 3: a tqdm bar made in a cell, redrawn at the idle prompt -------------------------

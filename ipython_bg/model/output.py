@@ -63,7 +63,6 @@ class JobOutput:
         self._displays = 0
 
     def write(self, text: str) -> None:
-        # StreamProxy.write does the same, inline: it runs for every print.
         self._chunks.append(text)
         self.size += len(text)
         if self.size > self.limit:
