@@ -108,6 +108,26 @@ def test_enter_at_the_prompt_while_a_thread_job_prints_does_not_crash_ipython(tm
         assert "line 99999" in term.transcript
 
 
+SAME = """\
+import sys
+from prompt_toolkit.application import get_app_or_none
+before = (sys.stdout, sys.stderr)
+seen = []
+async def look():
+    await asyncio.sleep(0.5)
+    seen.append((get_app_or_none() is not None, (sys.stdout, sys.stderr) == before))
+"""
+
+
+def test_the_streams_are_the_same_objects_before_during_and_after_the_prompt(terminal):
+    define(terminal, SAME)
+    terminal.send("%bg look()")
+    terminal.expect_exact("done  coroutine  look()")
+    # (the prompt was up, the streams were the cell's); on main the prompt
+    # had put prompt_toolkit's proxy, wrapped in a new one of ours, there.
+    assert terminal.value("seen, (sys.stdout, sys.stderr) == before") == "[(True, True)] True"
+
+
 # -- 2: text from a stream taken in a cell lands above the prompt --------------------
 
 LOGGING = """\
