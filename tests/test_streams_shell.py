@@ -154,3 +154,29 @@ def test_above_the_prompt_a_jobs_line_waits_for_its_end_and_anyone_elses_goes_on
     assert written[-3:] == ["more\n", "<flush>", "<close>"]
     above.write(job, "late\n", after)  # the prompt is gone: straight to the stream
     assert after.getvalue() == "late\n"
+
+
+# -- a kernel's display publisher ----------------------------------------------------
+
+
+def test_the_display_capture_puts_back_what_the_publisher_had():
+    from IPython.core.displaypub import DisplayPublisher
+
+    from ipython_bg.process.displays import DisplayCapture
+
+    publisher = DisplayPublisher()
+
+    def theirs(data, metadata=None, **kwargs):  # someone's own, set before the extension's
+        return "theirs"
+
+    publisher.publish = theirs
+    capture = DisplayCapture(publisher)
+    capture.install()
+    assert publisher.publish == capture.publish
+    assert publisher.publish({"text/plain": "x"}) == "theirs"  # outside a job: on to theirs
+    capture.uninstall()
+    assert publisher.publish is theirs
+    capture.install()
+    del publisher.publish  # ours taken away since: nothing to undo
+    capture.uninstall()
+    assert publisher.publish == DisplayPublisher.publish.__get__(publisher)
