@@ -119,20 +119,21 @@ class AbovePrompt:
     def release(self, *running) -> None:
         """Write, ended, what each of ``running`` left of a line."""
         with self._lock:
-            if self._closed:
-                return
-            lines = [self._lines.pop(each) for each in running if each in self._lines]
-            for line in lines:
-                shown = line.shown()
-                if shown:
-                    self._proxy.write(shown + "\n")
+            if not self._closed:
+                self._release(running)
+
+    def _release(self, running) -> None:
+        for line in [self._lines.pop(each) for each in running if each in self._lines]:
+            shown = line.shown()
+            if shown:
+                self._proxy.write(shown + "\n")
 
     def close(self) -> None:
-        """The prompt returns: what jobs left of a line is written, ended,
-        and what the ``StdoutProxy`` holds is written out; later writes go
-        to the streams themselves."""
-        self.release(*list(self._lines))
+        """The prompt has returned: what jobs left of a line is written,
+        ended, and then what the ``StdoutProxy`` holds; any write after
+        that goes to the streams themselves."""
         with self._lock:
+            self._release(list(self._lines))
             self._closed = True
             self._proxy.flush()
         self._proxy.close()
@@ -177,10 +178,10 @@ class PromptStreams(Change):
         try:
             yield
         finally:
+            above.close()
             for proxy in proxies:
                 proxy.above = None
             self.above = None
-            above.close()
 
     def release(self, *running) -> None:
         """What ``running`` (a job and its call, which have ended) left of
