@@ -37,6 +37,7 @@ class StreamProxy:
 
     def __init__(self, stream):
         self._stream = stream
+        self._write = stream.write
         #: Where writes go while the terminal prompt is up
         #: (:class:`~ipython_bg.process.prompt_lines.AbovePrompt`), else None.
         self.above = None
@@ -50,7 +51,7 @@ class StreamProxy:
                 return len(text)
         above = self.above
         if above is None:
-            return self._stream.write(text)
+            return self._write(text)
         return above.write(running, text, self._stream)
 
     def writelines(self, lines):
