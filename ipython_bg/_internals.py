@@ -11,7 +11,6 @@ checked against (Python 3.10-3.13, IPython 8.x-9.x, ipykernel 6.29-7.x).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import linecache
 import sys
@@ -218,42 +217,41 @@ def unwatch_tqdm() -> None:
             setattr(cls, name, own)
 
 
-def wrap_prompt_stdout(after_patch, before_unpatch) -> bool:
-    """Call ``after_patch()`` each time IPython's terminal prompt has put
-    prompt_toolkit's proxy in ``sys.stdout``, before the prompt runs the
-    loop, and ``before_unpatch()`` as the prompt returns, before the proxy
-    goes; False if this IPython's prompt cannot be reached so.
+#: The modules of IPython's terminal that enter prompt_toolkit's patch_stdout:
+#: the prompt (``prompt_for_code``) and its completer (``get_completions``).
+_PROMPT_MODULES = ("IPython.terminal.interactiveshell", "IPython.terminal.ptutils")
+
+
+def wrap_prompt_stdout(replacement) -> bool:
+    """Make IPython's terminal prompt, and its completer, enter
+    ``replacement(original, *args, **kwargs)`` where they enter
+    ``original(*args, **kwargs)``, prompt_toolkit's ``patch_stdout``; False
+    if this IPython's prompt cannot be reached so.
 
     ``TerminalInteractiveShell.prompt_for_code`` enters ``patch_stdout``
-    (the name its module imports from prompt_toolkit) and then runs the
-    loop, with no hook between the two: a job step queued before the
-    prompt runs in the loop's first iteration, ahead of anything scheduled
-    from outside, and would write past the extension's capture.  So that
-    module name is wrapped.  Checked against IPython 8.18-9.18.
+    (the name its module imports from prompt_toolkit), which swaps a new
+    proxy into ``sys.stdout`` for each prompt, and then runs the loop, with
+    no hook between the two and no setting to leave the streams alone.  So
+    that module name is replaced, and the completer's (``ptutils``) too.
+    Checked against IPython 8.18-9.19.
     """
-    module = sys.modules.get("IPython.terminal.interactiveshell")
-    original = getattr(module, "patch_stdout", None)
-    if original is None:
-        return False
-    if getattr(original, "_ipython_bg_wraps", None) is not None:
-        return True
-
-    @contextlib.contextmanager
-    def patch_stdout(*args, **kwargs):
-        with original(*args, **kwargs) as patched:
-            after_patch()
-            try:
-                yield patched
-            finally:
-                before_unpatch()
-
-    patch_stdout._ipython_bg_wraps = original
-    module.patch_stdout = patch_stdout
-    return True
+    wrapped = False
+    for name in _PROMPT_MODULES:
+        module = sys.modules.get(name)
+        original = getattr(module, "patch_stdout", None)
+        if original is None:
+            continue
+        wrapped = True
+        if getattr(original, "_ipython_bg_wraps", None) is None:
+            wrapper = functools.partial(replacement, original)
+            wrapper._ipython_bg_wraps = original
+            module.patch_stdout = wrapper
+    return wrapped
 
 
 def unwrap_prompt_stdout() -> None:
-    module = sys.modules.get("IPython.terminal.interactiveshell")
-    original = getattr(getattr(module, "patch_stdout", None), "_ipython_bg_wraps", None)
-    if original is not None:
-        module.patch_stdout = original
+    for name in _PROMPT_MODULES:
+        module = sys.modules.get(name)
+        original = getattr(getattr(module, "patch_stdout", None), "_ipython_bg_wraps", None)
+        if original is not None:
+            module.patch_stdout = original

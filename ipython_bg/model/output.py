@@ -4,10 +4,10 @@ Nothing here knows about IPython.  A context variable names what runs
 (:data:`CURRENT`: a job, or a thread job's call, each with its ``output``);
 it is set in the job's own context (a coroutine job's task, a thread job's
 copied context), so concurrent jobs never mix.  While the extension is
-loaded ``sys.stdout`` and ``sys.stderr`` are :class:`StreamProxy` objects:
-each write goes on to the stream that was there before (a terminal,
-prompt_toolkit's proxy, ipykernel's OutStream) and is also kept in the
-current job's :class:`JobOutput`, which keeps only a bounded tail.
+loaded ``sys.stdout`` and ``sys.stderr`` are stream proxies
+(:mod:`ipython_bg.process.streams`): each write goes on (to a terminal,
+above its prompt, to ipykernel's OutStream) and is also kept in the current
+job's :class:`JobOutput`, which keeps only a bounded tail.
 """
 
 from __future__ import annotations
@@ -63,7 +63,6 @@ class JobOutput:
         self._displays = 0
 
     def write(self, text: str) -> None:
-        # StreamProxy.write does the same, inline: it runs for every print.
         self._chunks.append(text)
         self.size += len(text)
         if self.size > self.limit:

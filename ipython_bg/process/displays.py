@@ -3,28 +3,27 @@
 from __future__ import annotations
 
 from ipython_bg.model.output import current_output
-from ipython_bg.process.changes import Change
+from ipython_bg.process.changes import SetAttribute
 
 __all__ = ["DisplayCapture"]
 
 
-class DisplayCapture(Change):
+class DisplayCapture(SetAttribute):
     """Keeps the display bundles a job publishes (a kernel's
     ``display_pub.publish``, a public attribute), so that ``%jobs -o`` shows
-    them again as they were, not only their text."""
+    them again as they were, not only their text.  One per publisher,
+    however many sessions share it; at the end the publisher's own
+    ``publish`` (or whatever was set on it before) is put back."""
 
     why = "a kernel's display publisher keeps what each job displays, for %jobs -o"
 
     def __init__(self, publisher):
-        self.publisher = publisher
-        self._own = publisher.publish
+        super().__init__(publisher, "publish", self.publish, self.why)
+        self._publish_before = publisher.publish
 
     def install(self) -> None:
-        self.publisher.publish = self.publish
-
-    def uninstall(self) -> None:
-        if self.publisher.__dict__.get("publish") == self.publish:
-            del self.publisher.publish
+        self._publish_before = self.target.publish
+        super().install()
 
     def publish(self, data, metadata=None, *args, **kwargs):
         output = current_output()
@@ -34,8 +33,8 @@ class DisplayCapture(Change):
             output.add_display(data, metadata, transient.get("display_id"), update)
             if output.quiet:
                 return None
-        return self._own(data, metadata, *args, **kwargs)
+        return self._publish_before(data, metadata, *args, **kwargs)
 
     def replay(self, data, metadata) -> None:
         """Show a kept bundle again, in the cell that asks."""
-        self._own(data, metadata)
+        self._publish_before(data, metadata)

@@ -88,7 +88,8 @@ class Session:
         self._streams = held.take(("streams",), StandardStreams)
         self._tqdm = held.take(("tqdm",), lambda: TqdmProgress())
         if self.host.in_kernel and hasattr(shell, "display_pub"):
-            self.displays = held.take(("display_pub", shell), lambda: DisplayCapture(shell.display_pub))
+            publisher = shell.display_pub
+            self.displays = held.take(("display_pub", publisher), lambda: DisplayCapture(publisher))
         held.take(("pre_run_cell", shell), lambda: EventCallback(shell, "pre_run_cell", self._cell_starts))
         held.take(("job html", shell), lambda: TypeFormatter(
             shell.display_formatter.formatters["text/html"], "ipython_bg.model.job", "Job", _job_html))

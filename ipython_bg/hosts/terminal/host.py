@@ -22,7 +22,7 @@ from ipython_bg.hosts.terminal.screen import attention
 from ipython_bg.hosts.terminal.watchdog import Watchdog
 from ipython_bg.model.job import Job
 from ipython_bg.process.changes import Change
-from ipython_bg.process.prompt_lines import PromptStreams, release_lines
+from ipython_bg.process.prompt_lines import PromptStreams
 
 __all__ = ["AsyncioGui", "TerminalHost"]
 
@@ -37,6 +37,7 @@ class TerminalHost(Host):
         self.watchdog: Watchdog | None = None
         self.prompt: JobPrompt | None = None
         self._gui: AsyncioGui | None = None
+        self._prompt_streams: PromptStreams | None = None
         self._redraw_due = False
         self._ring_for: Job | None = None  # a long job whose end rings the bell
 
@@ -44,7 +45,7 @@ class TerminalHost(Host):
         shell, held = self.shell, self.held
         super().install()
         self._gui = held.take(("gui", shell), lambda: AsyncioGui(self))
-        held.take(("prompt streams",), PromptStreams)
+        self._prompt_streams = held.take(("prompt streams",), PromptStreams)
         self.prompt = held.take(("prompts", shell), lambda: JobPrompt(shell, self._running, self.settings))
         self.control.listeners.append(self._job_ended)
         loop = self.control.home_loop()
@@ -110,7 +111,7 @@ class TerminalHost(Host):
         is redrawn once the report is over, and a long job's notice rings."""
         if not (self.loop_at_prompt and self.at_prompt):
             return
-        release_lines(job, job.call)  # what it left of a line, before its notice
+        self._prompt_streams.release(job, job.call)  # what it left of a line, before its notice
         long_job = self.settings.long_job
         if long_job > 0 and not job.waited and job.elapsed >= long_job:
             self._ring_for = job
