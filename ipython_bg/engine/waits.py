@@ -8,6 +8,7 @@ A part of :class:`~ipython_bg.engine.control.JobControl`, which provides
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from typing import Iterable
 
 from ipython_bg.engine.foreground import (
@@ -108,8 +109,10 @@ class Waits:
         caller is cancelled (a kernel interrupt), the jobs are cancelled and
         given a moment to run their ``finally`` blocks first."""
         __tracebackhide__ = True  # the job's failure shows the job's frames
+        here = contextvars.copy_context()  # the waiting cell's: the jobs write there meanwhile
         for job in jobs:
             job.begin_wait()
+            job.show_output_in(here)
         try:
             _, pending = await asyncio.wait(jobs, timeout=timeout)
         except asyncio.CancelledError:
@@ -122,6 +125,9 @@ class Waits:
             if stopping:
                 await asyncio.wait(stopping, timeout=1.0)
             raise
+        finally:
+            for job in jobs:
+                job.show_output_in(None)
         if pending:
             for job in jobs:
                 job.end_wait()

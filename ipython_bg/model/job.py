@@ -187,6 +187,13 @@ class Job(asyncio.Task):
     def end_wait(self) -> None:
         """The wait stopped early: the job goes on in the background."""
         self.waited = False
+        self.output.shown_in = None
+
+    def show_output_in(self, context) -> None:
+        """While a cell waits for the job in the foreground (a kernel's
+        ``%fg``), what it writes goes to that cell (``context``, a copy of
+        the cell's); None: to the cell that started it again."""
+        self.output.shown_in = context
 
     def stop_for_input(self) -> None:
         """Its code called input() with nobody waiting: stopped (tty input)."""

@@ -51,7 +51,7 @@ class JobOutput:
     progress the job last reported.  Written by the job's own code (its
     thread); readers take a snapshot."""
 
-    __slots__ = ("limit", "quiet", "dropped", "size", "progress", "_chunks", "_displays")
+    __slots__ = ("limit", "quiet", "dropped", "size", "progress", "shown_in", "_chunks", "_displays")
 
     def __init__(self, limit: int = 100_000, quiet: bool = False):
         self.limit = limit
@@ -59,6 +59,10 @@ class JobOutput:
         self.dropped = 0  # characters (and display weights) no longer kept
         self.size = 0
         self.progress: tuple | None = None  # (done, total, note)
+        # While a cell waits for the job in the foreground (``%fg`` in a
+        # kernel), the context of that cell: what the job writes is shown
+        # there, as a job brought to the foreground writes to the terminal.
+        self.shown_in = None
         self._chunks: list = []  # text pieces and Display bundles, oldest first
         self._displays = 0
 

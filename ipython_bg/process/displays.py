@@ -33,6 +33,8 @@ class DisplayCapture(SetAttribute):
             output.add_display(data, metadata, transient.get("display_id"), update)
             if output.quiet:
                 return None
+            if output.shown_in is not None:  # in the foreground: in the waiting cell
+                return output.shown_in.copy().run(self._publish_before, data, metadata, *args, **kwargs)
         return self._publish_before(data, metadata, *args, **kwargs)
 
     def replay(self, data, metadata) -> None:

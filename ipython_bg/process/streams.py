@@ -49,6 +49,8 @@ class StreamProxy:
             output.write(text)
             if output.quiet:
                 return len(text)
+            if output.shown_in is not None:  # in the foreground: in the waiting cell
+                return output.shown_in.copy().run(self._write, text)
         above = self.above
         if above is None:
             return self._write(text)
