@@ -78,7 +78,7 @@ def render(screen, path: Path, *, cursor: bool = True) -> None:
             if char.data.strip():
                 draw.text((left, top + 1), char.data, font=bold if char.bold else regular, fill=fg)
     image.save(path, optimize=True)
-    print(f"wrote {path.relative_to(ROOT)} ({image.width}x{image.height})")
+    print(f"wrote {path} ({image.width}x{image.height})")
 
 
 # -- the terminal scenes --------------------------------------------------------------

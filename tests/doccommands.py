@@ -47,8 +47,8 @@ def nox_sessions() -> set[str]:
 def check_commands(example: Example) -> None:
     lines = example.block.text.splitlines()
     commands = [line[2:] for line in lines if line.startswith("$ ")]
-    if not commands:
-        raise AssertionError(f"{example.block.where}: a commands block has lines that start with '$ '")
+    if not commands:  # a shell block without prompts: every line is a command
+        commands = [line for line in lines if line.strip()]
     for command in commands:
         for part in command.split("&&"):
             problem = _problem(shlex.split(part, comments=True))
@@ -103,7 +103,7 @@ def _python(args: list[str]) -> str | None:
         unknown = {arg for arg in args[2:] if not arg.startswith("-")} - benchmarks()
         return f"no benchmark {', '.join(sorted(unknown))}" if unknown else None
     if args[:2] == ["-m", "sphinx"]:
-        return _paths([arg for arg in args[2:] if not arg.startswith("-")][:1])
+        return _paths(args[-2:-1])  # the source folder; the output folder may not exist yet
     if args and args[0].endswith(".py"):
         return _paths(args[:1])
     return "only 'python -m pytest|benchmarks|sphinx' and 'python FILE.py' are known"
@@ -111,8 +111,10 @@ def _python(args: list[str]) -> str | None:
 
 def _nox(args: list[str]) -> str | None:
     if "-s" in args:
-        names = [arg for arg in args[args.index("-s") + 1:] if not arg.startswith("-")]
-        names = names[: names.index("--")] if "--" in names else names
+        rest = args[args.index("-s") + 1:]
+        if "--" in rest:  # pytest's arguments follow
+            rest = rest[: rest.index("--")]
+        names = [arg for arg in rest if not arg.startswith("-")]
         unknown = set(names) - nox_sessions()
         return f"noxfile.py has no session {', '.join(sorted(unknown))}" if unknown else None
     return None
@@ -161,7 +163,7 @@ def _set(magics, section: str, name: str, value) -> str | None:
     if trait is None:
         return "no such setting"
     try:
-        trait.validate(None, value)
+        trait.validate(cls.__new__(cls), value)  # an instance with no __init__: nothing starts
     except TraitError as error:
         return str(error)
     return None

@@ -30,11 +30,11 @@ class ScreenTerminal(_common.Terminal):
         self._stream = pyte.Stream(self.screen)
         self._fed = 0
         try:
-            self.wait_ready()
+            # On the screen, not in the raw output, where colours may split it.
+            self.wait_for(lambda lines: any(line.startswith("In [") for line in lines), self.timeout, "first prompt")
         except BaseException:
             self.kill()
             raise
-        self.pump()
 
     def pump(self, wait: float = 0.0) -> bool:
         """Feed what ipython printed into the screen, waiting up to ``wait``
