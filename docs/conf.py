@@ -35,6 +35,9 @@ root_doc = "index"
 exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 templates_path: list[str] = []
 html_static_path = ["_static"]
+html_css_files = ["ipython_bg.css"]
+# Quotes stay as typed: help texts and messages quote values ('off').
+smartquotes = False
 
 # Every reference must resolve: a renamed option, trait or function is an
 # error, not a dead link.

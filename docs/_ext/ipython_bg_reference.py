@@ -167,7 +167,8 @@ def trait_type(trait) -> str:
     values = getattr(trait, "values", None)
     if values:
         return f"{kind}: " + ", ".join(repr(value) for value in values)
-    bounds = [f"{label} {value}" for label, value in (("min", getattr(trait, "min", None)), ("max", getattr(trait, "max", None))) if value is not None]
+    limits = (("min", getattr(trait, "min", None)), ("max", getattr(trait, "max", None)))
+    bounds = [f"{label} {value:g}" for label, value in limits if value is not None and abs(value) != float("inf")]
     return kind + (f" ({', '.join(bounds)})" if bounds else "")
 
 
