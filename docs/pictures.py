@@ -205,17 +205,63 @@ def make_lab() -> None:
     for name, test in LAB.items():
         shutil.copyfile(ROOT / "tests" / "artifacts" / f"{test}-0.png", PICTURES / f"{name}.png")
         print(f"wrote docs/_static/pictures/{name}.png")
+    make_lab_progress(PICTURES / "lab-progress.png")
+
+
+PROGRESS_CELLS = [
+    """%load_ext ipython_bg
+import asyncio, ipython_bg
+
+async def crawl(pages, pause):
+    for page in range(pages):
+        await asyncio.sleep(pause)
+        ipython_bg.progress(page + 1, pages)
+    return f'{pages} pages'""",
+    "%bg crawl(40, 0.1)\n%bg crawl(40, 0.25)\n%bg crawl(20, 0.6)",
+    "%jobs -w",
+]
+
+
+def make_lab_progress(path: Path) -> None:
+    """A watched table with progress bars, halfway, in JupyterLab."""
+    import tempfile
+
+    import browser
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as root:
+        server = browser.Server(Path(root))
+        try:
+            with sync_playwright() as playwright:
+                chromium = playwright.chromium.launch(executable_path=browser.CHROMIUM, args=browser.CHROMIUM_ARGS)
+                page = chromium.new_page(viewport={"width": 1200, "height": 800})
+                notebook = browser.Notebook(page, server.write_notebook("progress.ipynb", PROGRESS_CELLS))
+                for index in range(len(PROGRESS_CELLS)):
+                    notebook.run(index)
+                notebook.wait_for_output(2, "running")
+                time.sleep(3)  # the slowest job a third of the way
+                boxes = [notebook.cell(index).bounding_box() for index in range(len(PROGRESS_CELLS))]
+                left, top = min(box["x"] for box in boxes) - 8, min(box["y"] for box in boxes) - 8
+                right = max(box["x"] + box["width"] for box in boxes) + 8
+                bottom = max(box["y"] + box["height"] for box in boxes) + 8
+                page.screenshot(path=str(path), clip={"x": left, "y": top, "width": right - left, "height": bottom - top})
+                chromium.close()
+        finally:
+            server.close()
+    print(f"wrote {path}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--terminal", action="store_true", help="only the terminal pictures")
+    parser.add_argument("--lab", action="store_true", help="only the JupyterLab pictures")
     args = parser.parse_args()
     if not (FONTS / "DejaVuSansMono.ttf").exists():
         sys.exit("DejaVu Sans Mono is missing: apt-get install fonts-dejavu-core")
     PICTURES.mkdir(parents=True, exist_ok=True)
-    for name in SCENES:
-        make_terminal(name, PICTURES)
+    if not args.lab:
+        for name in SCENES:
+            make_terminal(name, PICTURES)
     if not args.terminal:
         make_lab()
 
