@@ -98,7 +98,7 @@ class ShellRun:
 
         config = Config()
         config.HistoryManager.hist_file = ":memory:"
-        config.InteractiveShell.colors = "NoColor"
+        config.InteractiveShell.colors = "nocolor"  # caseless in IPython 8, lowercase in 9
         self.shell = InteractiveShell(config=config)
 
     def cell(self, code: str, done=None, complete: bool = True) -> list[str]:
