@@ -106,7 +106,7 @@ def test_jobs_o_shows_each_job_under_its_header_and_l_the_last_lines(shell):
     run(shell, "a = %bg coro_prints('alpha', 5, 0)\nb = %bg thread_prints('beta', 2, 0)\n%fg a b")
     ids = [shell.user_ns[name].id for name in "ab"]
     one = repr(run(shell, f"%jobs -o {ids[0]}"))
-    assert one == "\n".join(f"alpha {i}" for i in range(5))
+    assert one == "\n".join([f"[{ids[0]}] coro_prints('alpha', 5, 0)", *(f"alpha {i}" for i in range(5))])
     both = repr(run(shell, f"%jobs -o {ids[0]} {ids[1]}"))
     assert both.splitlines()[0] == f"[{ids[0]}] coro_prints('alpha', 5, 0)"
     assert f"[{ids[1]}] thread_prints('beta', 2, 0)\nbeta 0\nbeta 1" in both
@@ -118,7 +118,7 @@ def test_jobs_o_without_a_spec_shows_the_current_job(shell):
     assert "no current job" in str(shell.run_cell("%jobs -o").error_in_exec)
     run(shell, "import sys" + PRINTERS)
     run(shell, "a = %bg coro_prints('alpha', 2, 0)\nb = %bg coro_prints('beta', 2, 0)\n%fg a b")
-    assert repr(run(shell, "%jobs -o")) == "beta 0\nbeta 1"
+    assert repr(run(shell, "%jobs -o")) == "[2] coro_prints('beta', 2, 0)\nbeta 0\nbeta 1"
 
 
 def test_jobs_o_of_a_job_that_printed_nothing_says_so(shell):

@@ -20,7 +20,7 @@ def test_output_printed_above_an_idle_prompt_is_kept(terminal, line):
     terminal.run(EAGER)
     terminal.send(f"%bg {line}")
     terminal.expect_exact(f"done  coroutine  {line}")
-    kept = terminal.value("get_ipython().run_line_magic('jobs', '-o 1').text().splitlines()")
+    kept = terminal.value("get_ipython().run_line_magic('jobs', '-o 1').text().splitlines()[1:]")
     assert kept == "['tick 0', 'tick 1', 'tick 2']"
 
 

@@ -27,8 +27,9 @@ def as_a_terminal_shows(text: str) -> str:
 
 
 class OutputReplay:
-    """What ``%jobs -o`` returns: jobs' kept output, shown again as a
-    terminal showed it (IPython puts several lines below its ``Out[n]:``)."""
+    """What ``%jobs -o`` returns: jobs' kept output, each under its job's
+    header, shown again as a terminal showed it (IPython puts several lines
+    below its ``Out[n]:``)."""
 
     def __init__(self, jobs: list):
         self.jobs = jobs
@@ -36,8 +37,9 @@ class OutputReplay:
     def _parts(self):
         for job in self.jobs:
             output = job.output
-            if len(self.jobs) > 1:
-                yield f"{job_label(job)}\n"
+            # Each job under its header: what was kept says whose it is,
+            # and starts on a line of its own, below IPython's ``Out[n]:``.
+            yield f"{job_label(job)}\n"
             if output.dropped:
                 yield f"[{output.dropped} earlier characters of output dropped: output_limit is {output.limit}]\n"
             chunks = output.chunks()
