@@ -25,6 +25,7 @@ from .foreground import ForegroundInterrupt
 from .hosts import Host, new_notices
 from .interrupts import LoopBreaker
 from .kernelqueue import DispatchKeeper
+from .panel import attach as attach_panel
 from .carried import carrying, original
 from .jobs import Job
 from .remote import showable
@@ -59,6 +60,7 @@ class KernelHost(Host):
         self.breaker = LoopBreaker(getattr(shell, "kernel", None))
         # ipykernel 6's message handling, started again if a job cancels it.
         self.dispatch = DispatchKeeper(getattr(shell, "kernel", None))
+        self.panel = None  # the Jobs panel's comm target, while installed
 
     def job_loop(self) -> asyncio.AbstractEventLoop:
         """The kernel's own loop, whichever thread asks: IPython's
@@ -82,6 +84,7 @@ class KernelHost(Host):
         shell.display_formatter.ipython_display_formatter.for_type_by_name("ipython_bg.jobs", "Job", _show_job)
         shell.input_transformers_post.append(self.rewrite_foreground)
         _kernel_hosts[id(shell)] = self
+        self.panel = attach_panel(shell, self.control, self.settings)
         # A shutdown or restart request stops the kernel's loop and the
         # process exits: the jobs are cancelled then, on the stopped loop,
         # as terminal exit does (their finally blocks run, bounded).
@@ -89,6 +92,9 @@ class KernelHost(Host):
 
     def uninstall(self) -> None:
         shell = self.shell
+        if self.panel is not None:
+            self.panel.uninstall()
+            self.panel = None
         _kernel_hosts.pop(id(shell), None)
         atexit.unregister(self._at_exit)
         for task in list(self._tasks):

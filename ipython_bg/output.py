@@ -52,7 +52,7 @@ class JobOutput:
     progress the job last reported.  Written by the job's own code (its
     thread); readers take a snapshot."""
 
-    __slots__ = ("limit", "quiet", "dropped", "size", "progress", "_chunks", "_displays")
+    __slots__ = ("limit", "quiet", "dropped", "size", "progress", "on_progress", "_chunks", "_displays")
 
     def __init__(self, limit: int = 100_000, quiet: bool = False):
         self.limit = limit
@@ -60,6 +60,7 @@ class JobOutput:
         self.dropped = 0  # characters (and display weights) no longer kept
         self.size = 0
         self.progress: tuple | None = None  # (done, total, note)
+        self.on_progress = None  # called with this output when the progress changes
         self._chunks: list = []  # text pieces and Display bundles, oldest first
         self._displays = 0
 
@@ -136,6 +137,8 @@ class JobOutput:
 
     def set_progress(self, done, total=None, note: str = "") -> None:
         self.progress = (done, total, note)
+        if self.on_progress is not None:
+            self.on_progress(self)
 
 
 class Display:

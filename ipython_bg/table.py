@@ -46,6 +46,7 @@ class JobTable:
         self._before = 0  # ids up to this one were given before a reload
         self._removed = 0  # taken out of _running since it was last rebuilt
         self._forgot: set[str] = set()  # how jobs were forgotten: "history", "cleared"
+        self.filed: list[Callable[[Job], object]] = []  # each told of every job added, on the adding thread
 
     def __len__(self) -> int:
         return len(self._jobs)
@@ -67,6 +68,8 @@ class JobTable:
         if job.id is None:
             job.id = self.last_id = next(self._ids)
         self._jobs[job.id] = self._running[job.id] = job
+        for listener in self.filed:
+            listener(job)
         if job.done():
             self.mark_finished([job])
         return job
