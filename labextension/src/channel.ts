@@ -146,7 +146,9 @@ export class KernelChannel {
   }
 
   private _onStatus(_: Kernel.IKernelConnection, status: Kernel.Status): void {
-    if (status === 'restarting' || status === 'autorestarting' || status === 'dead') {
+    // A restart that another connection asked for shows here only as the
+    // new kernel's "starting".
+    if (status === 'starting' || status === 'restarting' || status === 'autorestarting' || status === 'dead') {
       this._restarted = true;
       this._loadingCell = null;
       if (this._commId !== null) {
@@ -155,7 +157,9 @@ export class KernelChannel {
       }
     } else if (status === 'idle' && this._restarted) {
       this._restarted = false;
-      this.open();
+      if (this._commId === null && !this._disposed) {
+        this.open();
+      }
     }
   }
 

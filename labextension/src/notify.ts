@@ -33,6 +33,6 @@ export function notices(ended: IJob[], label: string, most = 3): INotice[] {
 
 function describe(job: IJob, label: string): string {
   const source = job.source.length > 60 ? `${job.source.slice(0, 59)}…` : job.source;
-  const summary = job.state === 'failed' && job.summary ? `: ${job.summary}` : '';
-  return `[${job.id}] ${job.state} after ${formatElapsed(job.elapsed)}  ${source}${summary} (${label})`;
+  const summary = job.state === 'failed' && job.summary ? ` (${job.summary})` : '';
+  return `[${job.id}] ${job.state} after ${formatElapsed(job.elapsed)} in ${label}: ${source}${summary}`;
 }

@@ -46,7 +46,9 @@ class KernelSection {
     const header = element('div', 'jp-BgJobs-kernelHeader');
     this._cancelAll.onclick = () => this._options.actions.cancelAll(this.kernelId);
     this._forget.onclick = () => this._options.actions.forget(this.kernelId);
-    header.append(this._name, this._counts, this._cancelAll, this._forget);
+    const title = element('div', 'jp-BgJobs-kernelTitle');
+    title.append(this._name, this._counts);
+    header.append(title, this._cancelAll, this._forget);
     this._list.setAttribute('role', 'list');
     this._more.type = 'button';
     this._more.onclick = () => {

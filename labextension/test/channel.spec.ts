@@ -95,7 +95,29 @@ describe('KernelChannel', () => {
     kernel.statusChanged.emit('idle');
     expect(kernel.said().map(([type]) => type)).toEqual(['comm_open', 'comm_open']);
     kernel.statusChanged.emit('autorestarting');
-    expect(events).toEqual(['closed unloaded', 'closed autorestarting']);
+    kernel.statusChanged.emit('idle');
+    // A restart another page asked for: the new kernel's "starting".
+    kernel.statusChanged.emit('starting');
+    kernel.statusChanged.emit('idle');
+    expect(events).toEqual(['closed unloaded', 'closed autorestarting', 'closed starting']);
+    expect(kernel.sent).toHaveLength(4);
+  });
+
+  it('opens one comm when it meets a kernel that is still starting', async () => {
+    const kernel = new FakeKernel();
+    let answer: (info: { language_info: { name: string } }) => void = () => undefined;
+    kernel.info = new Promise(resolve => (answer = resolve));
+    const channel = new KernelChannel(kernel as unknown as Kernel.IKernelConnection, {
+      message: () => undefined,
+      closed: () => undefined
+    });
+    kernel.statusChanged.emit('starting');
+    kernel.statusChanged.emit('idle');
+    answer({ language_info: { name: 'python' } });
+    await kernel.info;
+    await Promise.resolve();
+    expect(kernel.said().map(([type]) => type)).toEqual(['comm_open']);
+    expect(channel.isOpen).toBe(true);
   });
 
   it('asks for the jobs again when its connection comes back', async () => {

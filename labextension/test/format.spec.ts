@@ -29,8 +29,8 @@ describe('notices', () => {
   it('says each long job that ended, a failure as an error', () => {
     const said = notices([ended(1, { state: 'done' }), ended(2, { state: 'failed', summary: 'ValueError: bad' })], 'a.ipynb');
     expect(said.map(notice => [notice.type, notice.message, notice.job?.id])).toEqual([
-      ['success', '[1] done after 12s  work(1) (a.ipynb)', 1],
-      ['error', '[2] failed after 12s  work(2): ValueError: bad (a.ipynb)', 2]
+      ['success', '[1] done after 12s in a.ipynb: work(1)', 1],
+      ['error', '[2] failed after 12s in a.ipynb: work(2) (ValueError: bad)', 2]
     ]);
   });
 
