@@ -5,7 +5,8 @@ What a user sees is checked: rows appearing and ticking, a cancel from the
 panel reaching the job (and its cell's notice), the kept output rendered,
 the cell a job started in selected, the status bar's count, a notification
 for a long job, the same jobs after a reload.  Timings are printed, never
-asserted (benchmarks/panel.py measures them against goals).
+asserted: benchmarks/panel.py measures a job's way to its row and the
+page's longest task during a burst of ends, against goals.
 """
 
 from __future__ import annotations
@@ -266,10 +267,6 @@ def test_two_thousand_ends_cost_the_page_one_update(pages):
     panel = JobsPanel(notebook.page).open()
     run_all(notebook, 2)
     panel.section("burst.ipynb").locator(".jp-BgJobs-counts", has_text="2,000 running").wait_for()
-    notebook.page.evaluate(
-        "() => { window.longest = 0; new PerformanceObserver(list => { for (const e of list.getEntries())"
-        " window.longest = Math.max(window.longest, e.duration); }).observe({type: 'longtask'}); }"
-    )
     renders = panel.renders()
     notebook.run(2)
     panel.section("burst.ipynb").locator(".jp-BgJobs-counts", has_text="2,000 finished").wait_for()
@@ -277,7 +274,7 @@ def test_two_thousand_ends_cost_the_page_one_update(pages):
     notebook.page.wait_for_timeout(500)
     assert panel.renders() == renders + 1
     assert panel.section("burst.ipynb").locator(".jp-BgJobs-job").count() == 100  # a page of rows
-    print(f"\nlongest task while the panel took 2,000 ends: {notebook.page.evaluate('window.longest'):.0f} ms")
+    # How long the page's longest task is meanwhile: benchmarks/panel.py.
 
 
 def test_a_message_the_panel_does_not_understand_is_ignored(pages):
