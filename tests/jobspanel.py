@@ -70,6 +70,23 @@ def serving_this_build(root: Path):
             os.environ["JUPYTER_PATH"] = before
 
 
+def command(page, label: str) -> None:
+    """Run a command from the command palette (Ctrl+Shift+C), as a user
+    does.  A key pressed while the page settles can be lost: tried again."""
+    palette = page.locator(".lm-CommandPalette-input")
+    for _ in range(3):
+        page.keyboard.press("Escape")
+        page.keyboard.press("Control+Shift+C")
+        try:
+            palette.wait_for(timeout=5_000)
+            break
+        except Exception:
+            continue
+    palette.fill(label)
+    page.locator(".lm-CommandPalette-item.lm-mod-active", has_text=label).wait_for()
+    page.keyboard.press("Enter")
+
+
 class JobsPanel:
     """The panel of one page."""
 
@@ -81,12 +98,7 @@ class JobsPanel:
         """Show it as a user does: through the command palette (JupyterLab's
         and Notebook 7's alike), with the command the panel adds."""
         if not self.node.is_visible():
-            self.page.keyboard.press("Escape")
-            self.page.keyboard.press("Control+Shift+C")
-            palette = self.page.locator(".lm-CommandPalette-input")
-            palette.wait_for()
-            palette.fill("Show the Jobs Panel")
-            self.page.keyboard.press("Enter")
+            command(self.page, "Show the Jobs Panel")
             self.node.wait_for()
         return self
 

@@ -11,9 +11,11 @@ page's longest task during a burst of ends, against goals.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
+from pathlib import Path
 
 import pytest
 
@@ -65,7 +67,7 @@ class Pages:
         page.on("console", lambda m: m.type in ("warning", "error") and self.warnings.append(m.text))
         page.on("websocket", lambda ws: ws.on("framesent", self._sent))
         self.pages.append(page)
-        url = self.server.write_notebook(name, cells)
+        url = write_notebook(self.server, name, cells)
         return browser.Notebook(page, self.server.notebook7_url(url) if notebook7 else url)
 
     def _sent(self, payload):
@@ -91,8 +93,19 @@ def pages(server, chromium, request):
         shutdown_kernel(server, kernel)
 
 
+def write_notebook(server, name: str, cells: list[str]) -> str:
+    """As ``server.write_notebook``, with the cell ids that JupyterLab saves
+    (nbformat 4.5): a reopened notebook's cells keep theirs."""
+    url = server.write_notebook(name, cells)
+    path = server.root / name
+    notebook = json.loads(path.read_text())
+    for number, cell in enumerate(notebook["cells"]):
+        cell["id"] = f"{Path(name).stem}-{number}"
+    path.write_text(json.dumps(notebook))
+    return url
+
+
 def server_kernels(server) -> list[str]:
-    import json
     import urllib.request
 
     with urllib.request.urlopen(f"{server.url}/api/kernels", timeout=10) as response:
@@ -123,10 +136,7 @@ def run_all(notebook, count: int) -> None:
 def open_in_same_page(notebook, name: str) -> None:
     """Open another notebook in the page, as File > Open from Path does."""
     page = notebook.page
-    page.keyboard.press("Escape")
-    page.keyboard.press("Control+Shift+C")
-    page.locator(".lm-CommandPalette-input").fill("Open from Path")
-    page.keyboard.press("Enter")
+    jobspanel.command(page, "Open from Path")
     page.locator(".jp-Dialog input").fill(name)
     page.locator(".jp-Dialog button.jp-mod-accept").click()
     page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current", has_text=name).wait_for()
@@ -146,7 +156,7 @@ def active_cell(notebook) -> int:
 
 def test_jobs_of_two_notebooks_appear_and_tick_without_polling(pages):
     first = pages.notebook([SETUP, "a = %bg asyncio.sleep(600)"], "first.ipynb")
-    pages.server.write_notebook("second.ipynb", [SETUP, "b = %bg asyncio.sleep(600)\nc = %bg asyncio.sleep(600)"])
+    write_notebook(pages.server, "second.ipynb", [SETUP, "b = %bg asyncio.sleep(600)\nc = %bg asyncio.sleep(600)"])
     open_in_same_page(first, "second.ipynb")
     run_all(first, 1)  # in second.ipynb, the tab in view
     show_tab(first, "first.ipynb")
@@ -197,7 +207,8 @@ def test_cancel_output_and_go_to_cell_from_the_panel(pages):
     output.locator("img").wait_for()
     # Go to cell: the cell that started the job is selected.
     assert active_cell(notebook) == 4  # the new cell after the last one run
-    row.locator(".jp-BgJobs-source").click()
+    row.locator(".jp-BgJobs-source").focus()  # from the keyboard, as the panel's buttons all work
+    notebook.page.keyboard.press("Enter")
     notebook.page.wait_for_function(
         "sel => document.querySelectorAll(sel + ' .jp-Cell')[2].classList.contains('jp-mod-active')",
         arg=browser.NOTEBOOK,
@@ -207,6 +218,26 @@ def test_cancel_output_and_go_to_cell_from_the_panel(pages):
     panel.wait_for("talk.ipynb", 1, "cancelled")
     notebook.wait_for_output(2, "cancelled")
     panel.status().wait_for(state="hidden")
+
+
+def test_the_output_view_renders_widgets_as_the_notebook_does(pages):
+    pytest.importorskip("ipywidgets")
+    show = (
+        "import ipywidgets\n"
+        "from IPython.display import display\n"
+        "async def show():\n"
+        "    display(ipywidgets.IntSlider(value=7, description='knob'))\n"
+        "    await asyncio.sleep(600)\n"
+        "j = %bg show()"
+    )
+    notebook = pages.notebook([SETUP, show], "widget.ipynb")
+    panel = JobsPanel(notebook.page).open()
+    run_all(notebook, 2)
+    row = panel.wait_for("widget.ipynb", 1, "running")
+    row.locator(".jp-BgJobs-toggle").click()
+    slider = row.locator(".jp-BgJobs-output .widget-slider")
+    slider.wait_for()
+    assert "knob" in slider.inner_text() and "7" in slider.inner_text()
 
 
 def test_a_long_job_ending_raises_a_notification(pages):
@@ -226,8 +257,9 @@ def test_a_long_job_ending_raises_a_notification(pages):
     )
 
 
-def test_after_a_reload_and_a_restart(pages):
-    notebook = pages.notebook([SETUP, "a = %bg asyncio.sleep(600)\nb = %bg int('x')"], "again.ipynb")
+def test_after_a_reload_a_closed_notebook_and_a_restart(pages):
+    cells = [SETUP, "a = %bg asyncio.sleep(600)\nb = %bg int('x')", "c = %bg asyncio.sleep(600)"]
+    notebook = pages.notebook(cells, "again.ipynb")
     panel = JobsPanel(notebook.page).open()
     run_all(notebook, 2)
     panel.wait_for("again.ipynb", 2, "failed")
@@ -236,6 +268,22 @@ def test_after_a_reload_and_a_restart(pages):
     panel.open()
     panel.wait_for("again.ipynb", 1, "running")
     assert panel.text("again.ipynb", 2, "summary") == "ValueError: invalid literal for int() with base 10: 'x'"
+    notebook.run(2)
+    panel.wait_for("again.ipynb", 3, "running")
+    # Closed, the notebook's kernel goes on, and so do its jobs in the panel;
+    # reopened, go-to-cell finds the cell again.
+    jobspanel.command(notebook.page, "Close Tab")
+    notebook.page.locator(".jp-Dialog button", has_text="Save").click()  # with the cells' ids
+    notebook.page.locator(".jp-NotebookPanel").wait_for(state="detached")
+    panel.open()
+    panel.wait_for("again.ipynb", 1, "running")
+    open_in_same_page(notebook, "again.ipynb")
+    panel.open()
+    panel.row("again.ipynb", 1).locator(".jp-BgJobs-source").click()
+    notebook.page.wait_for_function(
+        "sel => document.querySelectorAll(sel + ' .jp-Cell')[1].classList.contains('jp-mod-active')",
+        arg=browser.NOTEBOOK,
+    )
     # A restart ends the kernel's jobs: its section goes, and comes back
     # (empty) once the new kernel loads the extension.
     notebook.page.locator(".lm-MenuBar-itemLabel", has_text="Kernel").click()
@@ -256,6 +304,11 @@ def test_every_kernel_is_listed_in_notebook_7_too(pages):
     run_all(seven, 2)
     seven_panel.wait_for("seven.ipynb", 1, "running")
     seven_panel.wait_for("lab.ipynb", 1, "running")
+    # The newest page's comm carries the updates; the older page hears them too.
+    lab.page.bring_to_front()
+    lab.run(1)
+    lab_panel.wait_for("lab.ipynb", 2, "running")
+    seven_panel.wait_for("lab.ipynb", 2, "running")
     # JupyterLab learns of a kernel another page started when it next
     # refreshes its list of kernels (its own REST poll, every few seconds).
     lab_panel.wait_for("seven.ipynb", 1, "running", timeout=60_000)
@@ -297,6 +350,18 @@ def test_a_message_the_panel_does_not_understand_is_ignored(pages):
     assert any('unknown type "gossip"' in text for text in said), pages.warnings
 
 
+# The colour of an element, and the colour a theme variable resolves to there.
+STATE_COLOR = """([selector, variable]) => {
+    const element = document.querySelector(selector);
+    const probe = document.createElement('span');
+    probe.style.color = `var(${variable})`;
+    element.parentNode.appendChild(probe);
+    const expected = getComputedStyle(probe).color;
+    probe.remove();
+    return [getComputedStyle(element).color, expected];
+}"""
+
+
 @pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark"])
 def test_pictures_of_the_panel(pages, theme):
     """The docs' pictures (IPYTHON_BG_PICTURES=1 writes them there)."""
@@ -317,7 +382,11 @@ def test_pictures_of_the_panel(pages, theme):
         panel = JobsPanel(notebook.page).open()
         run_all(notebook, 2)
         panel.wait_for("analysis.ipynb", 4, "done")
-        notebook.page.wait_for_timeout(1500)  # the progress bar moves on a little
+        for state, variable in [("running", "--jp-info-color1"), ("done", "--jp-success-color1"),
+                                ("failed", "--jp-error-color1")]:  # fmt: skip
+            color, expected = notebook.page.evaluate(STATE_COLOR, [f".jp-BgJobs-s-{state} .jp-BgJobs-state", variable])
+            assert color == expected, (theme, state, color, expected)
+        notebook.page.wait_for_function("() => document.querySelector('.jp-BgJobs-fill').style.width !== '0%'")
         name = "jobs-panel-" + theme.split()[-1].lower()
         path = browser.ARTIFACTS / f"{name}.png"
         browser.ARTIFACTS.mkdir(exist_ok=True)

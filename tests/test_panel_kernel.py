@@ -33,11 +33,13 @@ class Page:
         self.kernel.client.shell_channel.send(self.kernel.client.session.msg("comm_msg", content))
 
     def received(self, kind: str | None = None) -> list[dict]:
+        """What came on this page's comm, and the updates of the panel's
+        target that came on any comm (the kernel sends each once)."""
         return [
             m["content"]["data"]
             for m in self.kernel.messages
             if m["msg_type"] == "comm_msg"
-            and m["content"]["comm_id"] == self.comm_id
+            and (m["content"]["comm_id"] == self.comm_id or m["content"]["data"].get("target") == TARGET)
             and (kind is None or m["content"]["data"].get("type") == kind)
         ]
 
@@ -129,6 +131,18 @@ def test_a_page_sees_jobs_start_and_end_with_their_cell(loaded):
     late = Page(loaded)
     late.open()
     assert [(r["id"], r["state"]) for r in late.wait_for("snapshot")["jobs"]] == [(1, "done"), (2, "failed")]
+
+
+def test_each_update_is_sent_once_however_many_pages_listen(loaded):
+    pages = [Page(loaded) for _ in range(3)]
+    for page in pages:
+        page.open()
+        page.wait_for("snapshot")
+    assert loaded.execute("j = %bg asyncio.sleep(0.1)").ok
+    pages[0].record(1, "done")
+    updates = [m for m in loaded.messages if m["msg_type"] == "comm_msg" and m["content"]["data"]["type"] == "update"]
+    assert 1 <= len(updates) <= 2  # it started, it ended (or both at once, on a slow machine)
+    assert {m["content"]["comm_id"] for m in updates} == {pages[-1].comm_id}
 
 
 def test_two_thousand_jobs_ending_together_are_one_update(loaded):

@@ -27,10 +27,10 @@ class PanelChannel:
     """The comms open to the panel's pages in one kernel, and the jobs
     of ``control`` they were told of."""
 
-    #: Pages listening at once; a page opened beyond that closes the oldest
-    #: page's comm (one left open by a page that was reloaded or closed
-    #: without saying so).
-    most_pages = 16
+    #: Comms kept open at once; one opened beyond that closes the oldest
+    #: (most are left by pages that were reloaded or closed: a page going
+    #: away cannot be relied on to close its comm).
+    most_pages = 64
 
     def __init__(self, shell, control, settings, comm_manager):
         self.shell = shell
@@ -166,9 +166,10 @@ class PanelChannel:
         removed = sorted(self.known - jobs.keys())
         self.known = set(jobs)
         if (records or removed) and self.comms:
-            update = _message("update", jobs=records, removed=removed)
-            for comm in list(self.comms):
-                comm.send(update)
+            # Once, on the newest comm: iopub takes it to every page, and each
+            # page takes updates of this target from any comm (comms of pages
+            # long gone would otherwise multiply every update).
+            self.comms[-1].send(_message("update", target=TARGET, jobs=records, removed=removed))
 
     def _record(self, job: Job) -> dict:
         return job_record(job, self.cell_ids.get(job.id), self.settings.long_job)

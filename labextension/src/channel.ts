@@ -8,7 +8,8 @@
  * handle comms and this class sends and reads the few comm messages itself,
  * as JupyterLab's own comm handler does: ``comm_open``, ``comm_msg`` and
  * ``comm_close`` on the shell channel, replies picked out of iopub by the
- * comm's id.
+ * comm's id, and updates by their target (the kernel sends each update
+ * once, whatever the number of pages).
  *
  * When to open it: when the connection is up (for a Python kernel), after
  * the kernel restarts, and after a cell that mentions ``ipython_bg`` (one
@@ -21,8 +22,17 @@ import { JSONObject, UUID } from '@lumino/coreutils';
 
 import { PROTOCOL, TARGET } from './protocol';
 
+/** Why the kernel closes the oldest comm when too many are open. */
+const REPLACED = 'too many pages';
+
 /** A cell that may load the extension. */
 const MENTIONS_EXTENSION = /\bipython_bg\b/;
+
+/** An update the kernel sent for every page, on whichever comm. */
+function isBroadcast(data: unknown): boolean {
+  const fields = data as Record<string, unknown> | null;
+  return typeof fields === 'object' && fields !== null && fields.type === 'update' && fields.target === TARGET;
+}
 
 export interface IChannelEvents {
   /** The data of a message on the comm. */
@@ -115,14 +125,20 @@ export class KernelChannel {
     const content = message.content as Record<string, any>;
     switch (message.header.msg_type) {
       case 'comm_msg':
-        if (content.comm_id === this._commId) {
+        // The kernel sends each update once, on one of the comms pages
+        // opened; iopub brings it to every page.
+        if (content.comm_id === this._commId || isBroadcast(content.data)) {
           this._events.message(content.data);
         }
         break;
       case 'comm_close':
         if (content.comm_id === this._commId) {
           this._commId = null;
-          this._events.closed(String(content.data?.reason ?? 'closed by the kernel'));
+          const why = String(content.data?.reason ?? 'closed by the kernel');
+          this._events.closed(why);
+          if (why === REPLACED) {
+            this.open(); // the kernel made room for a newer page's comm: this page is still here
+          }
         }
         break;
       case 'execute_input':

@@ -59,12 +59,14 @@ export class JobRow {
     this._toggle.onclick = () => this._actions.toggleOutput(this);
     this._cancel = iconButton(stopIcon, 'jp-BgJobs-cancel', 'Cancel the job');
     this._cancel.onclick = () => this._actions.cancel(this.job);
-    line.append(this._toggle, this._id, this._state, this._kind, this._elapsed, this._cancel);
+    line.append(this._toggle, this._id, this._state, this._kind, this._elapsed);
     this._source.type = 'button';
     this._source.onclick = () => this._actions.goToCell(this.job);
+    const source = element('div', 'jp-BgJobs-sourceLine');
+    source.append(this._source, this._cancel);
     this._progress.append(this._bar, this._progressText);
     this._bar.appendChild(this._fill);
-    this.node.append(line, this._source, this._progress, this._summary, this.outputHost);
+    this.node.append(line, source, this._progress, this._summary, this.outputHost);
     this.node.setAttribute('role', 'listitem');
     this.set(job, now);
   }

@@ -58,7 +58,13 @@ describe('KernelChannel', () => {
     const id = kernel.commId();
     kernel.iopub('comm_msg', { comm_id: 'someone-elses', data: { type: 'snapshot' } });
     kernel.iopub('comm_msg', { comm_id: id, data: { type: 'snapshot' } });
-    expect(events).toEqual(['message {"type":"snapshot"}']);
+    // An update comes once for every page, on another page's comm maybe.
+    kernel.iopub('comm_msg', { comm_id: 'another-page', data: { type: 'update', target: 'ipython_bg.panel' } });
+    kernel.iopub('comm_msg', { comm_id: 'widget', data: { type: 'update', target: 'something else' } });
+    expect(events).toEqual([
+      'message {"type":"snapshot"}',
+      'message {"type":"update","target":"ipython_bg.panel"}'
+    ]);
     expect(channel.send({ type: 'forget' })).toBe(true);
     expect(kernel.said()[1]).toEqual(['comm_msg', { type: 'forget' }]);
   });
@@ -118,6 +124,14 @@ describe('KernelChannel', () => {
     await Promise.resolve();
     expect(kernel.said().map(([type]) => type)).toEqual(['comm_open']);
     expect(channel.isOpen).toBe(true);
+  });
+
+  it('opens a new comm when the kernel closed its comm to make room for others', async () => {
+    const kernel = new FakeKernel();
+    const { events } = await channelOn(kernel);
+    kernel.iopub('comm_close', { comm_id: kernel.commId(), data: { reason: 'too many pages' } });
+    expect(events).toEqual(['closed too many pages']);
+    expect(kernel.said().map(([type]) => type)).toEqual(['comm_open', 'comm_open']);
   });
 
   it('asks for the jobs again when its connection comes back', async () => {
