@@ -97,7 +97,10 @@ export class JobRow {
 
   /** Its elapsed time, as it is at ``now``. */
   tick(now: number): void {
-    this._elapsed.textContent = formatElapsed(elapsed(this.job, now));
+    const text = formatElapsed(elapsed(this.job, now));
+    if (this._elapsed.textContent !== text) {
+      this._elapsed.textContent = text;
+    }
   }
 
   setExpanded(expanded: boolean): void {
