@@ -210,8 +210,9 @@ def test_progress_is_pushed(loaded):
     page = Page(loaded)
     page.open()
     page.wait_for("snapshot")
-    code = "def work():\n    ipython_bg.progress(3, 4, 'files')\n    time.sleep(600)\nj = %bg work()"
+    code = "def work():\n    time.sleep(0.5)\n    ipython_bg.progress(3, 4, 'files')\n    time.sleep(600)\nj = %bg work()"
     assert loaded.execute(code).ok
+    page.record(1, "running")  # sent before it reports progress, which then comes by itself
     page.wait(lambda: any((r.get("progress") or {}).get("fraction") == 0.75 for u in page.received("update")
                           for r in u["jobs"]))  # fmt: skip
     record = page.received("update")[-1]["jobs"][-1]
