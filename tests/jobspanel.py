@@ -75,7 +75,9 @@ def command(page, label: str) -> None:
     does.  A key pressed while the page settles can be lost: tried again."""
     palette = page.locator(".lm-CommandPalette-input")
     for _ in range(3):
-        page.keyboard.press("Escape")
+        if palette.is_visible():  # opened late by an earlier try: pressing again would close it
+            break
+        page.keyboard.press("Escape")  # out of a cell's editor
         page.keyboard.press("Control+Shift+C")
         try:
             palette.wait_for(timeout=5_000)
