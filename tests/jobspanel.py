@@ -70,23 +70,11 @@ def serving_this_build(root: Path):
             os.environ["JUPYTER_PATH"] = before
 
 
-def command(page, label: str) -> None:
-    """Run a command from the command palette (Ctrl+Shift+C), as a user
-    does.  A key pressed while the page settles can be lost: tried again."""
-    palette = page.locator(".lm-CommandPalette-input")
-    for _ in range(3):
-        if palette.is_visible():  # opened late by an earlier try: pressing again would close it
-            break
-        page.keyboard.press("Escape")  # out of a cell's editor
-        page.keyboard.press("Control+Shift+C")
-        try:
-            palette.wait_for(timeout=5_000)
-            break
-        except Exception:
-            continue
-    palette.fill(label)
-    page.locator(".lm-CommandPalette-item.lm-mod-active", has_text=label).wait_for()
-    page.keyboard.press("Enter")
+def menu(page, top: str, item: str) -> None:
+    """Choose ``top`` > ``item`` in the menu bar (JupyterLab's or Notebook 7's)."""
+    page.keyboard.press("Escape")  # out of a cell's editor, or an open menu
+    page.locator(".lm-MenuBar-itemLabel", has_text=top).click()
+    page.locator(".lm-Menu-item:visible .lm-Menu-itemLabel", has_text=item).first.click()
 
 
 class JobsPanel:
@@ -97,10 +85,10 @@ class JobsPanel:
         self.node = page.locator(PANEL)
 
     def open(self) -> "JobsPanel":
-        """Show it as a user does: through the command palette (JupyterLab's
-        and Notebook 7's alike), with the command the panel adds."""
+        """Show it as a user does: View > Show the Jobs Panel (JupyterLab's
+        and Notebook 7's alike; also in the command palette)."""
         if not self.node.is_visible():
-            command(self.page, "Show the Jobs Panel")
+            menu(self.page, "View", "Show the Jobs Panel")
             self.node.wait_for()
         return self
 

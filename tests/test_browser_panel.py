@@ -136,7 +136,7 @@ def run_all(notebook, count: int) -> None:
 def open_in_same_page(notebook, name: str) -> None:
     """Open another notebook in the page, as File > Open from Path does."""
     page = notebook.page
-    jobspanel.command(page, "Open from Path")
+    jobspanel.menu(page, "File", "Open from Path")
     page.locator(".jp-Dialog input").fill(name)
     page.locator(".jp-Dialog button.jp-mod-accept").click()
     page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current", has_text=name).wait_for()
@@ -273,7 +273,7 @@ def test_after_a_reload_a_closed_notebook_and_a_restart(pages):
     panel.wait_for("again.ipynb", 3, "running")
     # Closed, the notebook's kernel goes on, and so do its jobs in the panel;
     # reopened, go-to-cell finds the cell again.
-    jobspanel.command(notebook.page, "Close Tab")
+    jobspanel.menu(notebook.page, "File", "Close Tab")
     notebook.page.locator(".jp-Dialog button", has_text="Save").click()  # with the cells' ids
     notebook.page.locator(".jp-NotebookPanel").wait_for(state="detached")
     panel.open()

@@ -7,6 +7,7 @@
  */
 import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import { IMainMenu } from '@jupyterlab/mainmenu';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry, RenderMimeRegistry, standardRendererFactories } from '@jupyterlab/rendermime';
 import { IStatusBar } from '@jupyterlab/statusbar';
@@ -32,7 +33,8 @@ function activate(
   statusBar: IStatusBar | null,
   tracker: INotebookTracker | null,
   rendermime: IRenderMimeRegistry | null,
-  palette: ICommandPalette | null
+  palette: ICommandPalette | null,
+  mainMenu: IMainMenu | null
 ): void {
   const model = new JobsModel();
   const kernels = new KernelWatcher(app.serviceManager, model);
@@ -59,6 +61,7 @@ function activate(
   const show = () => app.shell.activateById(PANEL_ID);
   app.commands.addCommand(SHOW_COMMAND, { label: 'Show the Jobs Panel', icon: jobsIcon, execute: show });
   palette?.addItem({ command: SHOW_COMMAND, category: 'Kernel' });
+  mainMenu?.viewMenu.addGroup([{ command: SHOW_COMMAND }], 40);
 
   if (statusBar) {
     const status = new JobsStatus(model, jobsIcon, show);
@@ -97,7 +100,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
   id: 'ipython-bgjobs:plugin',
   description: "ipython_bg's Jobs panel: every kernel's background jobs, a status-bar count, notifications.",
   autoStart: true,
-  optional: [ILayoutRestorer, IStatusBar, INotebookTracker, IRenderMimeRegistry, ICommandPalette],
+  optional: [ILayoutRestorer, IStatusBar, INotebookTracker, IRenderMimeRegistry, ICommandPalette, IMainMenu],
   activate
 };
 
