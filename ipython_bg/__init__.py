@@ -62,6 +62,13 @@ def unload_ipython_extension(ipython):
     unload(ipython)
 
 
+def _jupyter_labextension_paths():
+    # Jupyter's hook for `jupyter labextension develop .`, which links the
+    # Jobs panel's build (setup.py makes it) where JupyterLab finds it: for
+    # an editable install, to which setuptools gives no data files.
+    return [{"src": "labextension", "dest": "ipython-bgjobs"}]
+
+
 def __getattr__(name):
     if name in ("run_in_background", "run_in_foreground"):
         from ipython_bg import api

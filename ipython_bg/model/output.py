@@ -51,7 +51,7 @@ class JobOutput:
     progress the job last reported.  Written by the job's own code (its
     thread); readers take a snapshot."""
 
-    __slots__ = ("limit", "quiet", "dropped", "size", "progress", "shown_in", "_chunks", "_displays")
+    __slots__ = ("limit", "quiet", "dropped", "size", "progress", "shown_in", "on_progress", "_chunks", "_displays")
 
     def __init__(self, limit: int = 100_000, quiet: bool = False):
         self.limit = limit
@@ -63,6 +63,7 @@ class JobOutput:
         # kernel), the context of that cell: what the job writes is shown
         # there, as a job brought to the foreground writes to the terminal.
         self.shown_in = None
+        self.on_progress = None  # called with this output when the progress changes
         self._chunks: list = []  # text pieces and Display bundles, oldest first
         self._displays = 0
 
@@ -138,6 +139,8 @@ class JobOutput:
 
     def set_progress(self, done, total=None, note: str = "") -> None:
         self.progress = (done, total, note)
+        if self.on_progress is not None:
+            self.on_progress(self)
 
 
 class Display:

@@ -39,6 +39,7 @@ class JobTable:
         #: Called with the jobs the table forgets (its history full, or
         #: ``%jobs -c``), once each: their results can go too.
         self.on_forget: Callable[[list[Job]], object] | None = None
+        self.filed: list[Callable[[Job], object]] = []  # each told of every job added, on the adding thread
 
     def __len__(self) -> int:
         return len(self._jobs)
@@ -60,6 +61,8 @@ class JobTable:
         if job.id is None:
             job.id = self.last_id = next(self._ids)
         self._jobs[job.id] = self._running[job.id] = job
+        for listener in self.filed:
+            listener(job)
         if job.done():
             self.mark_finished([job])
         return job

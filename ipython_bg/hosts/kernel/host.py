@@ -20,6 +20,7 @@ from ipython_bg.hosts.base import Host
 from ipython_bg.hosts.kernel.dispatch import DispatchKeeper
 from ipython_bg.hosts.kernel.foreground import register_host, rewrite_foreground, unregister_host
 from ipython_bg.hosts.kernel.interrupts import LoopBreaker
+from ipython_bg.hosts.kernel.panel import offer_panel
 from ipython_bg.hosts.uvloop import use_uvloop
 from ipython_bg.model.job import Job
 from ipython_bg.model.labels import job_label
@@ -79,6 +80,7 @@ class KernelHost(Host):
         held.take(("%fg transformer", shell), lambda: ListEntry(
             shell.input_transformers_post, self.rewrite_foreground, "%fg in a cell becomes an await of the job"))
         register_host(shell, self)
+        offer_panel(self)
         # A shutdown or restart request stops the kernel's loop and the
         # process exits: the jobs are cancelled then, on the stopped loop,
         # as terminal exit does (their finally blocks run, bounded).
