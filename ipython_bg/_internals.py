@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import linecache
 import sys
 
@@ -31,9 +30,7 @@ __all__ = [
     "set_ipython_loop",
     "set_selector",
     "unregister_magics",
-    "unwatch_tqdm",
     "unwrap_prompt_stdout",
-    "watch_tqdm",
     "wrap_prompt_stdout",
 ]
 
@@ -165,49 +162,6 @@ def unregister_magics(shell, magics) -> None:
                 del table[name]
     if manager.registry.get(type(magics).__name__) is magics:
         del manager.registry[type(magics).__name__]
-
-
-#: tqdm methods wrapped by watch_tqdm, with what they were.
-_tqdm_wrapped: dict = {}
-
-
-def watch_tqdm(on_change) -> bool:
-    """Call ``on_change(bar)`` whenever a tqdm bar moves, in the code that
-    moves it (so in the job that owns it); False if tqdm is not imported.
-
-    tqdm has no hook for its progress: the public ``update``, ``refresh``
-    and ``close`` of its base class ``tqdm.std.tqdm`` are wrapped (every
-    bar, tqdm.notebook's and tqdm.auto's included, goes through them; a bar
-    iterated over calls ``update`` each time it redraws).  Rather than read
-    ``tqdm._instances`` (private), which would not say which job a bar is
-    in.  Checked against tqdm 4.6x-4.7x.  Never imports tqdm.
-    """
-    std = sys.modules.get("tqdm.std")
-    if std is None:
-        return False
-    cls = std.tqdm
-    if _tqdm_wrapped.get("cls") is cls:
-        return True
-    _tqdm_wrapped["cls"] = cls
-    for name in ("update", "refresh", "close"):
-        own = cls.__dict__[name]
-
-        def wrapper(self, *args, _own=own, **kwargs):
-            result = _own(self, *args, **kwargs)
-            on_change(self)
-            return result
-
-        _tqdm_wrapped[name] = own
-        setattr(cls, name, functools.wraps(own)(wrapper))
-    return True
-
-
-def unwatch_tqdm() -> None:
-    cls = _tqdm_wrapped.pop("cls", None)
-    for name in ("update", "refresh", "close"):
-        own = _tqdm_wrapped.pop(name, None)
-        if cls is not None and own is not None:
-            setattr(cls, name, own)
 
 
 def wrap_prompt_stdout(after_patch, before_unpatch) -> bool:

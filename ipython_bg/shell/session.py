@@ -67,7 +67,6 @@ class Session:
         self.displays: DisplayCapture | None = None
         self.tty_input = TtyInput(shell, kernel=self.host.in_kernel, on_stop=self.results.stopped_for_input)
         self._streams: StandardStreams | None = None
-        self._tqdm: TqdmProgress | None = None
         # The cell that jobs start in, "Cell In[N]" as IPython names it, noted
         # when each cell starts.  Before any cell has run the count is 1 (a
         # load at start-up).
@@ -86,7 +85,7 @@ class Session:
         held.take(("loop.stop", loop), lambda: StopGuard(loop))
         self.adopt_tasks(self.settings.adopt_tasks)
         self._streams = held.take(("streams",), StandardStreams)
-        self._tqdm = held.take(("tqdm",), lambda: TqdmProgress())
+        held.take(("tqdm",), TqdmProgress)
         if self.host.in_kernel and hasattr(shell, "display_pub"):
             self.displays = held.take(("display_pub", shell), lambda: DisplayCapture(shell.display_pub))
         held.take(("pre_run_cell", shell), lambda: EventCallback(shell, "pre_run_cell", self._cell_starts))
@@ -186,7 +185,6 @@ class Session:
             return self._scheduled(work, source, executor, keep, schedule, quiet)
         if isinstance(work.awaitable, Job) and work.awaitable.id is not None:
             return self.kept(work.awaitable)
-        self._tqdm.watch()
         if work.awaitable is not None:
             return self.control.start(work.awaitable, source=source, origin=self.origin, keep=keep, quiet=quiet)
         try:
