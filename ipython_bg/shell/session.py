@@ -25,9 +25,9 @@ from ipython_bg.engine.control import JobControl
 from ipython_bg.hosts.detect import host_for
 from ipython_bg.model.job import Job
 from ipython_bg.model.tracebacks import describe_exception, set_code_namer
-from ipython_bg.process.changes import EventCallback, TypeFormatter
+from ipython_bg.process.changes import EventCallback, ListEntry, TypeFormatter
 from ipython_bg.process.displays import DisplayCapture
-from ipython_bg.process.input import TtyInput
+from ipython_bg.process.input import KernelInput, TtyInput
 from ipython_bg.process.loop_stop import StopGuard
 from ipython_bg.process.streams import StandardStreams
 from ipython_bg.process.tqdm import TqdmProgress
@@ -65,7 +65,7 @@ class Session:
         self.results = Results(self)
         self.actions = Actions(self)
         self.displays: DisplayCapture | None = None
-        self.tty_input = TtyInput(shell, kernel=self.host.in_kernel, on_stop=self.results.stopped_for_input)
+        self.tty_input: TtyInput | None = None  # the process's, where this shell is no kernel's
         self._streams: StandardStreams | None = None
         # The cell that jobs start in, "Cell In[N]" as IPython names it, noted
         # when each cell starts.  Before any cell has run the count is 1 (a
@@ -91,11 +91,23 @@ class Session:
         held.take(("pre_run_cell", shell), lambda: EventCallback(shell, "pre_run_cell", self._cell_starts))
         held.take(("job html", shell), lambda: TypeFormatter(
             shell.display_formatter.formatters["text/html"], "ipython_bg.model.job", "Job", _job_html))
-        held.take(("builtins.input", shell), lambda: self.tty_input)
+        self._take_input()
         self.control.listeners.append(self.results.job_finished)
         self.settings.observe(self._setting_changed, names=list(_SETTING_EFFECTS))
         set_control(self.control)
         set_code_namer(self._code_name)
+
+    def _take_input(self) -> None:
+        """input() in jobs: the process's builtins.input, or in a kernel the
+        kernel's own input (see process/input.py)."""
+        held, kernel = self.host.held, getattr(self.shell, "kernel", None)
+        if self.host.in_kernel:
+            if kernel is not None and hasattr(kernel, "raw_input"):
+                held.take(("kernel input", kernel), lambda: KernelInput(kernel))
+            return
+        self.tty_input = held.take(("builtins.input",), TtyInput)
+        told = (self.control.table, self.results.stopped_for_input)
+        held.take(("input stops", self.shell), lambda: ListEntry(self.tty_input.stops, told))
 
     def uninstall(self) -> list[Job]:
         """Undo :meth:`install`; returns the jobs it had to cancel."""
