@@ -6,8 +6,11 @@ import atexit
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from helpers import run
+from ipython_bg.model.labels import clip, columns, one_line
 
 pytestmark = pytest.mark.unit
 
@@ -136,7 +139,10 @@ def test_job_data_is_shown_with_control_characters_made_visible(shell, capsys):
     run(shell, "%bg nasty_result()")
     capsys.readouterr()
     run(shell, "%fg asyncio.sleep(0.1)")  # both end; their notices follow the cell
-    notices = capsys.readouterr().out
+    out = capsys.readouterr().out
+    # What the job printed itself is shown as it printed it; the rest is notices.
+    assert PRINTED in out, out
+    notices = out.replace(PRINTED, "")
     assert "[1]" in notices and "[2]" in notices, notices
     shown = {
         "notices": notices,
@@ -147,5 +153,25 @@ def test_job_data_is_shown_with_control_characters_made_visible(shell, capsys):
     # On main every one of them holds the raw sequences.
     assert {where: raw_controls(text) for where, text in shown.items()} == {where: [] for where in shown}
     assert "ValueError: \\x1b]52;c;aGVsbG8=\\x07" in shown["notices"], shown["notices"]
-    # What the job printed itself is kept as printed.
+    # And it is kept as printed.
     assert PRINTED in shell.run_line_magic("jobs", "-o 1").text()
+
+
+# Characters a job's text is drawn from: controls of every kind among
+# plain, wide and combining ones.
+TEXT = st.text(
+    st.sampled_from(["a", "b", " ", "\n", "\t", "\x1b", "\x07", "\x00", "\x7f", "\x9b", "\u202e", "\u2066", "日", "\u0301"]),
+    max_size=40,
+)
+
+
+@given(text=TEXT, width=st.integers(min_value=2, max_value=30))
+def test_clipping_never_cuts_a_made_visible_character_in_half(text, width):
+    clipped = clip(text, width)
+    assert not any(char in clipped for char in CONTROLS + ("\x7f", "\x9b", "\u2066"))
+    assert columns(clipped) <= width
+    whole = one_line(text)
+    kept = clipped if clipped == whole else clipped[:-1]  # without its "…"
+    # What is kept is the visible form of a run of whole characters.
+    collapsed = " ".join(text.split())
+    assert any(one_line(collapsed[:end]) == kept.rstrip() for end in range(len(collapsed) + 1)), (whole, clipped)

@@ -196,7 +196,7 @@ class BackgroundJobs(Magics, Settings):
                 text = job.format_traceback()
                 if text is None:
                     raise UsageError(f"%jobs -t: job {job.id} has not failed (it is {job.state.value})")
-                return display.TextBlock(text.rstrip("\n"))
+                return display.block(text.rstrip("\n"))
             jobs = table.resolve_all(args.specs) if args.specs else list(table)
             footer = f"Note: {session.host.limitation}." if session.host.limitation else ""
 
