@@ -1,6 +1,6 @@
 """Every use of a library's private API, one small function each.
 
-Nothing else in ipython_bg reaches into asyncio's, IPython's, argparse's or
+Nothing else in ipython_bg reaches into asyncio's, IPython's, ipykernel's or
 CPython's internals: when one of them changes, this file is where to look.
 Libraries are imported where a function needs them: the job model uses
 this module too, and must not load IPython.
@@ -22,7 +22,6 @@ __all__ = [
     "kernel_dispatch_task",
     "ipython_asyncio_runner",
     "ipython_loop",
-    "option_takes_value",
     "raise_in_thread",
     "register_source",
     "running_loop",
@@ -117,14 +116,6 @@ def kernel_dispatch_task(kernel):
         if getattr(task.get_coro(), "cr_code", None) is method.__code__:
             return task
     return None
-
-
-def option_takes_value(parser, word: str) -> bool:
-    """Whether option ``word`` (``--timeout``) of an argparse parser takes a
-    value: argparse has no public lookup of an option's arity, and
-    ipython_bg must stop splitting where the Python expression begins."""
-    action = parser._option_string_actions.get(word.split("=", 1)[0])
-    return action is not None and action.nargs != 0 and "=" not in word
 
 
 def raise_in_thread(thread_id: int, exc_type: type[BaseException]) -> None:

@@ -15,6 +15,7 @@ from ipython_bg.shell.errors import DOMAIN_ERRORS, SessionError
 from ipython_bg.shell.options import (
     has_options,
     line_plan,
+    option,
     run_mode,
     split_options,
     summary_first,
@@ -42,15 +43,15 @@ class BackgroundJobs(Magics, Settings):
     @summary_first
     @magic_arguments()
     @thread_flags("schedule")
-    @argument("--process", action="store_true", help="run the call in a new process (the extension's pool)")
-    @argument("--executor", metavar="NAME", help="submit the call to the executor (or Dask client) named NAME")
-    @argument("--name", metavar="LABEL", help="%%%%bg only: what %%jobs shows for the cell")
-    @argument("--timeout", type=float, metavar="SECONDS", help="cancel each run after SECONDS: it fails with TimeoutError")
-    @argument("--retries", type=int, metavar="N", help="run a failed job again, up to N more times, waiting longer each time")
-    @argument("--every", type=float, metavar="SECONDS", help="run it again every SECONDS, like watch -n; one job")
-    @argument("--stop-on-error", dest="stop_on_error", action="store_true", help="with --every: a failing run ends the job")
-    @argument("--after", nargs="+", metavar="SPEC", help="start once these jobs have succeeded; cancelled if one does not")
-    @argument("--quiet", action="store_true", help="keep the job's output without showing it (%%jobs -o shows it)")
+    @option("--process", action="store_true", help="run the call in a new process (the extension's pool)")
+    @option("--executor", metavar="NAME", help="submit the call to the executor (or Dask client) named NAME")
+    @option("--name", metavar="LABEL", help="%%%%bg only: what %%jobs shows for the cell")
+    @option("--timeout", type=float, metavar="SECONDS", help="cancel each run after SECONDS: it fails with TimeoutError")
+    @option("--retries", type=int, metavar="N", help="run a failed job again, up to N more times, waiting longer each time")
+    @option("--every", type=float, metavar="SECONDS", help="run it again every SECONDS, like watch -n; one job")
+    @option("--stop-on-error", dest="stop_on_error", action="store_true", help="with --every: a failing run ends the job")
+    @option("--after", nargs="+", metavar="SPEC", help="start once these jobs have succeeded; cancelled if one does not")
+    @option("--quiet", action="store_true", help="keep the job's output without showing it (%%jobs -o shows it)")
     @argument("expr", nargs="?", metavar="[NAME =] EXPR", help="what to run; its result goes to NAME")
     @no_var_expand
     @needs_local_scope
@@ -114,7 +115,7 @@ class BackgroundJobs(Magics, Settings):
 
     @summary_first
     @magic_arguments()
-    @argument("--timeout", type=float, metavar="SECONDS", help="stop waiting after SECONDS; the job goes on")
+    @option("--timeout", type=float, metavar="SECONDS", help="stop waiting after SECONDS; the job goes on")
     @thread_flags("wait for")
     @argument("expr", nargs="?", metavar="[NAME =] EXPR | SPEC ...", help="what to run, or the jobs to wait for")
     @no_var_expand
