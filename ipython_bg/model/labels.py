@@ -13,28 +13,25 @@ was made into.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 __all__ = ["clip", "columns", "job_label", "name_jobs", "one_line", "visible"]
 
-#: What a terminal may act on rather than show: the C0 controls, DEL, the
-#: C1 controls and the bidirectional controls (Unicode's Bidi_Control).
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: What a terminal may act on rather than show, each with how it is shown
+#: instead: the C0 controls, DEL, the C1 controls and the bidirectional
+#: controls (Unicode's Bidi_Control), written as a string's repr writes them.
+_CONTROLS = (*range(0x20), *range(0x7F, 0xA0), 0x61C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+_SHOWN = {code: f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}" for code in _CONTROLS}
+#: The same, but for newlines and tabs, for a block of lines.
+_SHOWN_IN_LINES = {code: shown for code, shown in _SHOWN.items() if chr(code) not in "\n\t"}
 
 
-def _shown(char: str) -> str:
-    """A control character as a string's repr writes it."""
-    code = ord(char)
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
-
-
-def visible(text: str, keep: str = "") -> str:
-    """``text`` with its control characters made visible, but for those in
-    ``keep`` (``"\\n\\t"`` where a block of lines allows them)."""
-    if _CONTROLS.search(text) is None:
+def visible(text: str, *, lines: bool = False) -> str:
+    """``text`` with its control characters made visible; with ``lines``,
+    newlines and tabs stay (a traceback, a block of lines)."""
+    if text.isprintable():  # none of them (nor any other unprintable character)
         return text
-    return _CONTROLS.sub(lambda match: match[0] if match[0] in keep else _shown(match[0]), text)
+    return text.translate(_SHOWN_IN_LINES if lines else _SHOWN)
 
 
 def one_line(text: str) -> str:
@@ -61,12 +58,12 @@ def clip(text: str, width: int) -> str:
     """``text`` on one line (:func:`one_line`), at most ``width`` columns
     wide: cut between characters, the cut marked ``…``."""
     text = " ".join(text.split())
-    if _CONTROLS.search(text) is None:
+    if text.isprintable():
         if columns(text) <= width:
             return text
         pieces = list(text)
     else:
-        pieces = [_shown(char) if _CONTROLS.fullmatch(char) else char for char in text]
+        pieces = [_SHOWN.get(ord(char), char) for char in text]
         if columns("".join(pieces)) <= width:
             return "".join(pieces)
     used = 0

@@ -148,7 +148,7 @@ def _details(job: Job, state: JobState) -> str:
             for frame in frames:
                 code = frame.f_code
                 lines.append(f"  {code_name(code.co_filename)}, line {frame.f_lineno}, in {code.co_name}")
-    return visible("\n".join(line.rstrip("\n") for line in lines), keep="\n\t")
+    return visible("\n".join(line.rstrip("\n") for line in lines), lines=True)
 
 
 def _awaiting(job: Job) -> list:
@@ -261,6 +261,6 @@ class TextBlock(str):
 def block(text: str) -> TextBlock:
     """Lines from a job's data (a traceback), shown as they are but for
     control characters, made visible; newlines and tabs stay."""
-    return TextBlock(visible(text, keep="\n\t"))
+    return TextBlock(visible(text, lines=True))
 
 
