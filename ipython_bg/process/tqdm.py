@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import sys
-from importlib.abc import MetaPathFinder
 from typing import Callable
 
 from ipython_bg.model.output import tqdm_moved
@@ -82,8 +81,8 @@ def _telling(own: Callable, on_move: Callable[[object], None]) -> Callable:
     return method
 
 
-class _ImportWatch(MetaPathFinder):
-    """Finds nothing itself: when ``name`` is imported it asks the finders
+class _ImportWatch:
+    """A finder for ``sys.meta_path`` that finds nothing itself: when ``name`` is imported it asks the finders
     after it for the module, and has ``loaded(module)`` called once the
     module has run."""
 
