@@ -4,8 +4,9 @@ Nothing else in ipython_bg reaches into asyncio's, IPython's, ipykernel's or
 CPython's internals: when one of them changes, this file is where to look.
 Libraries are imported where a function needs them: the job model uses
 this module too, and must not load IPython.
-Each function says why there is no public way, and the versions it was
-checked against (Python 3.10-3.13, IPython 8.x-9.x, ipykernel 6.29-7.x).
+Each function says why there is no public way, the upstream issue that
+asks for one (or that none is known), and the versions it was checked
+against (Python 3.10-3.13, IPython 8.x-9.x, ipykernel 6.29-7.x).
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ def ipython_loop():
 
     ``get_asyncio_loop()`` is public but makes the loop; IPython keeps it in
     a module global with no getter that leaves it alone (IPython 8.0-9.x).
+    Upstream: ipython/ipython#14297 asks how a library is to be given
+    IPython's loop, or keep its own.
     """
     from IPython.core import async_helpers
 
@@ -82,7 +85,8 @@ def ipython_loop():
 
 def set_ipython_loop(loop) -> None:
     """Make ``loop`` the one IPython's ``get_asyncio_loop()`` returns (for
-    ``BackgroundJobs.loop = 'uvloop'``): IPython offers no setter."""
+    ``BackgroundJobs.loop = 'uvloop'``): IPython offers no setter, nor a
+    loop factory (IPython 8.0-9.x; upstream: ipython/ipython#14297)."""
     from IPython.core import async_helpers
 
     async_helpers._asyncio_event_loop = loop
@@ -93,7 +97,9 @@ def ipython_asyncio_runner():
 
     ipykernel awaits a cell in its own loop only while ``shell.loop_runner``
     is this very object, and ``%autoawait asyncio`` puts it back; neither
-    project exports it under a public name (IPython 8.0-9.x).
+    project exports it under a public name (IPython 8.0-9.x, ipykernel
+    6.29-7.x).  Upstream: ipython/ipython#13822 (no public way to name or
+    replace the runners).
     """
     from IPython.core import async_helpers
 
@@ -106,7 +112,8 @@ def kernel_dispatch_task(kernel):
 
     ``Kernel.start`` runs ``Kernel.dispatch_queue`` through the io_loop's
     ``add_callback`` and keeps no handle to its task, so it is found among
-    the loop's tasks by its coroutine's code.  Checked against ipykernel 6.29.
+    the loop's tasks by its coroutine's code.  Checked against ipykernel 6.29;
+    no upstream issue is known (ipykernel 7 no longer has the task).
     """
     method = getattr(type(kernel), "dispatch_queue", None)
     loop = getattr(getattr(kernel, "io_loop", None), "asyncio_loop", None)
@@ -130,20 +137,25 @@ def raise_in_thread(thread_id: int, exc_type: type[BaseException]) -> None:
 
 def register_source(filename: str, text: str) -> None:
     """Let tracebacks show ``text`` as the source of ``filename``: linecache
-    has no public way to add a file that does not exist on disk."""
+    has no public way to add a file that does not exist on disk
+    (``lazycache`` refuses ``<...>`` names), so its ``cache`` dict is filled
+    as IPython and attrs fill it (Python 3.10-3.13).  Upstream:
+    python/cpython#156679 (``linecache.cache`` is undocumented)."""
     linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
 
 
 def cache_cell_source(shell, transformed: str, raw: str) -> str:
     """Compile-cache a cell body the way IPython does for its own cells, so
     tracebacks name it ``Cell In[N]``; returns the filename to compile with.
-    ``CachingCompiler.cache`` is undocumented (IPython 8.0-9.x)."""
+    ``CachingCompiler.cache`` is undocumented (IPython 8.0-9.x); no
+    upstream issue is known."""
     return shell.compile.cache(transformed, shell.execution_count, raw_code=raw)
 
 
 def unregister_magics(shell, magics) -> None:
     """Remove a Magics instance's magics: IPython has ``register_magics``
-    but no way back (IPython 8.0-9.x).  Only entries still bound to
+    but no way back (IPython 8.0-9.x; no upstream issue is known), so the
+    manager's ``magics`` tables are edited.  Only entries still bound to
     ``magics`` go, so a user's later redefinition stays."""
     manager = shell.magics_manager
     for kind, names in magics.magics.items():
