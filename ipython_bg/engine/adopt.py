@@ -17,6 +17,7 @@ that cell filenames start with.
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import linecache
 import os
@@ -46,13 +47,14 @@ def cell_prefix(code_name: Callable[[str, str, int], str]) -> str:
 
 class TaskAdopter(Change):
     """The task factory of one loop while installed; ``adopt(coro, source,
-    context)`` makes the job for a user's task."""
+    context)`` makes the job for a user's task; ``code_name`` is the shell's
+    namer of cells (see :func:`cell_prefix`)."""
 
     why = "tasks that the user's cells create with asyncio.create_task become jobs (the loop's task factory)"
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, prefix: str, adopt: Callable):
+    def __init__(self, loop: asyncio.AbstractEventLoop, code_name: Callable[[str, str, int], str], adopt: Callable):
         self.loop = loop
-        self.prefix = prefix
+        self.code_name = code_name
         self.adopt = adopt
         self.previous = None
         self.factory = None
@@ -69,17 +71,25 @@ class TaskAdopter(Change):
             loop.set_task_factory(self.previous)
         self.previous = self.factory = None
 
+    @functools.cached_property
+    def prefix(self) -> str:
+        """What cells' filenames start with, found when a task is first
+        made rather than at load: IPython's namer hashes, and imports
+        hashlib the first time."""
+        return cell_prefix(self.code_name)
+
     def _factory(self, previous):
         # Every task of the loop comes through here, so the test for "not
         # the user's" is a plain function (cheaper to call than a method)
-        # with its names bound as locals: a few attribute reads.
-        prefix, made_in_a_cell, adopt, task = self.prefix, self._made_in_a_cell, self.adopt, asyncio.Task
+        # with its names bound as locals (the prefix, found at the first
+        # task, is read from here): a few attribute reads.
+        made_in_a_cell, adopt, task = self._made_in_a_cell, self.adopt, asyncio.Task
 
         def factory(loop, coro, **options):
             # ``options``: what this Python's create_task passes on (context
             # from 3.11, name and eager_start from 3.12 in uvloop and asyncio).
             code = getattr(coro, "cr_code", None)
-            if code is not None and code.co_filename.startswith(prefix) and code.co_name != "<module>":
+            if code is not None and code.co_filename.startswith(self.prefix) and code.co_name != "<module>":
                 source = made_in_a_cell()
                 if source is not None:
                     return adopt(loop, coro, source or f"{coro.__qualname__}()", options.get("context"))

@@ -6,11 +6,12 @@ a user types here can lose a job or the namespace.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, needs_local_scope, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from ipython_bg.shell import waiting
 from ipython_bg.shell.errors import DOMAIN_ERRORS, SessionError
 from ipython_bg.shell.options import (
     has_options,
@@ -24,6 +25,9 @@ from ipython_bg.shell.options import (
 )
 from ipython_bg.shell.session import Session
 from ipython_bg.shell.settings import Settings
+
+if TYPE_CHECKING:
+    from ipython_bg.shell.waiting import Plan
 
 __all__ = ["BackgroundJobs"]
 
@@ -134,6 +138,8 @@ class BackgroundJobs(Magics, Settings):
         foreground job only; other jobs keep running.
         """
         __tracebackhide__ = True  # a job's failure should show the job's frames, not ours
+        from ipython_bg.shell import waiting  # imported on first use: loading stays quick
+
         try:
             return waiting.run(self.session, self._plan(line, cell, local_ns, blocking=True))
         except DOMAIN_ERRORS as exc:
@@ -142,12 +148,16 @@ class BackgroundJobs(Magics, Settings):
     async def _fg_async(self, line: str, cell: str | None = None):
         """``%fg`` where the loop already runs the cell (a Jupyter kernel)."""
         __tracebackhide__ = True
+        from ipython_bg.shell import waiting
+
         try:
             return await waiting.run_async(self.session, self._plan(line, cell, blocking=False))
         except DOMAIN_ERRORS as exc:
             raise UsageError(f"%fg: {exc}") from None
 
-    def _plan(self, line: str, cell: str | None, local_ns: dict | None = None, *, blocking: bool) -> waiting.Plan:
+    def _plan(self, line: str, cell: str | None, local_ns: dict | None = None, *, blocking: bool) -> Plan:
+        from ipython_bg.shell import waiting
+
         options, text = split_options(self.fg, line)
         if cell is not None and text:
             raise UsageError(f"%%fg takes options only on its first line, not {text!r}")
@@ -205,6 +215,8 @@ class BackgroundJobs(Magics, Settings):
                 return display.jobs_table(jobs, table.markers(), long=args.long, footer=footer)
 
             if args.watch:
+                from ipython_bg.shell import waiting
+
                 return waiting.watch(session, jobs, show)
             return show(jobs)
         except DOMAIN_ERRORS as exc:

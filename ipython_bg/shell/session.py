@@ -19,20 +19,17 @@ import threading
 import IPython
 
 from ipython_bg.api import set_control
-from ipython_bg.engine.adopt import TaskAdopter, adopted_job, cell_prefix
+from ipython_bg.engine.adopt import TaskAdopter, adopted_job
 from ipython_bg.engine.calls import executor_in
 from ipython_bg.engine.control import JobControl
 from ipython_bg.hosts.detect import host_for
 from ipython_bg.model.job import Job
 from ipython_bg.model.tracebacks import describe_exception, set_code_namer
 from ipython_bg.process.changes import EventCallback, ListEntry, TypeFormatter
-from ipython_bg.process.displays import DisplayCapture
 from ipython_bg.process.input import KernelInput, TtyInput
 from ipython_bg.process.loop_stop import StopGuard
 from ipython_bg.process.streams import StandardStreams
 from ipython_bg.process.tqdm import TqdmProgress
-from ipython_bg.shell.actions import Actions
-from ipython_bg.shell.cells import cell_label, cell_work
 from ipython_bg.shell.errors import SessionError
 from ipython_bg.shell.results import Results
 from ipython_bg.shell.statements import (
@@ -63,8 +60,7 @@ class Session:
         self.host = host_for(shell, self.control, settings, foreground_async)
         self.control.home = threading.current_thread()  # the shell's: other threads hand it work
         self.results = Results(self)
-        self.actions = Actions(self)
-        self.displays: DisplayCapture | None = None
+        self.displays = None  # a DisplayCapture, in a kernel
         self.tty_input: TtyInput | None = None  # the process's, where this shell is no kernel's
         self._streams: StandardStreams | None = None
         # The cell that jobs start in, "Cell In[N]" as IPython names it, noted
@@ -72,6 +68,13 @@ class Session:
         # load at start-up).
         count = shell.execution_count - _COUNTED_BEFORE_RUNNING
         self.origin: str | None = f"Cell In[{count}]" if shell.execution_count > 1 else None
+
+    @functools.cached_property
+    def actions(self):
+        """Acting on jobs: ``%jobs -k``, ``-d``, ``-o`` (shell/actions.py)."""
+        from ipython_bg.shell.actions import Actions  # imported on first use: loading stays quick
+
+        return Actions(self)
 
     def _home_loop(self):  # the host says which loop, whichever thread asks
         return self.host.home_loop()
@@ -86,16 +89,24 @@ class Session:
         self.adopt_tasks(self.settings.adopt_tasks)
         self._streams = held.take(("streams",), StandardStreams)
         held.take(("tqdm",), TqdmProgress)
-        if self.host.in_kernel and hasattr(shell, "display_pub"):
-            self.displays = held.take(("display_pub", shell), lambda: DisplayCapture(shell.display_pub))
         held.take(("pre_run_cell", shell), lambda: EventCallback(shell, "pre_run_cell", self._cell_starts))
-        held.take(("job html", shell), lambda: TypeFormatter(
-            shell.display_formatter.formatters["text/html"], "ipython_bg.model.job", "Job", _job_html))
+        if self.host.in_kernel and hasattr(shell, "display_pub"):
+            self._take_displays()
+        if self.host.shows_html:
+            held.take(("job html", shell), lambda: TypeFormatter(
+                shell.display_formatter.formatters["text/html"], "ipython_bg.model.job", "Job", _job_html))
         self._take_input()
         self.control.listeners.append(self.results.job_finished)
         self.settings.observe(self._setting_changed, names=list(_SETTING_EFFECTS))
         set_control(self.control)
         set_code_namer(self._code_name)
+
+    def _take_displays(self) -> None:
+        """A kernel's displays: a job's are kept with its output."""
+        from ipython_bg.process.displays import DisplayCapture  # imported on first use: loading stays quick
+
+        shell = self.shell
+        self.displays = self.host.held.take(("display_pub", shell), lambda: DisplayCapture(shell.display_pub))
 
     def _take_input(self) -> None:
         """input() in jobs: the process's builtins.input, or in a kernel the
@@ -131,8 +142,8 @@ class Session:
         loop = self.control.home_loop()
         key = ("task factory", loop)
         if on and key not in self.host.held:
-            prefix = cell_prefix(self.shell.compile.get_code_name)
-            self.host.held.take(key, lambda: TaskAdopter(loop, prefix, self._adopt))
+            code_name = self.shell.compile.get_code_name
+            self.host.held.take(key, lambda: TaskAdopter(loop, code_name, self._adopt))
         elif not on:
             self.host.held.give_back(key)
 
@@ -244,6 +255,8 @@ class Session:
 
     def cell_job(self, cell: str, label: str | None, *, keep: bool = True, schedule=None, quiet=False) -> Job:
         """A job for a cell body: a coroutine if it awaits, else a thread."""
+        from ipython_bg.shell.cells import cell_label, cell_work  # imported on first use: loading stays quick
+
         work = cell_work(self.shell, cell)
         return self.job_for(work, label or cell_label(cell), keep=keep, schedule=schedule, quiet=quiet)
 
