@@ -75,9 +75,11 @@ class RunMode(enum.Enum):
 def parse_statement(text: str, namespace: dict | None = None) -> Statement:
     """Split ``[TARGET =] EXPR`` (any Python assignment target)."""
     statement, assign_code = _compile(text.strip())
-    if assign_code is not None and namespace is not None:
-        statement = statement._replace(assign=types.FunctionType(assign_code, namespace, "assign"))
-    return statement
+    if assign_code is None or namespace is None:
+        return statement
+    source, target, value_code, call_code, _, chain_code = statement
+    assign = types.FunctionType(assign_code, namespace, "assign")
+    return Statement(source, target, value_code, call_code, assign, chain_code)
 
 
 @functools.lru_cache(maxsize=512)
