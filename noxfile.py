@@ -70,16 +70,18 @@ def lower_bounds() -> list[str]:
     return sorted(pins.values())
 
 
-def run_suite(session: nox.Session, *pins: str) -> None:
-    session.install(".[test]", *pins)
+def run_suite(session: nox.Session, *pins: str, extras: str = "test") -> None:
+    session.install(f".[{extras}]", *pins)
     session.run("python", "-m", "pip", "list", silent=False)
     session.run("python", *PYTEST, *session.posargs)
 
 
 @nox.session(python=interpreter(OLDEST_PYTHON))
 def oldest(session: nox.Session) -> None:
-    """Python 3.10 with the lower bounds of setup.cfg (IPython 8, ipykernel, ...)."""
-    run_suite(session, *lower_bounds())
+    """Python 3.10 with the lower bounds of setup.cfg (IPython 8, ipykernel, ...),
+    and Spyder's kernel, which takes only an ipykernel below 7 (its tests
+    skip elsewhere)."""
+    run_suite(session, *lower_bounds(), extras="test,spyder")
 
 
 def _newest(version: str):

@@ -1,11 +1,12 @@
 """Every use of a library's private API, one small function each.
 
-Nothing else in ipython_bg reaches into asyncio's, IPython's, argparse's or
+Nothing else in ipython_bg reaches into asyncio's, IPython's, ipykernel's or
 CPython's internals: when one of them changes, this file is where to look.
 Libraries are imported where a function needs them: the job model uses
 this module too, and must not load IPython.
-Each function says why there is no public way, and the versions it was
-checked against (Python 3.10-3.13, IPython 8.x-9.x, ipykernel 6.29-7.x).
+Each function says why there is no public way, the upstream issue that
+asks for one (or that none is known), and the versions it was checked
+against (Python 3.10-3.13, IPython 8.x-9.x, ipykernel 6.29-7.x).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ __all__ = [
     "kernel_dispatch_task",
     "ipython_asyncio_runner",
     "ipython_loop",
-    "option_takes_value",
     "raise_in_thread",
     "register_source",
     "running_loop",
@@ -30,9 +30,7 @@ __all__ = [
     "set_ipython_loop",
     "set_selector",
     "unregister_magics",
-    "unwatch_tqdm",
     "unwrap_prompt_stdout",
-    "watch_tqdm",
     "wrap_prompt_stdout",
 ]
 
@@ -85,6 +83,8 @@ def ipython_loop():
 
     ``get_asyncio_loop()`` is public but makes the loop; IPython keeps it in
     a module global with no getter that leaves it alone (IPython 8.0-9.x).
+    Upstream: ipython/ipython#14297 asks how a library is to be given
+    IPython's loop, or keep its own.
     """
     from IPython.core import async_helpers
 
@@ -93,7 +93,8 @@ def ipython_loop():
 
 def set_ipython_loop(loop) -> None:
     """Make ``loop`` the one IPython's ``get_asyncio_loop()`` returns (for
-    ``BackgroundJobs.loop = 'uvloop'``): IPython offers no setter."""
+    ``BackgroundJobs.loop = 'uvloop'``): IPython offers no setter, nor a
+    loop factory (IPython 8.0-9.x; upstream: ipython/ipython#14297)."""
     from IPython.core import async_helpers
 
     async_helpers._asyncio_event_loop = loop
@@ -104,7 +105,9 @@ def ipython_asyncio_runner():
 
     ipykernel awaits a cell in its own loop only while ``shell.loop_runner``
     is this very object, and ``%autoawait asyncio`` puts it back; neither
-    project exports it under a public name (IPython 8.0-9.x).
+    project exports it under a public name (IPython 8.0-9.x, ipykernel
+    6.29-7.x).  Upstream: ipython/ipython#13822 (no public way to name or
+    replace the runners).
     """
     from IPython.core import async_helpers
 
@@ -117,7 +120,8 @@ def kernel_dispatch_task(kernel):
 
     ``Kernel.start`` runs ``Kernel.dispatch_queue`` through the io_loop's
     ``add_callback`` and keeps no handle to its task, so it is found among
-    the loop's tasks by its coroutine's code.  Checked against ipykernel 6.29.
+    the loop's tasks by its coroutine's code.  Checked against ipykernel 6.29;
+    no upstream issue is known (ipykernel 7 no longer has the task).
     """
     method = getattr(type(kernel), "dispatch_queue", None)
     loop = getattr(getattr(kernel, "io_loop", None), "asyncio_loop", None)
@@ -127,14 +131,6 @@ def kernel_dispatch_task(kernel):
         if getattr(task.get_coro(), "cr_code", None) is method.__code__:
             return task
     return None
-
-
-def option_takes_value(parser, word: str) -> bool:
-    """Whether option ``word`` (``--timeout``) of an argparse parser takes a
-    value: argparse has no public lookup of an option's arity, and
-    ipython_bg must stop splitting where the Python expression begins."""
-    action = parser._option_string_actions.get(word.split("=", 1)[0])
-    return action is not None and action.nargs != 0 and "=" not in word
 
 
 def raise_in_thread(thread_id: int, exc_type: type[BaseException]) -> None:
@@ -149,20 +145,25 @@ def raise_in_thread(thread_id: int, exc_type: type[BaseException]) -> None:
 
 def register_source(filename: str, text: str) -> None:
     """Let tracebacks show ``text`` as the source of ``filename``: linecache
-    has no public way to add a file that does not exist on disk."""
+    has no public way to add a file that does not exist on disk
+    (``lazycache`` refuses ``<...>`` names), so its ``cache`` dict is filled
+    as IPython and attrs fill it (Python 3.10-3.13).  Upstream:
+    python/cpython#156679 (``linecache.cache`` is undocumented)."""
     linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
 
 
 def cache_cell_source(shell, transformed: str, raw: str, number: int) -> str:
     """Compile-cache a cell body the way IPython does for its own cells, so
     tracebacks name it ``Cell In[N]``; returns the filename to compile with.
-    ``CachingCompiler.cache`` is undocumented (IPython 8.0-9.x)."""
+    ``CachingCompiler.cache`` is undocumented (IPython 8.0-9.x); no
+    upstream issue is known."""
     return shell.compile.cache(transformed, number, raw_code=raw)
 
 
 def unregister_magics(shell, magics) -> None:
     """Remove a Magics instance's magics: IPython has ``register_magics``
-    but no way back (IPython 8.0-9.x).  Only entries still bound to
+    but no way back (IPython 8.0-9.x; no upstream issue is known), so the
+    manager's ``magics`` tables are edited.  Only entries still bound to
     ``magics`` go, so a user's later redefinition stays."""
     manager = shell.magics_manager
     for kind, names in magics.magics.items():
@@ -172,49 +173,6 @@ def unregister_magics(shell, magics) -> None:
                 del table[name]
     if manager.registry.get(type(magics).__name__) is magics:
         del manager.registry[type(magics).__name__]
-
-
-#: tqdm methods wrapped by watch_tqdm, with what they were.
-_tqdm_wrapped: dict = {}
-
-
-def watch_tqdm(on_change) -> bool:
-    """Call ``on_change(bar)`` whenever a tqdm bar moves, in the code that
-    moves it (so in the job that owns it); False if tqdm is not imported.
-
-    tqdm has no hook for its progress: the public ``update``, ``refresh``
-    and ``close`` of its base class ``tqdm.std.tqdm`` are wrapped (every
-    bar, tqdm.notebook's and tqdm.auto's included, goes through them; a bar
-    iterated over calls ``update`` each time it redraws).  Rather than read
-    ``tqdm._instances`` (private), which would not say which job a bar is
-    in.  Checked against tqdm 4.6x-4.7x.  Never imports tqdm.
-    """
-    std = sys.modules.get("tqdm.std")
-    if std is None:
-        return False
-    cls = std.tqdm
-    if _tqdm_wrapped.get("cls") is cls:
-        return True
-    _tqdm_wrapped["cls"] = cls
-    for name in ("update", "refresh", "close"):
-        own = cls.__dict__[name]
-
-        def wrapper(self, *args, _own=own, **kwargs):
-            result = _own(self, *args, **kwargs)
-            on_change(self)
-            return result
-
-        _tqdm_wrapped[name] = own
-        setattr(cls, name, functools.wraps(own)(wrapper))
-    return True
-
-
-def unwatch_tqdm() -> None:
-    cls = _tqdm_wrapped.pop("cls", None)
-    for name in ("update", "refresh", "close"):
-        own = _tqdm_wrapped.pop(name, None)
-        if cls is not None and own is not None:
-            setattr(cls, name, own)
 
 
 #: The modules of IPython's terminal that enter prompt_toolkit's patch_stdout:

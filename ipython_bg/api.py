@@ -14,7 +14,7 @@ from typing import Any
 from ipython_bg.engine.control import JobControl
 from ipython_bg.engine.foreground import LoopBusy
 from ipython_bg.model.job import Job, is_awaitable
-from ipython_bg.model.labels import job_label
+from ipython_bg.model.labels import job_label, one_line
 from ipython_bg.model.tracebacks import describe_exception
 
 __all__ = ["current_control", "run_in_background", "run_in_foreground", "set_control"]
@@ -58,7 +58,7 @@ def _report_failure(job: Job) -> None:
     # wrong, and only where nobody waited for the job and saw it raise.
     exc = None if job.waited or job.cancelled() else job.exception()
     if exc is not None:
-        print(f"{job_label(job, says='failed')}  {describe_exception(exc)}", file=sys.stderr)
+        print(f"{job_label(job, says='failed')}  {one_line(describe_exception(exc))}", file=sys.stderr)
 
 
 def run_in_background(target: Any, *, executor=None) -> Job:

@@ -10,12 +10,13 @@
 # extension changes it the same way).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+root="$(dirname "$here")"
 work="${1:-$(mktemp -d)}"
 mkdir -p "$work"
 version="$(python -c 'import IPython; print(IPython.__version__)')"
 installed="$(python -c 'import IPython, os; print(os.path.dirname(IPython.__file__))')"
 cd "$work"
-pip download -q --no-deps --no-binary :all: "ipython==$version" -d .
+pip download -q --no-deps --no-binary ipython "ipython==$version" -d .
 tar xzf "ipython-$version.tar.gz"
 python -m venv --system-site-packages venv
 venv/bin/pip install -q pytest-asyncio testpath
@@ -28,24 +29,9 @@ for name in plain extension; do
     rm -rf tmp-ipython-pytest-profiledir someplace
     plugin=()
     [ "$name" = extension ] && plugin=(-p ipbg_pytest_plugin)
-    PYTHONPATH="$here" ../venv/bin/python -m pytest -q -p no:cacheprovider "${plugin[@]}" \
+    PYTHONPATH="$root:$here" ../venv/bin/python -m pytest -q -p no:cacheprovider "${plugin[@]}" \
         --junitxml="../$name.xml" > "../$name.log" 2>&1 || true
     tail -n 1 "../$name.log"
 done
 cd ..
-python - plain.xml extension.xml <<'PY'
-import sys, xml.etree.ElementTree as ET
-
-def outcomes(path):
-    found = {}
-    for case in ET.parse(path).iter("testcase"):
-        kinds = [child.tag for child in case if child.tag in ("failure", "error", "skipped")]
-        found[f"{case.get('classname')}::{case.get('name')}"] = kinds[0] if kinds else "passed"
-    return found
-
-plain, loaded = (outcomes(path) for path in sys.argv[1:3])
-changed = sorted(test for test in plain.keys() & loaded.keys() if plain[test] != loaded[test])
-for test in changed:
-    print(f"{plain[test]} -> {loaded[test]}: {test}")
-print(f"{len(changed)} test(s) changed outcome with ipython_bg loaded")
-PY
+python "$here/suite_changes.py" plain.xml extension.xml

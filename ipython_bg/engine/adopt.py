@@ -18,6 +18,7 @@ IPython: the session gives the prefix that cell filenames start with.
 from __future__ import annotations
 
 import asyncio
+import functools
 import linecache
 import os
 from typing import Callable
@@ -45,13 +46,14 @@ def cell_prefix(code_name: Callable[[str, str, int], str]) -> str:
 
 class TaskAdopter(Change):
     """The task factory of one loop while installed; ``adopt(coro, source,
-    context)`` makes the job for a user's task."""
+    context)`` makes the job for a user's task; ``code_name`` is the shell's
+    namer of cells (see :func:`cell_prefix`)."""
 
     why = "tasks that the user's cells create with asyncio.create_task become jobs (the loop's task factory)"
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, prefix: str, adopt: Callable):
+    def __init__(self, loop: asyncio.AbstractEventLoop, code_name: Callable[[str, str, int], str], adopt: Callable):
         self.loop = loop
-        self.prefix = prefix
+        self.code_name = code_name
         self.adopt = adopt
         self.previous = None
         self.factory = None
@@ -68,14 +70,24 @@ class TaskAdopter(Change):
             loop.set_task_factory(self.previous)
         self.previous = self.factory = None
 
+    @functools.cached_property
+    def prefix(self) -> str:
+        """What cells' filenames start with, found when a task is first
+        made rather than at load: IPython's namer hashes, and imports
+        hashlib the first time."""
+        return cell_prefix(self.code_name)
+
     def _factory(self, previous):
         # Every task of the loop comes through here: what is not the user's
         # pays a few attribute reads and goes on, which a benchmark holds
         # to (benchmarks/tasks.py): hence one function, its names local.
-        prefix, adopt, caller, making = self.prefix, self.adopt, caller_frame, _MAKE_ONE_TASK
+        # The cells' prefix is found at the first task made.
+        adopt, caller, making = self.adopt, caller_frame, _MAKE_ONE_TASK
         loop_create_task, tasks_file, task = asyncio.BaseEventLoop.create_task.__code__, _TASKS_FILE, asyncio.Task
+        prefix = None
 
         def factory(loop, coro, **options):
+            nonlocal prefix
             # ``options``: what this Python's create_task passes on (context
             # from 3.11, name and eager_start from 3.12 in uvloop and asyncio).
             # The frame that asked for the task: past asyncio's loop.create_task
@@ -92,6 +104,8 @@ class TaskAdopter(Change):
                     code = asker.f_code
             except AttributeError:  # no Python frame asked (a thread's first call)
                 code = None
+            if prefix is None:
+                prefix = self.prefix
             if code is not None and code.co_filename.startswith(prefix):
                 source = linecache.getline(code.co_filename, asker.f_lineno).strip()
                 return adopt(loop, coro, source or f"{coro.__qualname__}()", options.get("context"))

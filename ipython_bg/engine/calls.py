@@ -13,7 +13,6 @@ import concurrent.futures
 import contextvars
 import functools
 import pickle
-import uuid
 
 from ipython_bg.engine.pools import DaemonThreadPool, ForkPool
 from ipython_bg.model.failures import RemoteFailure, call_portably, carry
@@ -115,6 +114,8 @@ def _submit_to_dask(client, call: ThreadCall) -> None:
     """Submit to a ``distributed.Client`` and mirror its future into a
     ``concurrent.futures.Future``: cancelling the job cancels the task on
     the cluster; a failure keeps the worker's traceback."""
+    import uuid  # imported on first use: loading stays quick
+
     from dask.utils import funcname
 
     # Named after the user's function, not the wrapper.

@@ -11,7 +11,6 @@ A job comes in one of two ways: :meth:`JobControl.start` for an awaitable,
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import functools
 import threading
 import types
@@ -49,16 +48,16 @@ async def _await(awaitable):
     return await awaitable
 
 
-@dataclasses.dataclass
 class Defaults:
     """The settings a JobControl reads where the extension gives none
     (plain Python): the same names as the extension's traits."""
 
-    history: int = 1000
-    worker_threads: int = 32
-    process_workers: int = 0
-    output_limit: int = 100_000
-    quiet: bool = False
+    def __init__(self, history=1000, worker_threads=32, process_workers=0, output_limit=100_000, quiet=False):
+        self.history = history
+        self.worker_threads = worker_threads
+        self.process_workers = process_workers
+        self.output_limit = output_limit
+        self.quiet = quiet
 
 
 class JobControl(Waits):

@@ -52,6 +52,8 @@ class Host:
     #: Whether the notebook's kernel runs the cells, in the loop: notices and
     #: output go to the cell that started each job, ``%fg`` awaits.
     in_kernel = False
+    #: Whether the shell can show a result as HTML (a terminal shows text only).
+    shows_html = True
 
     _custom_exceptions = (asyncio.CancelledError, ForegroundInterrupt, ForegroundSuspended)
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 import sys
 
+from ipython_bg.model.labels import job_label
 from ipython_bg.process.changes import AtExit, Held, SetAttribute
-from ipython_bg.render.text import job_label
 
 __all__ = ["ExitGuard"]
 

@@ -159,11 +159,12 @@ class Display:
         return text + "\n" if text and not text.endswith("\n") else text
 
 
-def progress(done, total=None, note: str = "") -> bool:
+def progress(done=None, total=None, note: str = "") -> bool:
     """Report a job's progress from inside it: ``progress(17, 40)``,
     ``progress(0.42)`` (a fraction when ``total`` is None and done <= 1) or
-    ``progress(note="indexing")``.  ``%jobs`` shows it.  Returns False
-    (and does nothing) outside a job."""
+    ``progress(note="indexing")``; each call replaces what the last one
+    said.  ``%jobs`` shows it.  Returns False (and does nothing) outside a
+    job."""
     output = current_output()
     if output is None:
         return False
@@ -172,9 +173,10 @@ def progress(done, total=None, note: str = "") -> bool:
 
 
 def tqdm_moved(bar) -> None:
-    """A tqdm bar in a job moved: that is the job's progress."""
+    """A tqdm bar in a job moved: that is the job's progress (a disabled
+    bar, which counts nothing, is not)."""
     output = current_output()
-    if output is not None:
+    if output is not None and not getattr(bar, "disable", False):
         total = getattr(bar, "total", None)
         output.set_progress(getattr(bar, "n", 0), total, getattr(bar, "desc", "") or "")
 
@@ -186,11 +188,13 @@ def describe_progress(value: tuple | None) -> str:
     done, total, note = value
     text = ""
     try:
-        if total:
+        if done is None:
+            pass  # a note alone
+        elif total:
             text = f"{done:g}/{total:g}" if float(done).is_integer() else f"{100 * done / total:.0f}%"
-        elif done is not None and 0 <= done <= 1 and not isinstance(done, bool):
+        elif 0 <= done <= 1 and not isinstance(done, bool):
             text = f"{100 * done:.0f}%"
-        elif done is not None:
+        else:
             text = f"{done:g}"
     except (TypeError, ValueError):
         text = str(done)
@@ -199,13 +203,13 @@ def describe_progress(value: tuple | None) -> str:
 
 def fraction(value: tuple | None) -> float | None:
     """The share done, for a bar; None where it is not known."""
-    if value is None:
+    if value is None or value[0] is None:
         return None
     done, total, _ = value
     try:
         if total:
             return max(0.0, min(1.0, done / total))
-        if done is not None and 0 <= done <= 1:
+        if 0 <= done <= 1:
             return float(done)
     except TypeError:
         pass

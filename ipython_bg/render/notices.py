@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ipython_bg.model.job import Job, JobKind, JobState
 from ipython_bg.model.tracebacks import describe_exception, exception_message
-from ipython_bg.render.text import SOURCE_WIDTH, job_label
+from ipython_bg.render.text import SOURCE_WIDTH, job_label, one_line
 
 __all__ = ["NAMED_FAILURES", "Notices", "end_note", "notice"]
 
@@ -49,15 +49,16 @@ def _read_no_input(job: Job) -> bool:
 
 def notice(job: Job, marker: str = "", names: tuple[str, ...] = (), note: str = "") -> str:
     """The one line said when a job ends: ``[1]+ done  thread  f(x) -> _bg1``;
-    ``names`` are where a successful result went, ``note`` is added at the end."""
+    ``names`` are where a successful result went, ``note`` is added at the end.
+    What comes from the job's data is made one line, controls made visible."""
     state, result, exc = job.outcome
     line = job_label(job, marker, says=state.value, kind=True, width=SOURCE_WIDTH)
     if state is JobState.FAILED:
-        line += f"  {describe_exception(exc)}"
+        line += f"  {one_line(describe_exception(exc))}"
     elif state is JobState.DONE and names:
         line += f" -> {', '.join(names)}"
     if note:
-        line += f"  ({note})"
+        line += f"  ({one_line(note)})"
     return line
 
 

@@ -14,9 +14,18 @@ from ipython_bg.model.output import describe_progress, fraction
 from ipython_bg.model.tracebacks import code_name, describe_exception, is_ours
 from ipython_bg.render.html import escape, job_span, row_cells, table_html
 from ipython_bg.render.replay import output_lines
-from ipython_bg.render.text import RESULT_WIDTH, SOURCE_WIDTH, clip, columns, format_elapsed, short_repr
+from ipython_bg.render.text import (
+    RESULT_WIDTH,
+    SOURCE_WIDTH,
+    clip,
+    columns,
+    format_elapsed,
+    one_line,
+    short_repr,
+    visible,
+)
 
-__all__ = ["Forgotten", "JobRow", "JobsTable", "TextBlock", "job_html", "job_row", "jobs_table"]
+__all__ = ["Forgotten", "JobRow", "JobsTable", "TextBlock", "block", "job_html", "job_row", "jobs_table"]
 
 
 class JobRow:
@@ -119,6 +128,7 @@ def _make_row(job: Job, long: bool) -> JobRow:
     else:
         summary = ""
     if job.schedule is not None and (status := job.schedule.status()):
+        status = one_line(status)
         summary = f"{status}: {summary}" if summary else status
     details = _details(job, state) if long else ""
     progress = job.output.progress
@@ -145,7 +155,7 @@ def _details(job: Job, state: JobState) -> str:
             for frame in frames:
                 code = frame.f_code
                 lines.append(f"  {code_name(code.co_filename)}, line {frame.f_lineno}, in {code.co_name}")
-    return "\n".join(line.rstrip("\n") for line in lines)
+    return visible("\n".join(line.rstrip("\n") for line in lines), lines=True)
 
 
 def _awaiting(job: Job) -> list:
@@ -188,7 +198,7 @@ class JobsTable:
             ids = [f"[{row.id}]{row.marker}" for row in self.rows]
             cells = [row.cells for row in self.rows]
             if self.progress:
-                cells = [(*c[:3], describe_progress(row.progress), *c[3:]) for c, row in zip(cells, self.rows)]
+                cells = [(*c[:3], _progress_text(row.progress), *c[3:]) for c, row in zip(cells, self.rows)]
             # One format for all the rows: the widest cell of each column
             # but the last, which runs on.  A row with wide characters is
             # padded by columns instead (format pads by characters).
@@ -233,7 +243,12 @@ def _with_bar(cells: str, progress) -> str:
     cut = 0
     for _ in range(3):
         cut = cells.index("</td>", cut) + len("</td>")
-    return f"{cells[:cut]}<td>{bar}{escape(describe_progress(progress))}</td>{cells[cut:]}"
+    return f"{cells[:cut]}<td>{bar}{escape(_progress_text(progress))}</td>{cells[cut:]}"
+
+
+def _progress_text(progress) -> str:
+    """The progress a job reported, in one line (its note is the job's data)."""
+    return one_line(describe_progress(progress))
 
 
 def job_html(job: Job) -> str:
@@ -264,5 +279,11 @@ class TextBlock(str):
 
     def _repr_pretty_(self, printer, cycle):
         printer.text(str(self))
+
+
+def block(text: str) -> TextBlock:
+    """Lines from a job's data (a traceback), shown as they are but for
+    control characters, made visible; newlines and tabs stay."""
+    return TextBlock(visible(text, lines=True))
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import reprlib
 
-from ipython_bg.model.labels import clip, columns, job_label
+from ipython_bg.model.labels import clip, columns, job_label, one_line, visible
 
-__all__ = ["RESULT_WIDTH", "SOURCE_WIDTH", "clip", "columns", "format_elapsed", "job_label", "short_repr"]
+__all__ = [
+    "RESULT_WIDTH", "SOURCE_WIDTH", "clip", "columns", "format_elapsed", "job_label", "one_line", "short_repr", "visible",
+]
 
 _short = reprlib.Repr()
 _short.maxstring = 40

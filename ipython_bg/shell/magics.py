@@ -6,15 +6,17 @@ a user types here can lose a job or the namespace.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, needs_local_scope, no_var_expand
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from ipython_bg.shell import waiting
 from ipython_bg.shell.errors import DOMAIN_ERRORS, SessionError
 from ipython_bg.shell.options import (
     has_options,
     line_plan,
+    option,
     run_mode,
     split_options,
     summary_first,
@@ -23,6 +25,9 @@ from ipython_bg.shell.options import (
 )
 from ipython_bg.shell.session import Session
 from ipython_bg.shell.settings import Settings
+
+if TYPE_CHECKING:
+    from ipython_bg.shell.waiting import Plan
 
 __all__ = ["BackgroundJobs"]
 
@@ -42,15 +47,15 @@ class BackgroundJobs(Magics, Settings):
     @summary_first
     @magic_arguments()
     @thread_flags("schedule")
-    @argument("--process", action="store_true", help="run the call in a new process (the extension's pool)")
-    @argument("--executor", metavar="NAME", help="submit the call to the executor (or Dask client) named NAME")
-    @argument("--name", metavar="LABEL", help="%%%%bg only: what %%jobs shows for the cell")
-    @argument("--timeout", type=float, metavar="SECONDS", help="cancel each run after SECONDS: it fails with TimeoutError")
-    @argument("--retries", type=int, metavar="N", help="run a failed job again, up to N more times, waiting longer each time")
-    @argument("--every", type=float, metavar="SECONDS", help="run it again every SECONDS, like watch -n; one job")
-    @argument("--stop-on-error", dest="stop_on_error", action="store_true", help="with --every: a failing run ends the job")
-    @argument("--after", nargs="+", metavar="SPEC", help="start once these jobs have succeeded; cancelled if one does not")
-    @argument("--quiet", action="store_true", help="keep the job's output without showing it (%%jobs -o shows it)")
+    @option("--process", action="store_true", help="run the call in a new process (the extension's pool)")
+    @option("--executor", metavar="NAME", help="submit the call to the executor (or Dask client) named NAME")
+    @option("--name", metavar="LABEL", help="%%%%bg only: what %%jobs shows for the cell")
+    @option("--timeout", type=float, metavar="SECONDS", help="cancel each run after SECONDS: it fails with TimeoutError")
+    @option("--retries", type=int, metavar="N", help="run a failed job again, up to N more times, waiting longer each time")
+    @option("--every", type=float, metavar="SECONDS", help="run it again every SECONDS, like watch -n; one job")
+    @option("--stop-on-error", dest="stop_on_error", action="store_true", help="with --every: a failing run ends the job")
+    @option("--after", nargs="+", metavar="SPEC", help="start once these jobs have succeeded; cancelled if one does not")
+    @option("--quiet", action="store_true", help="keep the job's output without showing it (%%jobs -o shows it)")
     @argument("expr", nargs="?", metavar="[NAME =] EXPR", help="what to run; its result goes to NAME")
     @no_var_expand
     @needs_local_scope
@@ -114,7 +119,7 @@ class BackgroundJobs(Magics, Settings):
 
     @summary_first
     @magic_arguments()
-    @argument("--timeout", type=float, metavar="SECONDS", help="stop waiting after SECONDS; the job goes on")
+    @option("--timeout", type=float, metavar="SECONDS", help="stop waiting after SECONDS; the job goes on")
     @thread_flags("wait for")
     @argument("expr", nargs="?", metavar="[NAME =] EXPR | SPEC ... | all", help="what to run, or the jobs to wait for (all: every unfinished one)")
     @no_var_expand
@@ -134,6 +139,8 @@ class BackgroundJobs(Magics, Settings):
         foreground job only; other jobs keep running.
         """
         __tracebackhide__ = True  # a job's failure should show the job's frames, not ours
+        from ipython_bg.shell import waiting  # imported on first use: loading stays quick
+
         try:
             return waiting.run(self.session, self._plan(line, cell, local_ns, blocking=True))
         except DOMAIN_ERRORS as exc:
@@ -142,12 +149,16 @@ class BackgroundJobs(Magics, Settings):
     async def _fg_async(self, line: str, cell: str | None = None):
         """``%fg`` where the loop already runs the cell (a Jupyter kernel)."""
         __tracebackhide__ = True
+        from ipython_bg.shell import waiting
+
         try:
             return await waiting.run_async(self.session, self._plan(line, cell, blocking=False))
         except DOMAIN_ERRORS as exc:
             raise UsageError(f"%fg: {exc}") from None
 
-    def _plan(self, line: str, cell: str | None, local_ns: dict | None = None, *, blocking: bool) -> waiting.Plan:
+    def _plan(self, line: str, cell: str | None, local_ns: dict | None = None, *, blocking: bool) -> Plan:
+        from ipython_bg.shell import waiting
+
         options, text = split_options(self.fg, line)
         if cell is not None and text:
             raise UsageError(f"%%fg takes options only on its first line, not {text!r}")
@@ -197,7 +208,7 @@ class BackgroundJobs(Magics, Settings):
                 text = job.format_traceback()
                 if text is None:
                     raise UsageError(f"%jobs -t: job {job.id} has not failed (it is {job.state.value})")
-                return display.TextBlock(text.rstrip("\n"))
+                return display.block(text.rstrip("\n"))
             jobs = table.resolve_all(args.specs) if args.specs else list(table)
             footer = f"Note: {session.host.limitation}." if session.host.limitation else ""
 
@@ -205,6 +216,8 @@ class BackgroundJobs(Magics, Settings):
                 return display.jobs_table(jobs, table.markers(), long=args.long, footer=footer)
 
             if args.watch:
+                from ipython_bg.shell import waiting
+
                 return waiting.watch(session, jobs, show)
             return show(jobs)
         except DOMAIN_ERRORS as exc:

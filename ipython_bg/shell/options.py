@@ -1,6 +1,12 @@
 """The options in front of a magic's line: split off without touching the
 Python text that follows, parsed by the magic's ``magic_arguments`` parser,
-and checked; and the one-line errors the magics raise."""
+and checked; and the one-line errors the magics raise.
+
+Where the options end and the Python text begins depends on which options
+take a value (``--timeout 5 f()``, ``--thread f()``).  The options are
+ours, declared with :func:`option`, which notes that for each, so the
+split needs nothing from argparse but its public parsing.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +16,50 @@ import shlex
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument
 
-from ipython_bg._internals import option_takes_value
 from ipython_bg.model.table import is_job_spec
 from ipython_bg.shell.errors import SessionError
 from ipython_bg.shell.statements import RunMode
 
 __all__ = [
-    "has_options", "line_plan", "run_mode", "split_options", "summary_first", "thread_flags",
+    "has_options", "line_plan", "option", "run_mode", "split_options", "summary_first", "thread_flags",
     "timeout_of", "verbs_of",
 ]
 
 _WORD = re.compile(r"""\s*("[^"]*"|'[^']*'|\S+)""")
+
+#: argparse's actions that take no value (its documented ones).
+_NO_VALUE = frozenset({"store_true", "store_false", "store_const", "append_const", "count", "help", "version"})
+
+#: What an option with ``nargs="+"``/``"*"`` takes: the words that follow
+#: while they are job specs (``--after %1 %2 f()``); the expression follows.
+SPECS = "specs"
+
+
+def option(*names: str, **kwargs):
+    """IPython's ``@argument(*names, **kwargs)`` for a magic, also noting in
+    the magic's ``option_values`` what each of ``names`` takes: nothing,
+    one word, or :data:`SPECS`."""
+    if kwargs.get("action") in _NO_VALUE or kwargs.get("nargs") == 0:
+        takes = None
+    elif kwargs.get("nargs") in ("+", "*"):
+        takes = SPECS
+    else:
+        takes = "one"
+
+    def add(magic):
+        values = magic.__dict__.setdefault("option_values", {})
+        values.update(dict.fromkeys(names, takes))
+        return argument(*names, **kwargs)(magic)
+
+    return add
+
+
+def _takes(magic, word: str):
+    """What option ``word`` of ``magic`` takes (see :func:`option`); None
+    for a flag, for ``--name=value``, and for what is no option of it."""
+    if "=" in word:
+        return None
+    return getattr(magic, "option_values", {}).get(word)
 
 
 def split_options(magic, line: str):
@@ -45,10 +84,11 @@ def split_options(magic, line: str):
             break
         words.append(word)
         position = match.end()
-        if option_takes_value(parser, word) and (value := _WORD.match(line, position)) is not None:
+        takes = _takes(magic, word)
+        if takes is not None and (value := _WORD.match(line, position)) is not None:
             words.append(value.group(1))
             position = value.end()
-            if word in _SPEC_LISTS:
+            if takes == SPECS:
                 # ``--after %1 %2 f()``: the specs run on up to the expression.
                 while (value := _WORD.match(line, position)) is not None and is_job_spec(value.group(1)):
                     words.append(value.group(1))
@@ -69,9 +109,6 @@ def has_options(line: str) -> bool:
     (:func:`split_options` then tells ``-1`` and the like from them)."""
     return line.lstrip().startswith("-")
 
-
-# Options that take several job specs; the expression follows them.
-_SPEC_LISTS = frozenset({"--after"})
 
 _default_options: dict = {}
 
@@ -157,12 +194,12 @@ def thread_flags(then: str):
     def add(magic):
         # Decorators apply bottom up: --no-thread first, so that --thread
         # comes first in the help, as if both were written out.
-        magic = argument(
+        magic = option(
             "--no-thread",
             dest="no_thread",
             action="store_true",
             help=f"evaluate the whole expression here and {then} the awaitable it gives",
         )(magic)
-        return argument("--thread", action="store_true", help="run the call in a worker thread, whatever it is")(magic)
+        return option("--thread", action="store_true", help="run the call in a worker thread, whatever it is")(magic)
 
     return add

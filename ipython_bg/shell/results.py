@@ -12,9 +12,8 @@ from __future__ import annotations
 import types
 
 from ipython_bg.model.job import Job, JobState
+from ipython_bg.model.labels import job_label, one_line
 from ipython_bg.model.tracebacks import describe_exception
-from ipython_bg.render.notices import end_note
-from ipython_bg.render.text import job_label
 from ipython_bg.shell.errors import SessionError
 
 __all__ = ["Results"]
@@ -46,7 +45,7 @@ class Results:
 
     def job_finished(self, job: Job) -> None:
         """A job of the table ended (told by the engine, in the job's context)."""
-        from ipython_bg.render.notices import notice  # imported on first use: loading stays quick
+        from ipython_bg.render.notices import end_note, notice  # imported on first use: loading stays quick
 
         session = self.session
         target, assign = self.assigners.pop(job.id, (None, None))
@@ -82,7 +81,7 @@ class Results:
 
     def run_failed(self, job: Job, run: int, exc: BaseException) -> None:
         """A periodic job's run failed and the job goes on: said like an end."""
-        line = f"{job_label(job, says=f'run {run} failed', kind=True)}  {describe_exception(exc)}"
+        line = f"{job_label(job, says=f'run {run} failed', kind=True)}  {one_line(describe_exception(exc))}"
         self.session.host.notify(f"{line}  (it goes on)", state=JobState.FAILED)
 
     def stopped_for_input(self, job: Job) -> None:

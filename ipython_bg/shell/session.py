@@ -19,20 +19,17 @@ import threading
 import IPython
 
 from ipython_bg.api import set_control
-from ipython_bg.engine.adopt import TaskAdopter, adopted_job, cell_prefix
+from ipython_bg.engine.adopt import TaskAdopter, adopted_job
 from ipython_bg.engine.calls import executor_in
 from ipython_bg.engine.control import JobControl
 from ipython_bg.hosts.detect import host_for
 from ipython_bg.model.job import Job
 from ipython_bg.model.tracebacks import describe_exception, set_code_namer
-from ipython_bg.process.changes import EventCallback, TypeFormatter
-from ipython_bg.process.displays import DisplayCapture
-from ipython_bg.process.input import TtyInput
+from ipython_bg.process.changes import EventCallback, ListEntry, TypeFormatter
+from ipython_bg.process.input import KernelInput, TtyInput
 from ipython_bg.process.loop_stop import StopGuard
 from ipython_bg.process.streams import StandardStreams
 from ipython_bg.process.tqdm import TqdmProgress
-from ipython_bg.shell.actions import Actions
-from ipython_bg.shell.cells import cell_label, cell_work
 from ipython_bg.shell.errors import SessionError
 from ipython_bg.shell.results import Results
 from ipython_bg.shell.statements import (
@@ -63,16 +60,21 @@ class Session:
         self.host = host_for(shell, self.control, settings, foreground_async)
         self.control.home = threading.current_thread()  # the shell's: other threads hand it work
         self.results = Results(self)
-        self.actions = Actions(self)
-        self.displays: DisplayCapture | None = None
-        self.tty_input = TtyInput(shell, kernel=self.host.in_kernel, on_stop=self.results.stopped_for_input)
+        self.displays = None  # a DisplayCapture, in a kernel
+        self.tty_input: TtyInput | None = None  # the process's, where this shell is no kernel's
         self._streams: StandardStreams | None = None
-        self._tqdm: TqdmProgress | None = None
         # The cell that jobs start in, "Cell In[N]" as IPython names it, noted
         # when each cell starts.  Before any cell has run the count is 1 (a
         # load at start-up).
         self.cell_number = shell.execution_count - _COUNTED_BEFORE_RUNNING
         self.origin: str | None = f"Cell In[{self.cell_number}]" if shell.execution_count > 1 else None
+
+    @functools.cached_property
+    def actions(self):
+        """Acting on jobs: ``%jobs -k``, ``-d``, ``-o`` (shell/actions.py)."""
+        from ipython_bg.shell.actions import Actions  # imported on first use: loading stays quick
+
+        return Actions(self)
 
     def _home_loop(self):  # the host says which loop, whichever thread asks
         return self.host.home_loop()
@@ -86,18 +88,37 @@ class Session:
         held.take(("loop.stop", loop), lambda: StopGuard(loop))
         self.adopt_tasks(self.settings.adopt_tasks)
         self._streams = held.take(("streams",), StandardStreams)
-        self._tqdm = held.take(("tqdm",), lambda: TqdmProgress())
-        if self.host.in_kernel and hasattr(shell, "display_pub"):
-            publisher = shell.display_pub
-            self.displays = held.take(("display_pub", publisher), lambda: DisplayCapture(publisher))
+        held.take(("tqdm",), TqdmProgress)
         held.take(("pre_run_cell", shell), lambda: EventCallback(shell, "pre_run_cell", self._cell_starts))
-        held.take(("job html", shell), lambda: TypeFormatter(
-            shell.display_formatter.formatters["text/html"], "ipython_bg.model.job", "Job", _job_html))
-        held.take(("builtins.input", shell), lambda: self.tty_input)
+        if self.host.in_kernel and hasattr(shell, "display_pub"):
+            self._take_displays()
+        if self.host.shows_html:
+            held.take(("job html", shell), lambda: TypeFormatter(
+                shell.display_formatter.formatters["text/html"], "ipython_bg.model.job", "Job", _job_html))
+        self._take_input()
         self.control.listeners.append(self.results.job_finished)
         self.settings.observe(self._setting_changed, names=list(_SETTING_EFFECTS))
         set_control(self.control)
         set_code_namer(self._code_name)
+
+    def _take_displays(self) -> None:
+        """A kernel's displays: a job's are kept with its output."""
+        from ipython_bg.process.displays import DisplayCapture  # imported on first use: loading stays quick
+
+        publisher = self.shell.display_pub
+        self.displays = self.host.held.take(("display_pub", publisher), lambda: DisplayCapture(publisher))
+
+    def _take_input(self) -> None:
+        """input() in jobs: the process's builtins.input, or in a kernel the
+        kernel's own input (see process/input.py)."""
+        held, kernel = self.host.held, getattr(self.shell, "kernel", None)
+        if self.host.in_kernel:
+            if kernel is not None and hasattr(kernel, "raw_input"):
+                held.take(("kernel input", kernel), lambda: KernelInput(kernel))
+            return
+        self.tty_input = held.take(("builtins.input",), TtyInput)
+        told = (self.control.table, self.results.stopped_for_input)
+        held.take(("input stops", self.shell), lambda: ListEntry(self.tty_input.stops, told))
 
     def uninstall(self) -> list[Job]:
         """Undo :meth:`install`; returns the jobs it had to cancel."""
@@ -121,8 +142,8 @@ class Session:
         loop = self.control.home_loop()
         key = ("task factory", loop)
         if on and key not in self.host.held:
-            prefix = cell_prefix(self.shell.compile.get_code_name)
-            self.host.held.take(key, lambda: TaskAdopter(loop, prefix, self._adopt))
+            code_name = self.shell.compile.get_code_name
+            self.host.held.take(key, lambda: TaskAdopter(loop, code_name, self._adopt))
         elif not on:
             self.host.held.give_back(key)
 
@@ -188,7 +209,6 @@ class Session:
             return self._scheduled(work, source, executor, keep, schedule, quiet)
         if isinstance(work.awaitable, Job) and work.awaitable.id is not None:
             return self.kept(work.awaitable)
-        self._tqdm.watch()
         if work.awaitable is not None:
             return self.control.start(work.awaitable, source=source, origin=self.origin, keep=keep, quiet=quiet)
         try:
@@ -236,6 +256,8 @@ class Session:
 
     def cell_job(self, cell: str, label: str | None, *, keep: bool = True, schedule=None, quiet=False) -> Job:
         """A job for a cell body: a coroutine if it awaits, else a thread."""
+        from ipython_bg.shell.cells import cell_label, cell_work  # imported on first use: loading stays quick
+
         work = cell_work(self.shell, cell, self.cell_number)
         return self.job_for(work, label or cell_label(cell), keep=keep, schedule=schedule, quiet=quiet)
 

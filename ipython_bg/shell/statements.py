@@ -11,13 +11,12 @@ from __future__ import annotations
 import ast
 import asyncio
 import concurrent.futures
-import dataclasses
 import enum
 import functools
 import inspect
 import re
 import types
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from ipython_bg.model.job import Job, is_awaitable
 from ipython_bg.shell.callables import (
@@ -37,8 +36,7 @@ class StatementError(ValueError):
     """The line cannot become a job; the message is meant for the user."""
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Statement:
+class Statement(NamedTuple):
     """A parsed ``[TARGET =] EXPR`` line, compiled."""
 
     source: str  # the expression's text, as typed
@@ -51,8 +49,7 @@ class Statement:
     chain_code: types.CodeType | None = None
 
 
-@dataclasses.dataclass(slots=True)
-class Work:
+class Work(NamedTuple):
     """The outcome of evaluating a statement in the cell: an awaitable for
     the loop, or a call (func, args, kwargs) for a worker.  ``again``, for
     an awaitable made by calling a coroutine function, makes another one
@@ -78,9 +75,11 @@ class RunMode(enum.Enum):
 def parse_statement(text: str, namespace: dict | None = None) -> Statement:
     """Split ``[TARGET =] EXPR`` (any Python assignment target)."""
     statement, assign_code = _compile(text.strip())
-    if assign_code is not None and namespace is not None:
-        statement = dataclasses.replace(statement, assign=types.FunctionType(assign_code, namespace, "assign"))
-    return statement
+    if assign_code is None or namespace is None:
+        return statement
+    source, target, value_code, call_code, _, chain_code = statement
+    assign = types.FunctionType(assign_code, namespace, "assign")
+    return Statement(source, target, value_code, call_code, assign, chain_code)
 
 
 def _compile(text: str):

@@ -31,6 +31,7 @@ class TerminalHost(Host):
     """prompt_toolkit prompt running inside IPython's asyncio loop."""
 
     limitation = ""
+    shows_html = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
