@@ -5,6 +5,7 @@ wheel carries it, an install leaves it enabled."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -32,12 +33,16 @@ def test_the_frontend_unit_tests_pass():
     command = npm()
     if not (SOURCES / "node_modules" / ".package-lock.json").is_file():
         subprocess.run([command, "ci", "--no-audit", "--no-fund"], cwd=SOURCES, check=True, capture_output=True)
+    # No colours: a terminal the suite runs in (or FORCE_COLOR) would
+    # otherwise put escape sequences into the report read below.
+    env = {**os.environ, "FORCE_COLOR": "0", "NO_COLOR": "1"}
     done = subprocess.run(
-        [command, "test", "--", "--ci"], cwd=SOURCES, capture_output=True, text=True, timeout=600
+        [command, "test", "--", "--ci"], cwd=SOURCES, capture_output=True, text=True, timeout=600, env=env
     )
     # jest writes its report to stderr: "Tests:       39 passed, 39 total".
     assert done.returncode == 0, done.stdout + done.stderr
-    assert re.search(r"^Tests:\s+\d+ passed, \d+ total$", done.stderr, re.MULTILINE), done.stderr
+    report = re.sub(r"\x1b\[[0-9;]*m", "", done.stderr)
+    assert re.search(r"^Tests:\s+\d+ passed, \d+ total$", report, re.MULTILINE), report
 
 
 def test_the_extension_and_the_package_have_one_version():
