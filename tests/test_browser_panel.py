@@ -333,8 +333,8 @@ def test_two_thousand_ends_cost_the_page_one_update(pages):
 
 def test_a_message_the_panel_does_not_understand_is_ignored(pages):
     garble = (
-        "from ipython_bg.extension import _loaded\n"
-        "channel = _loaded[id(get_ipython())].session.host.panel\n"
+        "from ipython_bg.process.changes import CHANGES\n"
+        "channel = CHANGES.get(('jobs panel', get_ipython()))\n"
         "for comm in channel.comms:\n"
         "    comm.send({'type': 'update', 'protocol': 99, 'jobs': [], 'removed': [1]})\n"
         "    comm.send({'type': 'update', 'protocol': 1, 'jobs': [{'id': 'one'}], 'removed': []})\n"
