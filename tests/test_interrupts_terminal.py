@@ -13,31 +13,38 @@ pytestmark = [
     pytest.mark.skipif(not hasattr(pexpect, "spawn"), reason="needs a pty"),
 ]
 
-# A coroutine job that gets the prompt up, then sleeps in C for 20 s.
+# A coroutine job that gets the prompt up, then waits in one C call: a
+# sleep of 20 s, or a read from a socket nobody writes to.
 SLEEPER = """\
-async def sleeper():
+import socket
+async def sleeper(how):
     await asyncio.sleep(0.2)
-    time.sleep(20)
+    if how == 'sleep':
+        time.sleep(20)
+    else:
+        quiet, _ = socket.socketpair()
+        quiet.recv(1)
     return 'slept'
 """
 
-STOPPED = r"\[1\]\+ failed  coroutine  sleeper\(\)  JobInterrupted: Ctrl-C stopped it"
+STOPPED = r"\[1\]\+ failed  coroutine  sleeper\('\w+'\)  JobInterrupted: Ctrl-C stopped it"
 
 
-def freeze(term) -> None:
+def freeze(term, how="sleep") -> None:
     """Start the sleeper and wait until the watchdog says it froze the prompt."""
     term.run("%config BackgroundJobs.block_warning = 0.5")
     term.run(f"exec({SLEEPER!r})")
-    term.send("%bg sleeper()")
+    term.send(f"%bg sleeper({how!r})")
     term.expect_exact("is blocking the prompt")
 
 
-def test_ctrl_c_stops_a_job_frozen_in_a_long_c_call(terminal):
-    freeze(terminal)
+@pytest.mark.parametrize("how", ["sleep", "read"])
+def test_ctrl_c_stops_a_job_frozen_in_a_long_c_call(terminal, how):
+    freeze(terminal, how)
     terminal.interrupt()
-    # Long before the 20 s sleep could end by itself.  On main the Ctrl-C
-    # was an exception set in the main thread, seen only when time.sleep
-    # returned: the job ended 20 s later.
+    # Long before the sleep could end by itself (the read never does).  On
+    # main the Ctrl-C was an exception set in the main thread, seen only
+    # when the C call returned: the job ended 20 s later.
     terminal.expect(STOPPED, timeout=8)
     assert terminal.value("40 + 2") == "42"
     assert "escaped interact" not in terminal.transcript
