@@ -69,17 +69,18 @@ class SelectorWatch:
         if get_selector(loop) is self:
             set_selector(loop, self.selector)
 
-    def select(self, timeout=None):
-        with self.keys.lock:
-            self.busy_since = None
+    def select(self, timeout=None, _now=time.monotonic):
+        # Every loop iteration passes here: as little as can be.
+        self.busy_since = None
+        if self.keys.held:
             typed = self.keys.take()
-        if typed:
-            # Typed during the freeze that just ended: to the prompt before
-            # any key the loop reads itself now.
-            self.on_keys(typed)
-            timeout = 0
+            if typed:
+                # Typed during the freeze that just ended: to the prompt
+                # before any key the loop reads itself now.
+                self.on_keys(typed)
+                timeout = 0
         ready = self._select(timeout)
-        self.busy_since = time.monotonic()
+        self.busy_since = _now()
         if self.wake is not None:
             self.let_go()
         return ready
