@@ -7,7 +7,7 @@ figure is reported, never fatal: ``python -m benchmarks`` exits non-zero
 only when a benchmark crashes (or overruns its time budget).
 
     idle      CPU of a terminal ipython idle at its prompt with 100 sleeping jobs
-    server    a TCP echo server started from the prompt vs under asyncio.run
+    server    a TCP echo server under the idle prompt vs plain ipython's %gui asyncio prompt
     overhead  run_in_background and %bg vs raw loop.create_task (timed; counted by valgrind)
     table     %jobs over 10,000 finished jobs (text, HTML) and memory per job
     notice    from a job's end to its notice on the terminal
