@@ -41,12 +41,15 @@ class SelectorWatch:
         self.wake: threading.Lock | None = None
         self._awake = threading.Lock()
         self._select = selector.select
-        # The loop calls these on every I/O event: the selector's own.
+        # The rest of the selector's API is the selector's own.  Bound here,
+        # not looked up through __getattr__, which would also slow down
+        # every attribute that select() reads (no specialised lookup).
         self.get_key = selector.get_key
         self.register = selector.register
         self.unregister = selector.unregister
         self.modify = selector.modify
         self.get_map = selector.get_map
+        self.close = selector.close
 
     @classmethod
     def on(cls, loop: asyncio.AbstractEventLoop, on_keys: Callable[[bytes], None]) -> "SelectorWatch | None":
@@ -105,6 +108,3 @@ class SelectorWatch:
         if self.busy_since is None and not stopped():
             awake.acquire()  # until the loop (or stop) lets go of it
         self.wake = None
-
-    def __getattr__(self, name):
-        return getattr(self.selector, name)
