@@ -16,7 +16,8 @@ only when a benchmark crashes (or overruns its time budget).
     tasks     10,000 library tasks with the extension loaded (its task factory) vs not
     capture   a job printing 100,000 lines, its output kept, vs without the extension
     keys      key-to-echo latency with 100 busy jobs vs plain ipython %gui asyncio
+    watch     the selector watch's instructions per echo round trip (valgrind) vs none
 """
 
 #: In the order ``python -m benchmarks`` runs them; each a module of this package.
-BENCHMARKS = ("idle", "server", "overhead", "table", "notice", "ends", "load", "tasks", "capture", "keys")
+BENCHMARKS = ("idle", "server", "overhead", "table", "notice", "ends", "load", "tasks", "capture", "keys", "watch")
