@@ -91,3 +91,19 @@ def test_unloading_puts_back_the_handlers_exactly(bare_shell):
     finally:
         signal.signal(signal.SIGINT, previous)
     assert handlers() == before
+
+
+def test_a_process_jobs_own_handlers_are_installed_there(shell):
+    # The forked child inherits the owner: there it stands aside, and a
+    # SIGINT reaches the handler the job's code set.
+    shell.run_cell(
+        "import signal\n"
+        "def own():\n"
+        "    heard = []\n"
+        "    signal.signal(signal.SIGINT, lambda signum, frame: heard.append(signum))\n"
+        "    signal.raise_signal(signal.SIGINT)\n"
+        "    return heard\n"
+    )
+    result = shell.run_cell("job = %bg --process own()\nheard = %fg")
+    assert result.error_in_exec is None, result.error_in_exec
+    assert shell.user_ns["heard"] == [signal.SIGINT]

@@ -31,6 +31,7 @@ are the owner's stand-ins (:class:`SignalOwner`, a
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import threading
 from typing import Callable
@@ -96,6 +97,9 @@ class SignalOwner(Change):
         # (LoopSignals): the loop must not hear them too.
         self.taken = 0
         self.installed = False
+        # A process job's forked child inherits all this: there it is
+        # inert, and that process's handlers are its own.
+        self.pid = os.getpid()
 
     # -- claims (they work loaded or not: plain Python's run_in_foreground) ----
 
@@ -137,7 +141,8 @@ class SignalOwner(Change):
     def deliver(self, signum: int, frame, underneath) -> None:
         """A relay heard ``signum``: the first claim that takes it has it,
         else the handler underneath."""
-        for claim in list(self.claims.get(signum, ())):
+        claims = self.claims.get(signum, ()) if os.getpid() == self.pid else ()
+        for claim in list(claims):
             try:
                 took = claim.take(frame)
             except BaseException:
@@ -187,7 +192,7 @@ class SignalOwner(Change):
 
     def set_handler(self, signalnum, handler):
         """``signal.signal`` while loaded."""
-        if signalnum not in self.claims or not _main_thread():
+        if signalnum not in self.claims or not _main_thread() or os.getpid() != self.pid:
             return _set(signalnum, handler)
         if CURRENT.get() is not None:
             previous = self.get_handler(signalnum)
@@ -200,7 +205,7 @@ class SignalOwner(Change):
 
     def get_handler(self, signalnum):
         """``signal.getsignal`` while loaded."""
-        if signalnum in self.for_jobs and CURRENT.get() is not None:
+        if signalnum in self.for_jobs and CURRENT.get() is not None and os.getpid() == self.pid:
             return self.for_jobs[signalnum]
         current = _get(signalnum)
         return current.underneath if isinstance(current, Relay) else current
