@@ -64,6 +64,7 @@ class Relay:
         self.underneath = underneath
 
     def __call__(self, signum, frame):
+        __tracebackhide__ = True  # a KeyboardInterrupt shows the user's frames
         self.owner.deliver(signum, frame, self.underneath)
 
     def __repr__(self) -> str:
@@ -103,13 +104,16 @@ class SignalOwner(Change):
 
     # -- claims (they work loaded or not: plain Python's run_in_foreground) ----
 
-    def claim(self, signum: int, take: Callable) -> Claim:
-        """Hear ``signum`` first until the claim is released.  Only the main
-        thread can take signals: elsewhere the claim is inert."""
+    def claim(self, signum: int, take: Callable, *, relay: bool = True) -> Claim:
+        """Hear ``signum`` first until the claim is released.  With ``relay``
+        False, only through a relay something else put in the table (the
+        handler in place, if none, is left alone).  Only the main thread can
+        take signals: elsewhere the claim is inert."""
         claim = Claim(self, signum, take)
         if signum in self.claims and _main_thread():
             self.claims[signum].append(claim)
-            self.stand_in(signum)
+            if relay:
+                self.stand_in(signum)
         return claim
 
     def release(self, claim: Claim) -> None:
@@ -141,6 +145,7 @@ class SignalOwner(Change):
     def deliver(self, signum: int, frame, underneath) -> None:
         """A relay heard ``signum``: the first claim that takes it has it,
         else the handler underneath."""
+        __tracebackhide__ = True
         claims = self.claims.get(signum, ()) if os.getpid() == self.pid else ()
         for claim in list(claims):
             try:

@@ -200,9 +200,15 @@ class KernelHost(Host):
             loop.call_soon_threadsafe(_wake)
             return False
 
-        # A subshell's cell, in a thread of its own, cannot take signals:
-        # its claim is inert (the main shell's cell has its own).
-        self._cell_claim = SIGNALS.claim(signal.SIGINT, on_sigint)
+        # ipykernel runs an await cell under a handler of its own, set by
+        # now, and a synchronous cell under default_int_handler, which
+        # raises KeyboardInterrupt in the cell's frames: that one is left
+        # in place (a relay in front would add its frames to the traceback
+        # shown), and the claim is heard only if the breaker's relay is
+        # there.  A subshell's cell, in a thread of its own, cannot take
+        # signals: its claim is inert (the main shell's cell has its own).
+        relay = signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+        self._cell_claim = SIGNALS.claim(signal.SIGINT, on_sigint, relay=relay)
 
     def _release_cell_claim(self) -> None:
         claim, self._cell_claim = self._cell_claim, None
