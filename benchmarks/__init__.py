@@ -7,7 +7,7 @@ figure is reported, never fatal: ``python -m benchmarks`` exits non-zero
 only when a benchmark crashes (or overruns its time budget).
 
     idle      CPU of a terminal ipython idle at its prompt with 100 sleeping jobs
-    server    a TCP echo server started from the prompt vs under asyncio.run
+    server    a TCP echo server under the idle prompt vs plain ipython's %gui asyncio prompt
     overhead  run_in_background and %bg vs raw loop.create_task (timed; counted by valgrind)
     table     %jobs over 10,000 finished jobs (text, HTML) and memory per job
     notice    from a job's end to its notice on the terminal
@@ -16,8 +16,9 @@ only when a benchmark crashes (or overruns its time budget).
     tasks     10,000 library tasks with the extension loaded (its task factory) vs not
     capture   a job printing 100,000 lines, its output kept, vs without the extension
     keys      key-to-echo latency with 100 busy jobs vs plain ipython %gui asyncio
+    watch     the selector watch's instructions per echo round trip (valgrind) vs none
     panel     the Jobs panel in Chromium: a job's start to its row; its longest task over 2,000 ends
 """
 
 #: In the order ``python -m benchmarks`` runs them; each a module of this package.
-BENCHMARKS = ("idle", "server", "overhead", "table", "notice", "ends", "load", "tasks", "capture", "keys", "panel")
+BENCHMARKS = ("idle", "server", "overhead", "table", "notice", "ends", "load", "tasks", "capture", "keys", "watch", "panel")

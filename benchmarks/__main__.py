@@ -24,7 +24,7 @@ from ._common import ROOT, child_env
 #: Seconds each benchmark may take before it counts as crashed (full, quick).
 BUDGET = {
     "idle": (75, 30),
-    "server": (75, 40),
+    "server": (150, 60),
     "overhead": (420, 120),  # valgrind counts instructions in 12 runs and 6 shells (6 runs, no shell, with --quick)
     "table": (60, 30),
     "notice": (60, 30),
@@ -33,6 +33,7 @@ BUDGET = {
     "tasks": (60, 30),
     "capture": (180, 60),  # 100,000 lines through a pty and a kernel, 7 rounds each
     "keys": (90, 45),
+    "watch": (420, 180),  # a server under valgrind, six times
     "panel": (150, 90),  # a JupyterLab server, Chromium, 2,000-job bursts
 }
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from ._common import ROOT, figure

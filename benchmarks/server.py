@@ -1,5 +1,6 @@
 """Server under the prompt: an echo server run from an idle terminal prompt
-against the same server under plain ``asyncio.run``.
+with ipython_bg, against the same server under plain IPython's own
+``%gui asyncio`` prompt, measured in the same run.
 
 In a real terminal ``ipython --ext ipython_bg`` (pty, TERM=dumb)::
 
@@ -8,29 +9,35 @@ In a real terminal ``ipython --ext ipython_bg`` (pty, TERM=dumb)::
     serving = %bg server.serve_forever()
 
 and nothing more is typed: the server runs under the idle prompt.  The
-baseline is ``python -m benchmarks.echo serve``: the same handler under
-``asyncio.run``.  A client process (``python -m benchmarks.echo clients``,
-one for all turns) does echo round trips of 64 bytes over 4 connections for
-a fixed time (bounded in round trips too); the servers take turns, in
-alternating order.  Every server and the client have a session (so a
-scheduler autogroup) of their own.
-Per turn: round trips per wall second (as the client measured), and per
-CPU-second of the server process (all its threads, from /proc, over the
-client's whole run).  The figure is the median over the turns of the
-ratio within each turn (the servers run back to back), which cancels slow
-drifts in the rest of the machine's load.
+baseline is a plain terminal ipython (no extension) serving the same
+handler with ``server = await asyncio.start_server(...)`` then ``%gui
+asyncio``: what the extension adds to a loop run at the prompt, and only
+that, is the difference.  A client process (``python -m benchmarks.echo
+clients``, one for all turns) does echo round trips of 64 bytes over 4
+connections for a fixed time (bounded in round trips too); the servers take
+turns, in alternating order.  Every server and the client have a session
+(so a scheduler autogroup) of their own.
 
-For context, a third server takes its turns too: the same handler under a
-plain terminal ipython's prompt (``server = await asyncio.start_server(...)``
-then ``%gui asyncio``, no extension), to tell what the prompt itself costs
-from what the extension adds.
+Per turn: round trips per CPU-second of the server process (all its
+threads, from /proc, over the client's whole run), and per wall second (as
+the client measured; on 2 cores the client competes with the server, so
+this mostly measures the client).  The figure is the median over many turns
+of the ratio within each turn (the servers run back to back), which cancels
+slow drifts in the rest of the machine's load; the goal is at least 0.97x
+plain IPython's prompt per server CPU-second.
+
+Two more servers take their turns, to tell where a gap comes from: the
+extension with its selector watch taken out (hosts/loop_watch.py: the one
+piece of it that runs at every loop iteration, for the frozen-prompt
+watchdog), whose ratio to the full extension is the watch's cost; and the
+same handler under plain ``asyncio.run``, with no prompt at all.
 
 Where uvloop is installed, a terminal ``ipython --ext ipython_bg
 --BackgroundJobs.loop=uvloop`` serves the same way, and ``uvloop.run``
 takes turns too.  Two more figures: the uvloop prompt against the
-stock-asyncio baseline (``asyncio.run``) per server CPU-second, the point
-of the option (goal 1.3x), and against ``uvloop.run`` (goal 0.97x);
-otherwise they say "skipped: uvloop not installed".
+stock-asyncio ``asyncio.run`` per server CPU-second, the point of the
+option (goal 1.3x), and against ``uvloop.run`` (goal 0.97x); otherwise they
+say "skipped: uvloop not installed".
 """
 
 from __future__ import annotations
@@ -43,8 +50,15 @@ import sys
 from ._common import ROOT, CpuMeter, Terminal, child_env, figure, median, read_line, stop_process
 
 CONNECTIONS = 4
-GOAL = 0.97
+GOAL = 0.97  # against plain IPython's %gui asyncio prompt
+WATCH_GOAL = 0.99  # the extension against itself with the selector watch taken out
 UVLOOP_GOAL = 1.3  # against stock asyncio.run
+
+EXTENSION, NO_WATCH, PLAIN, RUN = "ipython_bg", "ipython_bg, watch taken out", "plain ipython", "asyncio.run"
+
+# Run in a terminal to take the selector watch out of its loop (the
+# watchdog's uninstall; the extension's unload does it again harmlessly).
+TAKE_WATCH_OUT = "get_ipython().magics_manager.registry['BackgroundJobs'].session.host.watchdog.uninstall()"
 
 
 class Client:
@@ -83,11 +97,13 @@ def _turn(client: Client, pid: int, port: int, duration: float, max_trips: int) 
     return trips / result["seconds"], trips / cpu if cpu > 0 else float("inf"), result["loop"]
 
 
-def _serve_from_prompt(term: Terminal, extension: bool) -> int:
+def _serve_from_prompt(term: Terminal, extension: bool, watch: bool = True) -> int:
     """Start the echo server in ``term``; return its port."""
     term.send("import asyncio")
     term.send("from benchmarks.echo import handle_echo")
     if extension:
+        if not watch:
+            term.send(TAKE_WATCH_OUT)
         term.send("server = %fg asyncio.start_server(handle_echo, '127.0.0.1', 0)")
         term.send("serving = %bg server.serve_forever()")
     else:
@@ -121,116 +137,158 @@ def _serve_plainly(loop: str) -> tuple[subprocess.Popen, int]:
         raise
 
 
-def main(quick: bool = False) -> None:
-    # Many short turns rather than a few long ones: a burst of other load
-    # on the machine then spoils only a turn or two, which the median drops.
-    duration = 0.4 if quick else 0.7
-    turns = 4 if quick else 9
-    max_trips = 2_000_000
-    uvloop = _has_uvloop()
-    terms: list[Terminal] = []
-    plain_servers: list[subprocess.Popen] = []
-    client = None
-    try:
-        specs = [{"extension": True}, {"extension": False}]
+class Servers:
+    """Every server of a run: (name, pid, port), the terminals and plain
+    processes behind them, closed together."""
+
+    def __init__(self):
+        self.terms: list[Terminal] = []
+        self.plain: list[subprocess.Popen] = []
+        self.all: list[tuple[str, int, int]] = []
+
+    def start(self, uvloop: bool) -> None:
+        kinds = [(EXTENSION, True, True), (NO_WATCH, True, False), (PLAIN, False, True)]
+        specs = [{"extension": extension} for _, extension, _ in kinds]
         if uvloop:
             specs.append({"extension": True, "args": ["--BackgroundJobs.loop=uvloop"]})
-        terms = Terminal.several(*specs)
-        servers = [
-            ("ipython_bg", terms[0].pid, _serve_from_prompt(terms[0], extension=True)),
-            ("plain ipython", terms[1].pid, _serve_from_prompt(terms[1], extension=False)),
-        ]
+        self.terms = Terminal.several(*specs)
+        for (name, extension, watch), term in zip(kinds, self.terms):
+            self.all.append((name, term.pid, _serve_from_prompt(term, extension, watch)))
         loops = ["asyncio"]
         if uvloop:
-            servers.append(("ipython_bg on uvloop", terms[2].pid, _serve_from_prompt(terms[2], extension=True)))
-            kind = terms[2].value("type(server.get_loop()).__module__")
+            term = self.terms[-1]
+            self.all.append(("ipython_bg on uvloop", term.pid, _serve_from_prompt(term, extension=True)))
+            kind = term.value("type(server.get_loop()).__module__")
             if not kind.startswith("uvloop"):
                 raise RuntimeError(f"--BackgroundJobs.loop=uvloop gave a loop from {kind}, not uvloop")
             loops.append("uvloop")
         for loop in loops:
             proc, port = _serve_plainly(loop)
-            plain_servers.append(proc)
-            servers.append((f"{loop}.run", proc.pid, port))
+            self.plain.append(proc)
+            self.all.append((f"{loop}.run", proc.pid, port))
 
-        client = Client()
-        for _, _, port in servers:  # a short warm-up of each, untimed
-            client.run(port, 0.2, max_trips)
-        runs = {name: [] for name, _, _ in servers}
-        client_loop = "asyncio"
-        for turn in range(turns):
-            for name, pid, port in (servers if turn % 2 == 0 else servers[::-1]):
-                per_wall, per_cpu, client_loop = _turn(client, pid, port, duration, max_trips)
-                runs[name].append((per_wall, per_cpu))
+    def check_still_serving(self) -> None:
         # Still serving, and from the idle prompt: the job is running.
-        state = terms[0].value("serving.state.value")
+        state = self.terms[0].value("serving.state.value")
         if state != "running":
             raise RuntimeError(f"the %bg serve_forever job is {state}, not running")
-    finally:
-        if client is not None:
-            client.close()
-        for proc in plain_servers:
+
+    def close(self) -> None:
+        for proc in self.plain:
             stop_process(proc)
-        for term in terms:
+        for term in self.terms:
             term.kill()
 
-    def paired(name: str, base: str, index: int) -> list[float]:
-        # Ratios within each turn (the servers ran back to back), then the
-        # median: slow drifts in the machine's other load cancel out.
-        return sorted(mine[index] / theirs[index] for mine, theirs in zip(runs[name], runs[base]))
 
-    def spread(ratios: list[float]) -> str:
-        low, _, high = statistics.quantiles(ratios, n=4)
-        return f"median of {turns} per-turn ratios, quartiles {low:.2f}-{high:.2f}"
+def _take_turns(servers: Servers, turns: int, duration: float) -> tuple[dict, str]:
+    """Per server, ``(per wall second, per server CPU-second)`` of each turn;
+    and the client's loop."""
+    max_trips = 2_000_000
+    client = Client()
+    try:
+        for _, _, port in servers.all:  # a short warm-up of each, untimed
+            client.run(port, 0.2, max_trips)
+        runs = {name: [] for name, _, _ in servers.all}
+        client_loop = "asyncio"
+        for turn in range(turns):
+            for name, pid, port in (servers.all if turn % 2 == 0 else servers.all[::-1]):
+                per_wall, per_cpu, client_loop = _turn(client, pid, port, duration, max_trips)
+                runs[name].append((per_wall, per_cpu))
+    finally:
+        client.close()
+    return runs, client_loop
 
+
+def main(quick: bool = False) -> None:
+    # Many short turns rather than a few long ones: a burst of other load
+    # on the machine then spoils only a turn or two, which the median drops.
+    duration = 0.3 if quick else 0.5
+    turns = 5 if quick else 21
+    uvloop = _has_uvloop()
+    servers = Servers()
+    try:
+        servers.start(uvloop)
+        runs, client_loop = _take_turns(servers, turns, duration)
+        servers.check_still_serving()
+    finally:
+        servers.close()
     setting = (
         f"turns of {duration:g} s, {CONNECTIONS} connections, client on {client_loop}"
         + ("" if client_loop == "uvloop" else " (uvloop not installed)")
     )
-    for index, label, unit in (
-        (0, "server under the prompt", "round trips per second"),
-        (1, "server under the prompt, per server CPU-second", "round trips per server CPU-second"),
-    ):
-        ratios = paired("ipython_bg", "asyncio.run", index)
-        r = median(ratios)
-        context = median(paired("plain ipython", "asyncio.run", index))
+    report = Report(runs, turns, setting)
+    report.against_plain_ipython()
+    if uvloop:
+        report.uvloop()
+    else:
+        print("server under the prompt with BackgroundJobs.loop = 'uvloop': skipped: uvloop not installed", flush=True)
+
+
+class Report:
+    """The figures of one run: ratios within each turn, then their median."""
+
+    def __init__(self, runs: dict, turns: int, setting: str):
+        self.runs, self.turns, self.setting = runs, turns, setting
+
+    def paired(self, name: str, base: str, index: int) -> list[float]:
+        # Ratios within each turn (the servers ran back to back), then the
+        # median: slow drifts in the machine's other load cancel out.
+        return sorted(mine[index] / theirs[index] for mine, theirs in zip(self.runs[name], self.runs[base]))
+
+    def spread(self, ratios: list[float]) -> str:
+        low, _, high = statistics.quantiles(ratios, n=4)
+        return f"median of {self.turns} per-turn ratios, quartiles {low:.2f}-{high:.2f}"
+
+    def ratio(self, name: str, base: str, index: int = 1) -> float:
+        return median(self.paired(name, base, index))
+
+    def against_plain_ipython(self) -> None:
+        cpu = self.paired(EXTENSION, PLAIN, 1)
         figure(
-            label,
-            f"{r:.3f}x asyncio.run in {unit} "
-            f"({median(x[index] for x in runs['ipython_bg']):,.0f} vs "
-            f"{median(x[index] for x in runs['asyncio.run']):,.0f}); "
-            f"a plain ipython prompt (%gui asyncio, no extension) {context:.3f}x",
+            "server under the prompt, per server CPU-second",
+            f"{median(cpu):.3f}x plain ipython's %gui asyncio prompt "
+            f"({median(x[1] for x in self.runs[EXTENSION]):,.0f} vs {median(x[1] for x in self.runs[PLAIN]):,.0f} "
+            f"round trips per server CPU-second); per second {self.ratio(EXTENSION, PLAIN, 0):.3f}x; "
+            f"against asyncio.run: ipython_bg {self.ratio(EXTENSION, RUN):.3f}x, "
+            f"plain ipython {self.ratio(PLAIN, RUN):.3f}x",
             f">= {GOAL}",
-            r >= GOAL,
-            f"{spread(ratios)}; {setting}",
+            median(cpu) >= GOAL,
+            f"{self.spread(cpu)}; {self.setting}",
         )
-    label = "server under the prompt with BackgroundJobs.loop = 'uvloop'"
-    if not uvloop:
-        print(f"{label}: skipped: uvloop not installed", flush=True)
-        return
-    # What uvloop is for: against the stock-asyncio baseline, per server
-    # CPU-second (on 2 cores the client competes with the server, so the
-    # wall-clock figure mostly measures the client).
-    cpu = paired("ipython_bg on uvloop", "asyncio.run", 1)
-    wall = paired("ipython_bg on uvloop", "asyncio.run", 0)
-    plain = median(paired("uvloop.run", "asyncio.run", 1))
-    figure(
-        label,
-        f"{median(cpu):.3f}x asyncio.run in round trips per server CPU-second "
-        f"({median(wall):.3f}x per second); plain uvloop.run {plain:.3f}x",
-        f">= {UVLOOP_GOAL}",
-        median(cpu) >= UVLOOP_GOAL,
-        f"per CPU-second: {spread(cpu)}; {setting}",
-    )
-    wall = paired("ipython_bg on uvloop", "uvloop.run", 0)
-    cpu = paired("ipython_bg on uvloop", "uvloop.run", 1)
-    figure(
-        "server under the prompt on uvloop, against uvloop.run",
-        f"{median(wall):.3f}x uvloop.run in round trips per second, "
-        f"{median(cpu):.3f}x in round trips per server CPU-second",
-        f">= {GOAL}",
-        min(median(wall), median(cpu)) >= GOAL,
-        f"per second: {spread(wall)}; per CPU-second: {spread(cpu)}; {setting}",
-    )
+        watch = self.paired(EXTENSION, NO_WATCH, 1)
+        figure(
+            "the selector watch's cost, per server CPU-second",
+            f"{median(watch):.3f}x the same extension with the watch taken out; "
+            f"that one {self.ratio(NO_WATCH, PLAIN):.3f}x plain ipython's prompt",
+            f">= {WATCH_GOAL}",
+            median(watch) >= WATCH_GOAL,
+            f"{self.spread(watch)}; {self.setting}",
+        )
+
+    def uvloop(self) -> None:
+        # What uvloop is for: against the stock-asyncio baseline, per server
+        # CPU-second (on 2 cores the client competes with the server, so the
+        # wall-clock figure mostly measures the client).
+        name = "ipython_bg on uvloop"
+        cpu = self.paired(name, RUN, 1)
+        figure(
+            "server under the prompt with BackgroundJobs.loop = 'uvloop'",
+            f"{median(cpu):.3f}x asyncio.run in round trips per server CPU-second "
+            f"({self.ratio(name, RUN, 0):.3f}x per second); plain uvloop.run {self.ratio('uvloop.run', RUN):.3f}x",
+            f">= {UVLOOP_GOAL}",
+            median(cpu) >= UVLOOP_GOAL,
+            f"per CPU-second: {self.spread(cpu)}; {self.setting}",
+        )
+        wall = self.paired(name, "uvloop.run", 0)
+        cpu = self.paired(name, "uvloop.run", 1)
+        figure(
+            "server under the prompt on uvloop, against uvloop.run",
+            f"{median(wall):.3f}x uvloop.run in round trips per second, "
+            f"{median(cpu):.3f}x in round trips per server CPU-second",
+            f">= {GOAL}",
+            min(median(wall), median(cpu)) >= GOAL,
+            f"per second: {self.spread(wall)}; per CPU-second: {self.spread(cpu)}; {self.setting}",
+        )
 
 
 if __name__ == "__main__":

@@ -20,10 +20,10 @@ __all__ = [
     "cache_cell_source",
     "caller_frame",
     "get_selector",
+    "idle_sigint",
     "kernel_dispatch_task",
     "ipython_asyncio_runner",
     "ipython_loop",
-    "raise_in_thread",
     "register_source",
     "running_loop",
     "set_idle_sigint",
@@ -65,16 +65,21 @@ def set_selector(loop: asyncio.AbstractEventLoop, selector) -> None:
     loop._selector = selector
 
 
-def set_idle_sigint(kernel, handler, *, instead_of) -> None:
-    """Make ``handler`` the SIGINT handler ipykernel restores after the
-    message it is handling, where it would restore ``instead_of``.
+def idle_sigint(kernel):
+    """The SIGINT handler ipykernel puts back after each message it handles
+    (SIG_IGN, as it starts), or ``None`` without a kernel.
 
     ipykernel sets ``default_int_handler`` around each message handler and
-    puts back what it saved, ``Kernel.saved_sigint_handler`` (a plain
-    attribute, no API), after it: a handler set during a cell lasts only to
-    its end without this (ipykernel 6.29-7.x).
+    then restores the handler it saved, ``Kernel.saved_sigint_handler`` (a
+    plain attribute, no API): a handler set during a cell lasts only to the
+    end of that message without :func:`set_idle_sigint` (ipykernel 6.29-7.x).
     """
-    if kernel is not None and getattr(kernel, "saved_sigint_handler", None) == instead_of:
+    return getattr(kernel, "saved_sigint_handler", None)
+
+
+def set_idle_sigint(kernel, handler) -> None:
+    """Make ``handler`` what ipykernel restores after the message it handles."""
+    if kernel is not None and hasattr(kernel, "saved_sigint_handler") and handler is not None:
         kernel.saved_sigint_handler = handler
 
 
@@ -133,14 +138,6 @@ def kernel_dispatch_task(kernel):
     return None
 
 
-def raise_in_thread(thread_id: int, exc_type: type[BaseException]) -> None:
-    """Raise ``exc_type`` in thread ``thread_id`` when it next runs Python
-    code.  A job that holds the loop without awaiting can be reached no
-    other way; ``PyThreadState_SetAsyncExc`` is CPython's C API for it and
-    has no Python wrapper (CPython 3.10-3.13)."""
-    import ctypes
-
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), ctypes.py_object(exc_type))
 
 
 def register_source(filename: str, text: str) -> None:

@@ -3,6 +3,7 @@ long, never a job that only ran one short step of a long loop iteration,
 nor one for the time spent in ipython_bg's own report of ends."""
 
 import asyncio
+import signal
 import time
 
 import pytest
@@ -78,16 +79,28 @@ def test_a_long_report_of_ends_blames_no_job(watched, capfd):
 
 def test_ctrl_c_stops_only_the_job_named_as_blocking(watched, capfd):
     loop, control = watched
+    heard = []
 
     async def pressed(spin):
         _spin(spin)
-        loop.watchdog.on_sigint(2, None)  # as if Ctrl-C came now
+        signal.raise_signal(signal.SIGINT)  # Ctrl-C, now
         return "not stopped"
 
-    # A job in a short step, never named: the Ctrl-C is not its.
-    assert loop.run_until_complete(control.start(pressed(0))) == "not stopped"
-    # A job named as blocking: stopped.
-    named = control.start(pressed(6 * THRESHOLD))
-    loop.run_until_complete(asyncio.wait([named]))
-    assert type(named.exception()).__name__ == "JobInterrupted"
+    # While armed the watchdog hears SIGINT before the handler in place
+    # (here one that notes what it is left).
+    loop.watchdog.disarm()
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: heard.append(signum))
+    loop.watchdog.arm()
+    try:
+        # A job in a short step, never named: the Ctrl-C is not its.
+        assert loop.run_until_complete(control.start(pressed(0))) == "not stopped"
+        assert heard == [signal.SIGINT]
+        # A job named as blocking: stopped, in its own frame.
+        named = control.start(pressed(6 * THRESHOLD))
+        loop.run_until_complete(asyncio.wait([named]))
+        assert type(named.exception()).__name__ == "JobInterrupted"
+        assert heard == [signal.SIGINT]
+    finally:
+        loop.watchdog.disarm()
+        signal.signal(signal.SIGINT, previous)
     assert f"job [{named.id}]" in _said(capfd)

@@ -5,6 +5,8 @@ Modelled on :class:`asyncio.Runner`: the first SIGINT cancels the foreground
 task (its ``finally`` blocks run), a second raises KeyboardInterrupt at once
 for code that never yields.  Unlike a plain ``run_until_complete``, a
 SIGINT never lands in whichever background task happens to be running.
+The wait claims SIGINT (and SIGTSTP) from the process's one owner of them
+(:mod:`ipython_bg.process.signals`) rather than setting a handler itself.
 """
 
 from __future__ import annotations
@@ -12,12 +14,12 @@ from __future__ import annotations
 import asyncio
 import enum
 import signal
-import threading
 from typing import Callable
 
 from ipython_bg.model.failures import showable
 from ipython_bg.model.job import Job
 from ipython_bg.model.tracebacks import raise_at_source, user_frames
+from ipython_bg.process.signals import SIGNALS, Claim
 
 __all__ = [
     "ForegroundInterrupt",
@@ -153,7 +155,7 @@ class ForegroundRunner:
 
         future.add_done_callback(on_done)
         timer = loop.call_later(timeout, release, _Wait.TIMEOUT) if timeout is not None else None
-        previous = self._take_signals(loop, stop, release, suspendable)
+        claims = self._claim_signals(loop, stop, release, suspendable)
         try:
             return _outcome(loop.run_until_complete(waiter), future, timeout)
         except asyncio.CancelledError:
@@ -165,33 +167,32 @@ class ForegroundRunner:
             # ran: the user is shown their own frames, not the loop's or ours.
             raise exc.with_traceback(user_frames(exc.__traceback__))
         finally:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
+            for claim in claims:
+                claim.release()
             if timer is not None:
                 timer.cancel()
             future.remove_done_callback(on_done)
 
-    def _take_signals(self, loop, cancel, release, suspendable: bool) -> dict:
-        """Install the SIGINT (and SIGTSTP) handlers of one wait; returns the
-        handlers to put back."""
+    def _claim_signals(self, loop, cancel, release, suspendable: bool) -> list[Claim]:
+        """Claim SIGINT (and SIGTSTP) for one wait, from the one owner."""
         self.interrupted = False
 
-        def on_sigint(signum, frame):
+        def on_sigint(frame) -> bool:
             if self.interrupted:
                 raise KeyboardInterrupt
             self.interrupted = True
             # Wakes the loop if it sleeps in select(); safe in a handler.
             loop.call_soon_threadsafe(cancel)
+            return True
 
-        def on_sigtstp(signum, frame):
+        def on_sigtstp(frame) -> bool:
             loop.call_soon_threadsafe(release, _Wait.SUSPENDED)
+            return True
 
-        previous = {}
-        if threading.current_thread() is threading.main_thread():
-            previous[signal.SIGINT] = signal.signal(signal.SIGINT, on_sigint)
-            if suspendable and hasattr(signal, "SIGTSTP"):
-                previous[signal.SIGTSTP] = signal.signal(signal.SIGTSTP, on_sigtstp)
-        return previous
+        claims = [SIGNALS.claim(signal.SIGINT, on_sigint)]
+        if suspendable and hasattr(signal, "SIGTSTP"):
+            claims.append(SIGNALS.claim(signal.SIGTSTP, on_sigtstp))
+        return claims
 
 
 def _future_of(awaitable, loop: asyncio.AbstractEventLoop) -> asyncio.Future:

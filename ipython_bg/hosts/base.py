@@ -31,6 +31,7 @@ from ipython_bg.hosts.notices import NoticeBatcher
 from ipython_bg.hosts.uvloop import use_uvloop
 from ipython_bg.model.job import JobState
 from ipython_bg.process.changes import CustomExceptions, EventCallback, Held, SetAttribute
+from ipython_bg.process.signals import SIGNALS, LoopSignals
 
 __all__ = ["Host", "UnsupportedShell"]
 
@@ -91,6 +92,9 @@ class Host:
     def install(self) -> None:
         shell, held = self.shell, self.held
         use_uvloop(self)
+        held.take(("signals",), lambda: SIGNALS)  # taken first, given back last
+        loop = self.control.home_loop()
+        held.take(("loop signals", loop), lambda: LoopSignals(loop))
         self._runner = held.take(("loop_runner", shell), lambda: SetAttribute(
             shell, "loop_runner", self.control.runner, "await cells run with a runner whose Ctrl-C stops the cell only"))
         self._hook_cells()

@@ -41,12 +41,15 @@ class SelectorWatch:
         self.wake: threading.Lock | None = None
         self._awake = threading.Lock()
         self._select = selector.select
-        # The loop calls these on every I/O event: the selector's own.
+        # The rest of the selector's API is the selector's own.  Bound here,
+        # not looked up through __getattr__, which would also slow down
+        # every attribute that select() reads (no specialised lookup).
         self.get_key = selector.get_key
         self.register = selector.register
         self.unregister = selector.unregister
         self.modify = selector.modify
         self.get_map = selector.get_map
+        self.close = selector.close
 
     @classmethod
     def on(cls, loop: asyncio.AbstractEventLoop, on_keys: Callable[[bytes], None]) -> "SelectorWatch | None":
@@ -69,17 +72,18 @@ class SelectorWatch:
         if get_selector(loop) is self:
             set_selector(loop, self.selector)
 
-    def select(self, timeout=None):
-        with self.keys.lock:
-            self.busy_since = None
+    def select(self, timeout=None, _now=time.monotonic):
+        # Every loop iteration passes here: as little as can be.
+        self.busy_since = None
+        if self.keys.held:
             typed = self.keys.take()
-        if typed:
-            # Typed during the freeze that just ended: to the prompt before
-            # any key the loop reads itself now.
-            self.on_keys(typed)
-            timeout = 0
+            if typed:
+                # Typed during the freeze that just ended: to the prompt
+                # before any key the loop reads itself now.
+                self.on_keys(typed)
+                timeout = 0
         ready = self._select(timeout)
-        self.busy_since = time.monotonic()
+        self.busy_since = _now()
         if self.wake is not None:
             self.let_go()
         return ready
@@ -104,6 +108,3 @@ class SelectorWatch:
         if self.busy_since is None and not stopped():
             awake.acquire()  # until the loop (or stop) lets go of it
         self.wake = None
-
-    def __getattr__(self, name):
-        return getattr(self.selector, name)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
-import threading
 
 from IPython.core.async_helpers import get_asyncio_loop
 
@@ -25,6 +24,7 @@ from ipython_bg.hosts.uvloop import use_uvloop
 from ipython_bg.model.job import Job
 from ipython_bg.model.labels import job_label
 from ipython_bg.process.changes import AtExit, EventCallback, ListEntry, TypeFormatter
+from ipython_bg.process.signals import SIGNALS, Claim, LoopSignals
 
 __all__ = ["KernelHost"]
 
@@ -47,7 +47,7 @@ class KernelHost(Host):
         super().__init__(shell, control, settings)
         # How the session runs a %fg line where the loop already runs.
         self.foreground_async = foreground_async
-        self._saved_sigint = None
+        self._cell_claim: Claim | None = None
         self._interrupt = None  # the KeyboardInterrupt this cell showed
         self.raw_cell: str | None = None  # the cell as typed, for tracebacks
         kernel = getattr(shell, "kernel", None)
@@ -70,7 +70,9 @@ class KernelHost(Host):
         shell, held = self.shell, self.held
         use_uvloop(self)
         self._hook_cells()
+        held.take(("signals",), lambda: SIGNALS)
         held.take(("interrupt breaker", shell), lambda: self.breaker)
+        self._take_loop_signals()
         held.take(("kernel dispatch", shell), lambda: self.dispatch)
         held.take(("pre_run_cell kernel", shell), lambda: EventCallback(shell, "pre_run_cell", self._pre_run_cell))
         held.take(("post_run_cell", shell), lambda: EventCallback(shell, "post_run_cell", self._post_run_cell))
@@ -88,7 +90,7 @@ class KernelHost(Host):
 
     def uninstall(self) -> None:
         unregister_host(self.shell)
-        self._restore_sigint()
+        self._release_cell_claim()
         super().uninstall()
 
     def can_await(self) -> bool:
@@ -172,49 +174,55 @@ class KernelHost(Host):
 
     def _pre_execute(self) -> None:
         super()._pre_execute()
-        self._wrap_sigint()
+        self._claim_sigint()
 
     def _post_execute(self) -> None:
-        self._restore_sigint()
+        self._release_cell_claim()
         self.breaker.between_cells()
+        self._take_loop_signals()
         super()._post_execute()
 
-    def _wrap_sigint(self) -> None:
+    def _claim_sigint(self) -> None:
         """Make a kernel interrupt during a cell wake the loop at once.
 
         ipykernel's handler for await cells schedules the cancel with a call
         that does not wake the loop from a signal handler (ipykernel issue
         881): an interrupt then waits for the next timer or message.  The
         flag lets the CancelledError show as the KeyboardInterrupt it was.
+        The interrupt then goes on to ipykernel's handler; a job holding the
+        loop was the breaker's, whose claim comes first.
         """
-        if threading.current_thread() is not threading.main_thread() or self._saved_sigint is not None:
-            return
-        current = signal.getsignal(signal.SIGINT)
-        if not callable(current):
+        if self._cell_claim is not None:
             return
         loop = self.control.home_loop()
         runner = self.control.runner
 
-        breaker = self.breaker
-
-        def on_sigint(signum, frame):
-            breaker.interrupt_holder()  # a job holding the loop: it fails, the cell goes on
+        def on_sigint(frame) -> bool:
             runner.interrupted = True
             loop.call_soon_threadsafe(_wake)
-            current(signum, frame)
+            return False
 
-        self._saved_sigint = current
-        self._our_sigint = on_sigint
-        signal.signal(signal.SIGINT, on_sigint)
+        # ipykernel runs an await cell under a handler of its own, set by
+        # now, and a synchronous cell under default_int_handler, which
+        # raises KeyboardInterrupt in the cell's frames: that one is left
+        # in place (a relay in front would add its frames to the traceback
+        # shown), and the claim is heard only if the breaker's relay is
+        # there.  A subshell's cell, in a thread of its own, cannot take
+        # signals: its claim is inert (the main shell's cell has its own).
+        relay = signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+        self._cell_claim = SIGNALS.claim(signal.SIGINT, on_sigint, relay=relay)
 
-    def _restore_sigint(self) -> None:
-        # A subshell's cell ends in a thread of its own, which may not touch
-        # signals; the main shell's cell restores its own at its end.
-        if self._saved_sigint is None or threading.current_thread() is not threading.main_thread():
-            return
-        if signal.getsignal(signal.SIGINT) is self._our_sigint:
-            signal.signal(signal.SIGINT, self._saved_sigint)
-        self._saved_sigint = None
+    def _release_cell_claim(self) -> None:
+        claim, self._cell_claim = self._cell_claim, None
+        if claim is not None:
+            claim.release()
+
+    def _take_loop_signals(self) -> None:
+        """A job's ``loop.add_signal_handler(SIGINT)`` on the kernel's loop
+        is kept for it (process/signals.py), once that loop runs here."""
+        loop = self.breaker.loop
+        if loop is not None and ("loop signals", loop) not in self.held:
+            self.held.take(("loop signals", loop), lambda: LoopSignals(loop))
 
 
 def _wake() -> None:

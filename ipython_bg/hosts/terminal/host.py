@@ -12,9 +12,7 @@ its notice rings it (and asks for a desktop notification if
 
 from __future__ import annotations
 
-import signal
 import sys
-import threading
 
 from ipython_bg.hosts.base import Host
 from ipython_bg.hosts.terminal.prompt import JobPrompt
@@ -73,22 +71,15 @@ class TerminalHost(Host):
             self._guard_prompt()
 
     def _guard_prompt(self) -> None:
-        """Between cells: watch for a job freezing the prompt, and let a
-        SIGINT then stop that job rather than the prompt."""
-        if not self.watchdog.watching:
-            return
-        self.watchdog.arm()
-        if threading.current_thread() is threading.main_thread():
-            if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-                signal.signal(signal.SIGINT, self.watchdog.on_sigint)
+        """Between cells: watch for a job freezing the prompt, whose Ctrl-C
+        then stops that job rather than the prompt (the watchdog claims
+        SIGINT while armed)."""
+        if self.watchdog.watching:
+            self.watchdog.arm()
 
     def _unguard_prompt(self) -> None:
-        if self.watchdog is None:
-            return
-        self.watchdog.disarm()
-        if threading.current_thread() is threading.main_thread():
-            if signal.getsignal(signal.SIGINT) == self.watchdog.on_sigint:
-                signal.signal(signal.SIGINT, signal.default_int_handler)
+        if self.watchdog is not None:
+            self.watchdog.disarm()
 
     @property
     def loop_at_prompt(self) -> bool:  # type: ignore[override]

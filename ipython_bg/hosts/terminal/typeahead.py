@@ -41,14 +41,21 @@ class KeyHold:
     """The keys read during a freeze, on their way to the prompt.
 
     The watchdog thread reads and keeps keys only while the loop is frozen,
-    and the loop's own thread takes them as it next waits for events, under
-    one lock: so they reach the prompt before any key prompt_toolkit reads
-    itself once the loop is free, and none is read by both or by neither.
+    and the loop's own thread takes them as it next waits for events: so
+    they reach the prompt before any key prompt_toolkit reads itself once
+    the loop is free, and none is read by both or by neither.  The loop
+    passes by on every iteration, so it looks at one flag, :attr:`held`,
+    and takes the lock only when the watchdog has raised it: the watchdog
+    raises it *before* it checks that the loop is still frozen, and the
+    loop marks itself awake *before* it looks at the flag, so either the
+    loop sees the flag or the watchdog sees the loop awake (and reads
+    nothing).
     """
 
     def __init__(self):
         self.lock = threading.Lock()
         self.kept = bytearray()
+        self.held = False  # the watchdog may have kept keys: take them
 
     def read(self, fd: int, timeout: float, still_frozen, interrupt) -> None:
         """Wait up to ``timeout`` for keys; if the loop is still frozen, read
@@ -59,6 +66,7 @@ class KeyHold:
         if not readable:
             return
         with self.lock:
+            self.held = True
             if not still_frozen():
                 return
             try:
@@ -70,8 +78,10 @@ class KeyHold:
             self.kept += data
 
     def take(self) -> bytes:
-        """What was kept, once; the caller holds ``self.lock``."""
-        data, self.kept = bytes(self.kept), bytearray()
+        """What was kept, once (the loop's thread, awake)."""
+        with self.lock:
+            data, self.kept = bytes(self.kept), bytearray()
+            self.held = False
         return data
 
 

@@ -7,36 +7,37 @@ issue 13737).  Here a watchdog thread notices the freeze, says which job
 holds the loop, and turns the next Ctrl-C into :class:`JobInterrupted`
 raised inside that job only: it fails, the prompt comes back.
 
-Ctrl-C reaches us one of two ways.  Before prompt_toolkit has put the
-terminal in raw mode it is a SIGINT, handled by :meth:`Watchdog.on_sigint`
-(installed between cells).  In raw mode it is just a byte that nobody reads
-while the loop is frozen, so the watchdog reads the terminal itself from
-the start of a freeze, warning or not; the other keys it reads are given
-back to the prompt as the loop next waits for events (typeahead.py).
+While the user is at the prompt the watchdog claims SIGINT from the
+process's one owner of it (:mod:`ipython_bg.process.signals`), and Ctrl-C
+reaches it one of two ways.  Before prompt_toolkit has put the terminal in
+raw mode it is a SIGINT, heard by the claim in the main thread.  In raw
+mode it is just a byte that nobody reads while the loop is frozen, so the
+watchdog reads the terminal itself from the start of a freeze, warning or
+not, and on a Ctrl-C sends SIGINT to the main thread: the claim's handler
+raises there, in the job's own frame, and a long C call (``time.sleep``, a
+blocking read) returns early for a handler that raises, as it would for
+plain IPython's Ctrl-C.  The other keys it reads are given back to the
+prompt as the loop next waits for events (typeahead.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import signal
 import sys
 import threading
 import time
 from typing import Callable
 
-from ipython_bg._internals import raise_in_thread
 from ipython_bg.hosts.loop_watch import READ_AFTER, SelectorWatch
 from ipython_bg.hosts.terminal.typeahead import give_to_prompt, raw_terminal
 from ipython_bg.model.failures import JobInterrupted
 from ipython_bg.model.job import Job
 from ipython_bg.process.changes import Change
+from ipython_bg.process.signals import SIGNALS, Claim
 
 __all__ = ["Watchdog"]
-
-
-
-
-
 
 # What the watch names when the loop is held by many short steps, none long.
 _MANY = object()
@@ -74,6 +75,8 @@ class Watchdog(Change):
         self._named = None  # the task holding the loop, while it holds it
         self._thread: threading.Thread | None = None
         self._main = threading.main_thread().ident
+        self._claim: Claim | None = None
+        self._kicked = False  # the watchdog thread sent the SIGINT the claim hears
 
     # -- life ------------------------------------------------------------------
 
@@ -90,18 +93,27 @@ class Watchdog(Change):
     def uninstall(self) -> None:
         self.watching = False
         self._stopped = True
+        self._release()
         self._armed.set()
         if self.watch is not None:
             self.watch.let_go()
             self.watch.remove(self.loop)
 
     def arm(self) -> None:
-        """The user is at the prompt: watch."""
+        """The user is at the prompt: watch, and hear Ctrl-C first."""
+        if self._claim is None:
+            self._claim = SIGNALS.claim(signal.SIGINT, self._take)
         self._armed.set()
 
     def disarm(self) -> None:
-        """A cell runs: the loop is the cell's business."""
+        """A cell runs: the loop, and Ctrl-C, are the cell's business."""
         self._armed.clear()
+        self._release()
+
+    def _release(self) -> None:
+        claim, self._claim = self._claim, None
+        if claim is not None:
+            claim.release()
 
     # -- watching ----------------------------------------------------------------
 
@@ -156,7 +168,7 @@ class Watchdog(Change):
                 self._say_frozen(named, time.monotonic() - busy)
             fd = raw_terminal()
             if fd is None:
-                time.sleep(0.05)  # cooked: Ctrl-C arrives as SIGINT, see on_sigint
+                time.sleep(0.05)  # cooked: Ctrl-C arrives as SIGINT, heard by the claim (_take)
                 continue
             self.watch.keys.read(fd, 0.05, frozen, functools.partial(self._interrupt, busy))
         self._named = None
@@ -174,19 +186,22 @@ class Watchdog(Change):
             self._named = task
         if self.watch.busy_since != busy or not _interruptible(task):
             return False
-        self._raise_in_main_thread()
+        # The job runs in the main thread and will not look up: a signal
+        # reaches it even inside a long C call.
+        self._kicked = True
+        signal.pthread_kill(self._main, signal.SIGINT)
         return True
 
-    def _raise_in_main_thread(self) -> None:
-        # The job runs in the main thread and will not look up.
-        raise_in_thread(self._main, JobInterrupted)
-
-    def on_sigint(self, signum, frame) -> None:
-        """SIGINT between cells: stop the job holding the loop, if any."""
+    def _take(self, frame) -> bool:
+        """The claim on SIGINT at the prompt: stop the job the watch saw
+        holding the loop, in its own frame.  Only that one: any other was
+        caught in one short step, among many, by this Ctrl-C.  A SIGINT the
+        watchdog sent stays ours even if the job ended meanwhile: it was a
+        key, never meant for the prompt (whose handler would raise
+        KeyboardInterrupt half-way through prompt_toolkit, IPython issue
+        13737)."""
+        kicked, self._kicked = self._kicked, False
         task = asyncio.current_task(self.loop) if self.loop.is_running() else None
-        # Only the task the watch saw holding the loop: any other was caught
-        # in one short step, among many, by this Ctrl-C.
         if _interruptible(task) and task is self._named:
             raise JobInterrupted()
-        # Nothing of ours runs: leave the prompt alone (raising here would
-        # break prompt_toolkit half-way, as in IPython issue 13737).
+        return kicked
