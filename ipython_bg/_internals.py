@@ -25,7 +25,6 @@ __all__ = [
     "ipython_asyncio_runner",
     "ipython_loop",
     "register_source",
-    "running_loop",
     "set_idle_sigint",
     "set_ipython_loop",
     "set_selector",
@@ -33,13 +32,6 @@ __all__ = [
     "unwrap_prompt_stdout",
     "wrap_prompt_stdout",
 ]
-
-
-#: The running event loop, or ``None``.  ``asyncio.get_running_loop()``
-#: raises instead, and every job started from a synchronous cell would pay
-#: for an exception; ``asyncio._get_running_loop`` is the same lookup
-#: without it (Python 3.7-3.13).
-running_loop = asyncio._get_running_loop
 
 
 #: The frame ``depth`` calls up from the caller: ``sys._getframe``, CPython's

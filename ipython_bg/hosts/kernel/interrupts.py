@@ -21,7 +21,7 @@ import signal
 import threading
 import time
 
-from ipython_bg._internals import idle_sigint, running_loop, set_idle_sigint
+from ipython_bg._internals import idle_sigint, set_idle_sigint
 from ipython_bg.hosts.loop_watch import READ_AFTER, SelectorWatch
 from ipython_bg.model.failures import JobInterrupted
 from ipython_bg.model.job import Job
@@ -49,8 +49,11 @@ class LoopBreaker(Change):
         loads the extension from its configuration: then at the end of the
         first cell), and claim SIGINT; False where the loop cannot be
         watched (uvloop) or this is not the main thread."""
-        loop = running_loop()
-        if loop is None or threading.current_thread() is not threading.main_thread():
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        if threading.current_thread() is not threading.main_thread():
             return False
         self.watch = SelectorWatch.on(loop, _no_keys)
         if self.watch is None:
