@@ -10,7 +10,7 @@ cells (``.jp-RenderedHTMLCommon td``); our selectors are more specific.
 
 from __future__ import annotations
 
-__all__ = ["STYLE", "escape", "job_span", "table_html"]
+__all__ = ["STYLE", "details_row", "escape", "job_row_html", "job_span", "left_out_row", "table_html"]
 
 _HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
 
@@ -49,6 +49,7 @@ STYLE = (
     # The id and the elapsed time are numbers: right-aligned, in even digits.
     f"{_T} th.ipython-bg-num,{_T} td.ipython-bg-num{{text-align:right;font-variant-numeric:tabular-nums}}"
     f"{_T} td.ipython-bg-code,.ipython-bg .ipython-bg-job code{{font-family:var(--jp-code-font-family, monospace)}}"
+    f"{_T} tr.ipython-bg-left-out td{{font-style:italic}}"
     # Details (-l) and tracebacks keep their lines and indentation.
     f"{_T} td.ipython-bg-details{{padding-top:0}}"
     f"{_T} td.ipython-bg-details pre{{text-align:left;white-space:pre;margin:0;padding:0.3em 0.5em;"
@@ -70,38 +71,53 @@ def _cell(text: str, css_class: str = "", title: str = "") -> str:
     return f"<td{attributes}>{escape(text)}</td>"
 
 
-def row_cells(state: str, kind: str, elapsed: str, source: str, summary: str, full_source: str) -> str:
-    """The ``<td>`` of every column but the id."""
+def job_row_html(ident: str, state: str, kind: str, elapsed: str, progress, source: str, full_source: str, summary: str) -> str:
+    """A job's ``<tr>``; ``progress`` is None (no progress column), or the
+    share done (None where unknown) and its text."""
+    if progress is None:
+        progress_cell = ""
+    else:
+        share, text = progress
+        bar = f'<progress value="{share:.3f}" max="1"></progress> ' if share is not None else ""
+        progress_cell = f"<td>{bar}{escape(text)}</td>"
     return (
-        _cell(state, f"ipython-bg-s-{_css(state)}")
+        f'<tr class="ipython-bg-{_css(state)}">'
+        + _cell(ident, "ipython-bg-num")
+        + _cell(state, f"ipython-bg-s-{_css(state)}")
         + _cell(kind)
         + _cell(elapsed, "ipython-bg-num")
+        + progress_cell
         + _cell(source, "ipython-bg-code", " ".join(full_source.split()))
         + _cell(summary, "ipython-bg-code")
+        + "</tr>"
     )
 
 
-def table_html(columns: tuple[str, ...], rows: list[tuple[str, str, str, str]], footer: str) -> str:
-    """``rows`` are (id text, state, the other cells' HTML, details text)."""
+def details_row(details: str, columns: int) -> str:
+    """A job's details (``-l``), under its row."""
+    return f'<tr><td></td><td class="ipython-bg-details" colspan="{columns - 1}"><pre>{escape(details)}</pre></td></tr>'
+
+
+def left_out_row(text: str, columns: int) -> str:
+    """The line standing for rows a table cut to a screenful leaves out."""
+    return (
+        f'<tr class="ipython-bg-left-out"><td class="ipython-bg-num">&hellip;</td>'
+        f'<td colspan="{columns - 1}">{escape(text)}</td></tr>'
+    )
+
+
+def table_html(columns: tuple[str, ...], rows: list[str], footer: list[str]) -> str:
+    """The table of ``columns`` with the rows' HTML, and lines under it."""
     numbers = {"id", "elapsed"}
     head = "".join(
         f'<th class="ipython-bg-num">{escape(name)}</th>' if name in numbers else f"<th>{escape(name)}</th>"
         for name in columns
     )
-    body = []
-    for ident, state, cells, details in rows:
-        body.append(f'<tr class="ipython-bg-{_css(state)}"><td class="ipython-bg-num">{escape(ident)}</td>{cells}</tr>')
-        if details:
-            body.append(
-                f'<tr><td></td><td class="ipython-bg-details" colspan="{len(columns) - 1}">'
-                f"<pre>{escape(details)}</pre></td></tr>"
-            )
-    if not rows:
-        body.append(f'<tr><td colspan="{len(columns)}">No jobs.</td></tr>')
-    footer = f"<p>{escape(footer)}</p>" if footer else ""
+    body = "".join(rows) or f'<tr><td colspan="{len(columns)}">No jobs.</td></tr>'
+    notes = "".join(f"<p>{escape(line)}</p>" for line in footer)
     return (
         f'<div class="ipython-bg">{STYLE}<table class="ipython-bg-jobs">'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{footer}</div>"
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{notes}</div>"
     )
 
 
