@@ -114,7 +114,7 @@ def check_table(notebook):
     assert style(notebook, 2, "td.ipython-bg-num")["align"] == "right"
     assert style(notebook, 2, "td:nth-child(2)")["align"] == "left"
     pre = style(notebook, 2, "td.ipython-bg-details pre")
-    assert pre["align"] == "left" and pre["whiteSpace"] == "pre"
+    assert pre["align"] == "left" and pre["whiteSpace"] == "pre-wrap"  # lines and indentation kept, long ones wrapped
     text = style(notebook, 2, "td.ipython-bg-code")["color"]
     for state, variable in [
         ("failed", "--jp-error-color1"),
@@ -184,3 +184,52 @@ def test_watched_table_reaches_done(open_notebook):
     table.locator("td.ipython-bg-s-done").nth(1).wait_for(timeout=30_000)
     assert "running" not in notebook.output_text(2)
     assert len(table.locator("table.ipython-bg-jobs").all()) == 1
+
+
+# -- the table fits its output area, and every text reads (issue 27, items 10 and 13) ----
+
+LONG = '"https://example.invalid/" + "a-long-unbroken-path-" * 40'
+WIDE_JOBS = f"""\
+import ipython_bg
+
+async def long_note():
+    ipython_bg.progress(3, 10, note="reading " + {LONG})
+    await asyncio.sleep(600)
+
+async def long_line():
+    print("a printed line " * 80)
+    raise ValueError("a long message " * 80 + {LONG})
+
+n = %bg long_note()
+f = %bg long_line()
+await asyncio.sleep(0.5)
+"""
+
+# Where the table's right edge is, against the output area it is in.
+WIDTHS = """(cell) => {
+    const output = cell.querySelector('.jp-OutputArea-output:has(table.ipython-bg-jobs)');
+    const table = output.querySelector('table.ipython-bg-jobs');
+    const last = table.querySelector('tbody tr td:last-child');
+    return {output: output.getBoundingClientRect().right, table: table.getBoundingClientRect().right,
+            result: last.getBoundingClientRect().right, scroll: output.scrollWidth - output.clientWidth,
+            preHeight: Math.max(...[...table.querySelectorAll('pre')].map(pre => pre.getBoundingClientRect().height))};
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark"])
+def test_long_text_wraps_inside_the_output_area(server, open_notebook, theme):
+    server.set_theme(theme)
+    try:
+        notebook = open_notebook([SETUP, WIDE_JOBS, "%jobs -l"], f"wide-{theme.split()[-1]}.ipynb")
+        for index in range(3):
+            notebook.run(index)
+        notebook.wait_for_output(2, "a long message")
+        notebook.wait_until_idle()
+        edges = notebook.cell(2).evaluate(WIDTHS)
+        path = notebook.screenshot(f"wide-table-{theme.split()[-1].lower()}")
+        assert edges["table"] <= edges["output"] + 0.5, (edges, path)
+        assert edges["result"] <= edges["output"] + 0.5 and edges["scroll"] <= 0, (edges, path)
+        assert edges["preHeight"] > 100, (edges, path)  # the long lines wrapped, not cut
+    finally:
+        server.set_theme("JupyterLab Light")

@@ -43,17 +43,26 @@ def _css(state: str) -> str:
 _T = ".ipython-bg table.ipython-bg-jobs"
 STYLE = (
     "<style>"
-    f"{_T}{{table-layout:auto;margin:0 0 0.5em 0;border-collapse:collapse;"
+    # No wider than the output area: long text wraps inside its cell rather
+    # than pushing the result column out of sight.
+    f"{_T}{{table-layout:auto;max-width:100%;margin:0 0 0.5em 0;border-collapse:collapse;"
     "color:var(--jp-content-font-color1, inherit)}"
     f"{_T} th,{_T} td{{text-align:left;vertical-align:top;padding:0.15em 0.6em;white-space:nowrap}}"
+    # Sources and results (clipped to a few dozen characters) wrap at
+    # spaces when the output area is narrow; a progress note, of any
+    # length, wraps within a column of its own width, in words too if need be.
+    f"{_T} td.ipython-bg-text{{white-space:normal;overflow-wrap:break-word}}"
+    f"{_T} .ipython-bg-note{{display:inline-block;max-width:24em;overflow-wrap:anywhere}}"
     # The id and the elapsed time are numbers: right-aligned, in even digits.
     f"{_T} th.ipython-bg-num,{_T} td.ipython-bg-num{{text-align:right;font-variant-numeric:tabular-nums}}"
     f"{_T} td.ipython-bg-code,.ipython-bg .ipython-bg-job code{{font-family:var(--jp-code-font-family, monospace)}}"
     f"{_T} tr.ipython-bg-left-out td{{font-style:italic}}"
-    # Details (-l) and tracebacks keep their lines and indentation.
+    # Details (-l) and tracebacks keep their lines and indentation, and
+    # wrap: at spaces (JupyterLab's ``.jp-OutputArea-output pre`` breaks at
+    # any letter), inside a word only where it is too long for the line.
     f"{_T} td.ipython-bg-details{{padding-top:0}}"
-    f"{_T} td.ipython-bg-details pre{{text-align:left;white-space:pre;margin:0;padding:0.3em 0.5em;"
-    "font-family:var(--jp-code-font-family, monospace);"
+    f"{_T} td.ipython-bg-details pre{{text-align:left;white-space:pre-wrap;word-break:normal;overflow-wrap:anywhere;"
+    "margin:0;padding:0.3em 0.5em;font-family:var(--jp-code-font-family, monospace);"
     "background:var(--jp-layout-color2, rgba(127,127,127,0.08));color:var(--jp-content-font-color1, inherit)}"
     + "".join(f".ipython-bg .ipython-bg-s-{state}{{{css}}}" for state, css in _STATES.items())
     + "</style>"
@@ -79,7 +88,7 @@ def job_row_html(ident: str, state: str, kind: str, elapsed: str, progress, sour
     else:
         share, text = progress
         bar = f'<progress value="{share:.3f}" max="1"></progress> ' if share is not None else ""
-        progress_cell = f"<td>{bar}{escape(text)}</td>"
+        progress_cell = f'<td class="ipython-bg-text"><span class="ipython-bg-note">{bar}{escape(text)}</span></td>'
     return (
         f'<tr class="ipython-bg-{_css(state)}">'
         + _cell(ident, "ipython-bg-num")
@@ -87,8 +96,8 @@ def job_row_html(ident: str, state: str, kind: str, elapsed: str, progress, sour
         + _cell(kind)
         + _cell(elapsed, "ipython-bg-num")
         + progress_cell
-        + _cell(source, "ipython-bg-code", " ".join(full_source.split()))
-        + _cell(summary, "ipython-bg-code")
+        + _cell(source, "ipython-bg-code ipython-bg-text", " ".join(full_source.split()))
+        + _cell(summary, "ipython-bg-code ipython-bg-text")
         + "</tr>"
     )
 
@@ -102,7 +111,7 @@ def left_out_row(text: str, columns: int) -> str:
     """The line standing for rows a table cut to a screenful leaves out."""
     return (
         f'<tr class="ipython-bg-left-out"><td class="ipython-bg-num">&hellip;</td>'
-        f'<td colspan="{columns - 1}">{escape(text)}</td></tr>'
+        f'<td class="ipython-bg-text" colspan="{columns - 1}">{escape(text)}</td></tr>'
     )
 
 
