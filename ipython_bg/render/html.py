@@ -21,15 +21,26 @@ def escape(text: str) -> str:
     return text.translate(_HTML_ESCAPES)
 
 
+def _readable(variable: str, fallback: str) -> str:
+    """A theme colour moved part of the way to the theme's own text colour.
+
+    The themes' state colours are made for icons and borders: on their
+    own backgrounds and striped rows some fall short of the 4.5:1 contrast
+    that text needs (WCAG AA), cyan and orange on white, red on dark grey.
+    Mixed with the text colour (black in a light theme, white in a dark
+    one) they keep their hue and read in both."""
+    return f"color-mix(in srgb, var({variable}, {fallback}) 60%, var(--jp-content-font-color0, currentColor))"
+
+
 # Told apart by weight and style as well as colour: a reader who does not
 # see the colours still tells a failure from a success.
 _STATES = {
-    "pending": "color: var(--jp-ui-font-color2, #757575); font-style: italic",
-    "running": "color: var(--jp-info-color1, #0288d1); font-weight: 600",
-    "done": "color: var(--jp-success-color1, #388e3c)",
-    "failed": "color: var(--jp-error-color1, #d32f2f); font-weight: 700",
-    "cancelled": "color: var(--jp-warn-color1, #f57c00); font-style: italic",
-    "stopped": "color: var(--jp-warn-color1, #f57c00); font-weight: 700",
+    "pending": f"color: {_readable('--jp-ui-font-color2', 'GrayText')}; font-style: italic",
+    "running": f"color: {_readable('--jp-info-color1', '#0288d1')}; font-weight: 600",
+    "done": f"color: {_readable('--jp-success-color1', '#388e3c')}",
+    "failed": f"color: {_readable('--jp-error-color1', '#d32f2f')}; font-weight: 700",
+    "cancelled": f"color: {_readable('--jp-warn-color1', '#f57c00')}; font-style: italic",
+    "stopped": f"color: {_readable('--jp-warn-color1', '#f57c00')}; font-weight: 700",
 }
 
 
