@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import itertools
 import shutil
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -42,7 +41,7 @@ _FEWEST_ROWS = 10
 PROGRESS_WIDTH = 32
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@dataclass(slots=True, repr=False)
 class JobRow:
     """One job as %jobs shows it: plain data, made from the job once."""
 
@@ -128,8 +127,8 @@ def jobs_table(
         before = index
     if before < len(jobs) - 1:
         shown.append(LeftOut(len(jobs) - 1 - before, jobs[before + 1].id, jobs[-1].id))
-    tally = Counter(states)
-    counts = ", ".join(f"{tally[state]:,} {state.value}" for state in JobState if tally[state])
+    tally = {state: states.count(state) for state in JobState}
+    counts = ", ".join(f"{count:,} {state.value}" for state, count in tally.items() if count)
     cut = [
         f"{len(jobs):,} jobs: {counts}",
         f"Shown: the unfinished and the newest. %jobs -a shows all {len(jobs):,}; %jobs SPEC... the jobs named.",
@@ -140,10 +139,12 @@ def jobs_table(
 def _told_apart(jobs: list[Job]) -> set[str]:
     """The sources of jobs started in different cells (a cell run twice):
     their rows say which cell each started in, ``Cell In[3] f(x)``."""
-    origins: dict[str, set] = {}
+    first_origin: dict[str, str | None] = {}
+    ambiguous = set()
     for job in jobs:
-        origins.setdefault(job.source, set()).add(job.origin)
-    return {source for source, seen in origins.items() if len(seen) > 1}
+        if first_origin.setdefault(job.source, job.origin) != job.origin:
+            ambiguous.add(job.source)
+    return ambiguous
 
 
 def _chosen_rows(states: list[JobState], rows: int) -> list[int]:
