@@ -241,7 +241,7 @@ def test_long_text_wraps_inside_the_output_area(server, open_notebook, theme):
         notebook.wait_for_output(2, "a long message")
         notebook.wait_until_idle()
         edges = notebook.cell(2).evaluate(WIDTHS)
-        path = notebook.screenshot(f"wide-table-{theme.split()[-1].lower()}")
+        path = notebook.output_screenshot(2, f"wide-table-{theme.split()[-1].lower()}")
         assert edges["table"] <= edges["output"] + 0.5, (edges, path)
         assert edges["result"] <= edges["output"] + 0.5 and edges["scroll"] <= 0, (edges, path)
         assert edges["preHeight"] > 100, (edges, path)  # the long lines wrapped, not cut
@@ -350,7 +350,7 @@ def test_every_text_of_the_table_meets_wcag_aa(server, open_notebook, theme):
         notebook.wait_for_output(7, "failed")
         notebook.wait_for_output(8, "cancelled")
         notebook.wait_until_idle()
-        path = notebook.screenshot(f"contrast-{theme.split()[-1].lower()}")
+        path = [notebook.output_screenshot(index, f"contrast-{theme.split()[-1].lower()}-{index}") for index in (4, 5)]
         texts = [text for index in (4, 5, 6, 7, 8) for text in notebook.cell(index).evaluate(TEXTS)]
         poor = [(round(contrast(t["color"], t["backgrounds"]), 2), t) for t in texts]
         poor = [(ratio, t["text"], t["tag"], t["classes"], t["row"], t["color"], t["backgrounds"][:3])
