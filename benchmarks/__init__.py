@@ -9,7 +9,7 @@ only when a benchmark crashes (or overruns its time budget).
     idle      CPU of a terminal ipython idle at its prompt with 100 sleeping jobs
     server    a TCP echo server under the idle prompt vs plain ipython's %gui asyncio prompt
     overhead  run_in_background and %bg vs raw loop.create_task (timed; counted by valgrind)
-    table     %jobs over 10,000 finished jobs (text, HTML) and memory per job
+    table     %jobs over 10,000 finished jobs (a screenful and -a; text, HTML) and memory per job
     notice    from a job's end to its notice on the terminal
     ends      the cost of each end in a burst of 80,000 ends vs one of 10,000
     load      %load_ext ipython_bg in a fresh process vs a trivial extension

@@ -189,6 +189,21 @@ class Notebook:
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
+    def output_screenshot(self, index: int, name: str) -> Path:
+        """A picture of one cell's whole output, however tall: the page is
+        made tall enough for it while the picture is taken."""
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        output = self.cell(index).locator(".jp-OutputArea")
+        viewport = self.page.viewport_size
+        height = output.evaluate("element => element.getBoundingClientRect().height")
+        self.page.set_viewport_size({"width": viewport["width"], "height": int(min(max(viewport["height"], height + 200), 8000))})
+        try:
+            output.screenshot(path=str(path))
+        finally:
+            self.page.set_viewport_size(viewport)
+        return path
+
 
 def cleanup(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)

@@ -173,6 +173,7 @@ class BackgroundJobs(Magics, Settings):
     @summary_first
     @magic_arguments()
     @argument("-l", "--long", action="store_true", help="add tracebacks of failed jobs and where running coroutines wait")
+    @argument("-a", "--all", action="store_true", help="every row: a table longer than a screenful is otherwise cut to the unfinished and newest jobs")
     @argument("-k", "--kill", nargs="+", metavar="SPEC", help="cancel these jobs ('all': every unfinished one)")
     @argument("-c", "--clear", action="store_true", help="forget finished jobs")
     @argument("-t", "--traceback", metavar="SPEC", help="show the full traceback of a failed job")
@@ -186,6 +187,8 @@ class BackgroundJobs(Magics, Settings):
         """List jobs (id, state, kind, elapsed, progress, source, result), or act on them.
 
         -l adds the last lines each job printed; -o [SPEC...] shows all it kept (the current job's, without a spec).
+        A table longer than a screenful (a notebook: 40 rows) shows the counts per state and the unfinished and
+        newest jobs; -a shows every row, and so does a list of SPECs.  The table returned has every row.
         """
         from ipython_bg.render import table as display  # imported on first use: loading stays quick
 
@@ -211,9 +214,12 @@ class BackgroundJobs(Magics, Settings):
                 return display.block(text.rstrip("\n"))
             jobs = table.resolve_all(args.specs) if args.specs else list(table)
             footer = f"Note: {session.host.limitation}." if session.host.limitation else ""
+            # Jobs named, or all asked for, are shown all; else a screenful.
+            every = args.all or bool(args.specs)
 
             def show(jobs):
-                return display.jobs_table(jobs, table.markers(), long=args.long, footer=footer)
+                rows = None if every else display.screenful(session.host.in_kernel, footer)
+                return display.jobs_table(jobs, table.markers(), long=args.long, footer=footer, rows=rows)
 
             if args.watch:
                 from ipython_bg.shell import waiting
