@@ -4,7 +4,7 @@
 IPython, ipykernel and prompt_toolkit it can take; ``oldest`` runs it on
 Python 3.10 against the oldest releases setup.cfg declares.  Extra pytest
 arguments go after ``--``: ``nox -s py313 -- -x tests/test_magics.py``.
-The browser tier (tests/test_browser.py) is left out: it needs a browser
+The browser tier (tests/browser/) is left out: it needs a browser
 the sessions do not install.
 """
 
@@ -27,7 +27,7 @@ PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 OLDEST_PYTHON = "3.10"
 # The packages whose lower bounds in setup.cfg the oldest session pins.
 PINNED = ("ipython", "ipykernel", "prompt_toolkit", "traitlets")
-PYTEST = ["-m", "pytest", "--ignore=tests/test_browser.py"]
+PYTEST = ["-m", "pytest", "--ignore=tests/browser"]
 
 
 def interpreter(version: str) -> str:

@@ -19,7 +19,7 @@ import time
 import traceback
 
 from . import BENCHMARKS
-from ._common import ROOT, child_env
+from tests.harness.checkout import ROOT, child_env
 
 #: Seconds each benchmark may take before it counts as crashed (full, quick).
 BUDGET = {
