@@ -73,14 +73,18 @@ ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # A warning printed to stderr (with pytest's warnings plugin off), e.g. for a
 # coroutine that a line created and never awaited: its location is not a frame.
 WARNING_LINE = re.compile(r"\.py:\d+: \w*Warning: ")
-INTERNAL = re.compile(r"ipython_bg[/\\]\w+\.py")
+INTERNAL = re.compile(r"ipython_bg[/\\][\w/\\]+\.py")  # any module of the package, in any of its folders
 PACKAGE_DIR = os.path.dirname(os.path.abspath(ipython_bg.__file__))
 HELPERS_FILE = os.path.abspath(strategies.__file__)
 # The engine: where a job's outcome is made and handed on (a worker calling
 # the user's callable, the task awaiting the user's awaitable, the
-# foreground runner re-raising).  Parsing, evaluating and rendering user
-# input (magics.py, statements.py, display.py) are not in it.
-ENGINE_FILES = {"control.py", "foreground.py", "calls.py", "tracebacks.py", "jobs.py", "workers.py"}
+# foreground runner re-raising), as paths in the package.  Parsing,
+# evaluating and rendering user input (shell/magics.py, shell/statements.py,
+# render/) are not in it.
+ENGINE_FILES = {
+    "engine/control.py", "engine/waits.py", "engine/foreground.py", "engine/calls.py", "engine/pools.py",
+    "model/job.py", "model/tracebacks.py",
+}
 
 
 def frames(exc: BaseException) -> list[tuple[str, str]]:
@@ -114,7 +118,7 @@ def raised_by_job(exc) -> bool:
         if is_user_file(filename):
             return True
         if is_package_file(filename):
-            return os.path.basename(filename) in ENGINE_FILES
+            return os.path.relpath(os.path.abspath(filename), PACKAGE_DIR).replace(os.sep, "/") in ENGINE_FILES
     return False
 
 
