@@ -18,8 +18,9 @@ import sys
 import time
 import traceback
 
-from . import BENCHMARKS
 from tests.harness.checkout import ROOT, child_env
+
+from . import BENCHMARKS
 
 #: Seconds each benchmark may take before it counts as crashed (full, quick).
 BUDGET = {

@@ -24,6 +24,8 @@ import pytest
 from ipython_bg.engine.control import Defaults, JobControl
 from ipython_bg.model.job import Job, JobKind, JobState
 
+pytestmark = pytest.mark.slow  # half a minute: out of the fast lane
+
 TOTAL = 100_000
 BATCH = 1_000
 THREAD_EVERY = 50          # 20 thread jobs per batch, 2,000 in all

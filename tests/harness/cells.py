@@ -1,5 +1,6 @@
 """Running a cell in a real ``InteractiveShell`` as a user would (the
-``shell`` fixture of tests/conftest.py gives one)."""
+``shell`` fixture of tests/shell/conftest.py gives one), and what it
+raised or left in the job table."""
 
 
 def run(shell, code):
@@ -9,3 +10,24 @@ def run(shell, code):
         result.error_before_exec or result.error_in_exec
     )
     return result.result
+
+
+def usage_error(shell, code) -> str:
+    """Run a cell that must fail with a UsageError; return its message."""
+    from IPython.core.error import UsageError
+
+    result = shell.run_cell(code)
+    assert isinstance(result.error_in_exec, UsageError), result.error_in_exec
+    return str(result.error_in_exec)
+
+
+def error_of(shell, code) -> BaseException:
+    """Run a cell that must fail; return what it raised."""
+    error = shell.run_cell(code).error_in_exec
+    assert error is not None
+    return error
+
+
+def table_of(shell):
+    """The loaded extension's job table."""
+    return shell.magics_manager.registry["BackgroundJobs"].session.control.table

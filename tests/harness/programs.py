@@ -55,6 +55,76 @@ ECHO_DEMO = textwrap.dedent(
 )
 
 
+#: ``blocking(x, gate=None)``: ``x + 1``, once the ``threading.Event``
+#: ``gate`` (if any) is set.
+BLOCKING = """
+def blocking(x, gate=None):
+    if gate is not None:
+        assert gate.wait(10)
+    return x + 1
+"""
+
+#: Callables %bg takes or refuses: ``gen`` and ``agen`` (generators),
+#: ``triple`` (a coroutine function), ``one`` and ``divide`` (plain
+#: functions), ``pool`` (a thread pool of the user's own: shut it down).
+CALLABLES = """
+import asyncio, concurrent.futures, functools
+def gen():
+    yield 1
+async def agen():
+    yield 1
+async def triple(x):
+    await asyncio.sleep(0)
+    return 3 * x
+def one(x):
+    return x
+def divide(x):
+    return 1 / x
+pool = concurrent.futures.ThreadPoolExecutor(1)
+"""
+
+#: The documented API_IN_JOBS called from inside jobs: ``five()`` (a coroutine
+#: that notes its thread in ``started``), thread jobs that start or wait
+#: for it, and a coroutine job that would wait for it.
+API_IN_JOBS = """
+import asyncio, threading, time, ipython_bg
+started = []  # the threads five() ran in
+async def five():
+    started.append(threading.current_thread().name)
+    await asyncio.sleep(0.05)
+    return 5
+def starts_one():
+    return ipython_bg.run_in_background(five())
+def waits_for_one(pause=0.0):
+    time.sleep(pause)  # long enough, the terminal's prompt runs the loop by then
+    return ipython_bg.run_in_foreground(five())
+def waits_for_a_call():
+    return ipython_bg.run_in_foreground(lambda: 'from a thread')
+async def waits_inside_a_coroutine():
+    return ipython_bg.run_in_foreground(five())
+"""
+
+#: Jobs that stop the loop under the session, or cancel every task they
+#: see; and what such a job fails with.
+LOOP_STOPPERS = """
+import asyncio, time
+from IPython.core.async_helpers import get_asyncio_loop
+async def stops():
+    asyncio.get_running_loop().stop()
+    return 'stopped'
+def stops_from_a_thread(loop):
+    loop.stop()
+    return 'stopped'
+async def cancels_the_rest():
+    others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in others:
+        task.cancel()
+    return len(others)
+"""
+
+STOP_REFUSED = "RuntimeError: a job cannot stop the event loop the session runs on"
+
+
 #: A CPU-busy coroutine that still yields (so Ctrl-C is likely to land while
 #: it runs), and a foreground coroutine that says when its finally block runs.
 BUSY_AND_GUARDED = textwrap.dedent(
@@ -203,4 +273,29 @@ DASK_CLIENT = (
     "from distributed import Client, LocalCluster\n"
     "cluster = LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None)\n"
     "client = Client(cluster)\n"
+)
+
+
+#: The first cell of a kernel test's kernel (tests/kernel/conftest.py): the
+#: extension, and jobs of each kind to start.
+KERNEL_SETUP = "%load_ext ipython_bg\n" + DOUBLE_AND_FAIL + SPEAK_LATER + BUSY_AND_GUARDED + textwrap.dedent(
+    """
+    import asyncio, threading, time
+
+    async def ticker(count, pause=0.05):
+        for i in range(count):
+            await asyncio.sleep(pause)
+            progress['ticks'] += 1
+        return count
+
+    def nap_in_thread(seconds, say=None):
+        if say is not None:
+            print(say, flush=True)
+        time.sleep(seconds)
+        return seconds
+
+    def speak_later_in_thread(text, delay):
+        time.sleep(delay)
+        print(text, flush=True)
+    """
 )

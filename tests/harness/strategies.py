@@ -1,7 +1,7 @@
 """What the sweep types: Hypothesis strategies for %bg, %fg and %jobs lines
 and %%bg/%%fg cells, and the helpers those lines can call.
 
-No tests here (see test_properties.py); kept apart the way python-attrs
+No tests here (see tests/shell/test_sweep.py); kept apart the way python-attrs
 keeps tests/strategies.py.
 
 Safety.  Lines for ``%bg``/``%fg`` and cell bodies are evaluated as Python

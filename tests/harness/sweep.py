@@ -1,6 +1,7 @@
 """The sweep's checker: runs %bg, %fg and %jobs lines and cells in a real
 InteractiveShell and checks every property below (the ``sweep`` fixture in
-conftest.py gives one to a test; what it types is in strategies.py).
+tests/shell/conftest.py gives one to a test; what it types is in
+strategies.py).
 
 Every line or cell is run with ``shell.run_cell`` as a user would type it,
 then checked:
@@ -41,7 +42,8 @@ table renders (``%jobs -l`` as text and HTML), and a sentinel set in the
 user namespace before the sweep is untouched.
 
 Any property broken fails the test.  The bugs the sweep found are pinned
-one by one in test_regressions.py.
+one by one in tests/shell/ (most in test_tracebacks.py), each where the
+behaviour it broke is tested.
 """
 
 from __future__ import annotations
@@ -58,9 +60,8 @@ import pytest
 from IPython.core.error import UsageError
 
 import ipython_bg
-from ipython_bg.render.table import JobsTable, TextBlock
 from ipython_bg.model.job import Job, JobKind, JobState
-
+from ipython_bg.render.table import JobsTable, TextBlock
 from tests.harness import strategies
 from tests.harness.strategies import HELPERS, SENTINEL
 
@@ -399,3 +400,16 @@ class Sweep:
 
         for value in values:
             close(value)
+
+
+def run_quiet(sweep, source):
+    """Run ``source`` without the sweep's checks; return (result, output)."""
+    sweep.capsys.readouterr()
+    result = sweep.shell.run_cell(source)
+    captured = sweep.capsys.readouterr()
+    return result, ANSI.sub("", captured.out + captured.err)
+
+
+def short_id(value):
+    """A parametrized test's id for a line or cell: its first 50 characters."""
+    return repr(value)[:50] if isinstance(value, str) else None

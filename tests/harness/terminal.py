@@ -276,6 +276,18 @@ STARTUP = BUSY_AND_GUARDED + ECHO_DEMO + textwrap.dedent(
             pass
         return 'burnt'
 
+    def until_exists(path, started=None):
+        # A blocking call that ends when the test creates ``path`` (in the
+        # terminal's directory), not after some time; it creates ``started``
+        # first, for the test to know that it runs.
+        import os
+        if started is not None:
+            open(started, 'w').close()
+        deadline = time.monotonic() + 60
+        while not os.path.exists(path) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return path
+
     async def hog(pause, seconds=60):
         # Computes without awaiting: freezes a prompt that runs in the loop.
         await asyncio.sleep(pause)
@@ -294,3 +306,13 @@ def start_ipython(tmp_path, *, load: bool = True, **options) -> Terminal:
     transcript."""
     env = {"PYTHONWARNINGS": "default", **options.pop("env", {})}
     return Terminal(extension=load, startup=STARTUP, directory=tmp_path, env=env, **options)
+
+
+def wait_for_file(path, timeout: float = 30) -> None:
+    """Until ``path`` exists: how a test knows that a job in the terminal
+    runs (``until_exists(..., started=path)``), whatever its output does."""
+    deadline = time.monotonic() + timeout
+    while not Path(path).exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{path} never appeared")
+        time.sleep(0.02)

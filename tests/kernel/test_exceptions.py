@@ -1,36 +1,33 @@
-"""The exception table of tests/test_job_exceptions.py in a real kernel:
+"""The exception table of tests/shell/test_exceptions.py in a real kernel:
 whatever a job raises, the kernel lives, says so in the starting cell,
 and answers the next cell (issue 19)."""
 
-
 import pytest
 
-pytest.importorskip("ipykernel")
-pytest.importorskip("jupyter_client")
-
-from tests.harness.kernel import Kernel  # noqa: E402
-from tests.harness.programs import DASK_CLIENT, HAS_DASK, JOB_STARTS, RAISED_TEXT, RAISERS, raised_text  # noqa: E402
+from tests.harness.programs import (
+    DASK_CLIENT,
+    HAS_DASK,
+    JOB_STARTS,
+    RAISED_TEXT,
+    RAISERS,
+    raised_text,
+)
 
 NAMES = list(RAISED_TEXT)
 STARTS = JOB_STARTS
-DASK = HAS_DASK
 
 
-@pytest.fixture(scope="module")
-def kernel():
-    kernel = Kernel()
-    setup = "%load_ext ipython_bg\nimport asyncio\n" + RAISERS + "\nmine = InThread()\n%config BackgroundJobs.process_workers = 1\n"
-    if DASK:
-        setup += DASK_CLIENT
-    cell = kernel.execute(setup, timeout=60)
+@pytest.fixture
+def kernel(kernel):
+    """The tier's kernel, with programs.RAISERS defined and one process worker."""
+    cell = kernel.execute(RAISERS + "\nmine = InThread()\n%config BackgroundJobs.process_workers = 1\n")
     assert cell.ok, cell.reply
-    yield kernel
-    if DASK:
-        kernel.execute("client.close(); cluster.close()")
-    kernel.close()
+    return kernel
 
 
 def test_every_exception_from_every_kind_of_job_leaves_the_kernel_answering(kernel):
+    if HAS_DASK:
+        assert kernel.execute(DASK_CLIENT, timeout=60).ok
     assert kernel.execute("bystander = %bg asyncio.sleep(3600)").ok
     cells = {}
     for kind, start in STARTS.items():
@@ -68,6 +65,8 @@ def test_every_exception_from_every_kind_of_job_leaves_the_kernel_answering(kern
     assert kernel.execute("late = %bg --process pow(2, 5)").ok
     assert kernel.value("%fg --timeout 20 late") == "32"
     kernel.execute("%jobs -k all")
+    if HAS_DASK:
+        kernel.execute("client.close(); cluster.close()")
 
 
 def kind_id(kernel, kind, name) -> str:

@@ -1,17 +1,10 @@
-"""A job's output replayed where the UI lost it: in a real kernel
-(jupyter_client) and in a notebook executed by nbclient, which drops output
-that arrives after its cell finished."""
+"""A job's output replayed where the UI lost it (%jobs -o), in a real kernel;
+progress in the notebook table."""
 
 import pytest
 
-pytest.importorskip("ipykernel")
-pytest.importorskip("jupyter_client")
-
-from tests.harness.programs import SPEAK_LATER  # noqa: E402
-from tests.harness.kernel import Kernel  # noqa: E402
-
-SETUP = "%load_ext ipython_bg\n" + SPEAK_LATER + """
-import asyncio, time
+#: Jobs that display late, and one that reports its progress halfway.
+LATE_DISPLAYS = """
 from IPython.display import HTML, display
 import ipython_bg
 
@@ -25,13 +18,12 @@ async def halfway():
 """
 
 
-@pytest.fixture(scope="module")
-def kernel():
-    kernel = Kernel()
-    cell = kernel.execute(SETUP)
+@pytest.fixture
+def kernel(kernel):
+    """The tier's kernel, with LATE_DISPLAYS defined."""
+    cell = kernel.execute(LATE_DISPLAYS)
     assert cell.ok, cell.reply
-    yield kernel
-    kernel.close()
+    return kernel
 
 
 def job_id(kernel, name):
@@ -48,7 +40,7 @@ def test_a_late_print_is_shown_again_by_jobs_o(kernel):
 
 def test_displays_are_kept_as_bundles_and_shown_again(kernel):
     kernel.execute("shown = %bg show_later('<b>kept bold</b>', 0.2)")
-    kernel.execute("await asyncio.sleep(0.5)")
+    kernel.execute("await asyncio.sleep(0.5)\n%fg shown")  # ended after its cell, as it would
     cell = kernel.execute(f"%jobs -o {job_id(kernel, 'shown')}")
     assert any("<b>kept bold</b>" in html for html in cell.data("text/html"))
 
@@ -70,33 +62,9 @@ def test_the_notebook_table_shows_a_progress_bar(kernel):
     kernel.execute("%jobs -k all")
 
 
-def test_nbclient_drops_a_late_print_and_jobs_o_brings_it_back(tmp_path):
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [
-        nbformat.v4.new_code_cell(
-            "%load_ext ipython_bg\nimport asyncio\n"
-            "async def later():\n    await asyncio.sleep(0.5)\n    print('the late line')\n"
-            "%bg later()"
-        ),
-        nbformat.v4.new_code_cell("await asyncio.sleep(1.0)"),
-        nbformat.v4.new_code_cell("%jobs -o 1"),
-    ]
-    nbclient.NotebookClient(
-        notebook, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
-    ).execute()
-
-    def text(cell):
-        return "".join(output.get("text", "") for output in cell.outputs)
-
-    assert "the late line" not in text(notebook.cells[0]) + text(notebook.cells[1])
-    assert "the late line" in text(notebook.cells[2])
-
-
 def test_a_process_job_prints_in_its_cell_and_keeps_it(kernel):
     kernel.execute("def child_speaks():\n    time.sleep(0.3)\n    print('from the child')\n    ipython_bg.progress(1, 2)")
     start = kernel.execute("child = %bg --process child_speaks()")
-    kernel.execute("await asyncio.sleep(1.0)")
+    kernel.execute("%fg child")
     kernel.wait_for(lambda: "from the child" in start.stdout)
     assert kernel.value("child.output.text(), child.output.progress") == "('from the child\\n', (1, 2, ''))"

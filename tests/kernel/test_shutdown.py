@@ -2,10 +2,6 @@
 the coroutine jobs and runs their ``finally`` blocks within
 ``exit_timeout``, as terminal exit does, and never waits on a thread job."""
 
-import pytest
-
-pytest.importorskip("ipykernel")
-pytest.importorskip("jupyter_client")
 
 from tests.harness.kernel import Kernel  # noqa: E402
 

@@ -2,24 +2,11 @@
 table can be read and acted on from a subshell while the main shell runs a
 long cell."""
 
-import time
-
 import pytest
 
 ipykernel = pytest.importorskip("ipykernel")
-pytest.importorskip("jupyter_client")
 if int(ipykernel.__version__.split(".")[0]) < 7:
     pytest.skip("subshells are new in ipykernel 7", allow_module_level=True)
-
-from tests.harness.kernel import Kernel  # noqa: E402
-
-
-@pytest.fixture
-def kernel():
-    kernel = Kernel()
-    assert kernel.execute("%load_ext ipython_bg\nimport asyncio, time").ok
-    yield kernel
-    kernel.close()
 
 
 def in_subshell(kernel, subshell, code):
@@ -32,15 +19,22 @@ def in_subshell(kernel, subshell, code):
     return cell
 
 
-def test_jobs_and_cancel_from_a_subshell_while_the_main_shell_is_busy(kernel):
+def test_jobs_and_cancel_from_a_subshell_while_the_main_shell_is_busy(kernel, tmp_path):
     subshell = kernel.subshell()
     kernel.execute("%bg asyncio.sleep(60)")
-    busy = kernel.start("time.sleep(3)\nprint('main done')")
-    time.sleep(0.5)  # the main shell is now in its long cell
+    # The main shell's cell runs until the test lets it end, after the
+    # subshell has answered: a subshell that waited for it would time out.
+    gate = tmp_path / "main may end"
+    busy = kernel.start(
+        f"import os\nprint('main busy', flush=True)\nwhile not os.path.exists({str(gate)!r}):\n    time.sleep(0.02)\n"
+        "print('main done')"
+    )
+    kernel.started(busy, "main busy")
     assert "running" in in_subshell(kernel, subshell, "%jobs").result
     cancelled = in_subshell(kernel, subshell, "%jobs -k 1")
     assert "cancelled [1] asyncio.sleep(60)" in cancelled.stdout
     assert "cancelled" in in_subshell(kernel, subshell, "%jobs").result
+    gate.touch()
     main = kernel.finish(busy)
     assert "main done" in main.stdout
     # The loop's own thread cancelled it once the main shell's cell let it run.

@@ -1,4 +1,5 @@
-"""The job model, with no shell: a Job is a Task, the table follows bash."""
+"""A job (ipython_bg/model/job.py), with no shell: a Job is an asyncio Task
+with a state, a kind and an outcome."""
 
 import asyncio
 import sys
@@ -9,7 +10,7 @@ from concurrent.futures import Future as ConcurrentFuture
 import pytest
 
 from ipython_bg.engine.control import JobControl
-from ipython_bg.model.job import Job, JobKind, JobState, NoSuchJob, ThreadCall
+from ipython_bg.model.job import Job, JobKind, JobState, ThreadCall
 from ipython_bg.model.table import JobTable
 
 
@@ -171,97 +172,6 @@ def test_thread_call_runs_in_given_context_and_stamps_times():
     assert call.started is not None and call.ended >= call.started
 
 
-def test_table_ids_and_specs(loop):
-    table = JobTable()
-    fetch = make(loop, value(1), "fetch(url)", table)
-    parse = make(loop, value(2, 10), "parse(doc)", table)
-    serve = make(loop, value(3, 10), "serve_forever()", table)
-    assert [job.id for job in (fetch, parse, serve)] == [1, 2, 3]
-    assert table.resolve("2") is parse and table.resolve("%2") is parse
-    assert table.resolve("%+") is serve and table.resolve("%%") is serve
-    assert table.resolve("%-") is parse
-    assert table.resolve("%par") is parse
-    assert table.resolve("%?forever") is serve
-    for spec in ("9", "%9", "%nothing", "%?zzz", "bogus"):
-        with pytest.raises(NoSuchJob):
-            table.resolve(spec)
-    loop.run_until_complete(fetch)
-    table.mark_finished([fetch])
-    # Unfinished jobs rank before finished ones, newest first.
-    assert table.markers() == {3: "+", 2: "-"}
-    serve.cancel()
-    parse.cancel()
-    loop.run_until_complete(asyncio.wait([serve, parse]))
-
-
-def test_ambiguous_prefix_is_an_error(loop):
-    table = JobTable()
-    jobs = [make(loop, value(n, 10), f"fetch({n})", table) for n in range(2)]
-    with pytest.raises(NoSuchJob, match="ambiguous"):
-        table.resolve("%fetch")
-    for job in jobs:
-        job.cancel()
-    loop.run_until_complete(asyncio.wait(jobs))
-
-
-def test_history_is_bounded_but_running_jobs_are_kept(loop):
-    table = JobTable(history=3)
-    sleeper = make(loop, value(None, 10), "sleeper()", table)
-    finished = [make(loop, value(n), f"v({n})", table) for n in range(10)]
-    loop.run_until_complete(asyncio.wait(finished))
-    for job in finished:
-        table.mark_finished([job])
-    assert [job.id for job in table] == [1, 9, 10, 11]
-    assert table.current() is sleeper
-    table.set_history(1)
-    assert [job.id for job in table] == [1, 11]
-    assert [job.id for job in table.forget_finished()] == [11]
-    assert list(table) == [sleeper]
-    sleeper.cancel()
-    loop.run_until_complete(asyncio.wait([sleeper]))
-
-
-class _Ended:
-    """Stands in for a job in the table: an id, and done once filed."""
-
-    def __init__(self, done=False):
-        self.id = None
-        self._done = done
-
-    def done(self):
-        return self._done
-
-
-def _marker_seconds(ended: int) -> float:
-    """Best time of the current-job lookup with one job running after
-    ``ended`` jobs ended in one batch (as a report marks them)."""
-    table = JobTable(history=ended)
-    running = table.add(_Ended())
-    batch = [table.add(_Ended()) for _ in range(ended)]
-    table.mark_finished(batch)
-    best = float("inf")
-    for _ in range(5):
-        started = time.perf_counter()
-        for _ in range(200):
-            table.marker(running)
-        best = min(best, time.perf_counter() - started)
-    assert table.marker(running) == "+"
-    return best
-
-
-def test_the_current_job_costs_the_same_after_many_ended():
-    # Every notice looks up the +/- markers: that lookup must not walk the
-    # jobs that ended before it.
-    assert _marker_seconds(100_000) < 10 * _marker_seconds(100)
-
-
-def test_no_current_job_in_empty_table():
-    with pytest.raises(NoSuchJob, match="no current job"):
-        JobTable().current()
-    with pytest.raises(NoSuchJob, match="no previous job"):
-        JobTable().resolve("%-")
-
-
 def test_repr_shows_id_state_kind_and_source(loop):
     table = JobTable()
     job = make(loop, value(1), "value(1)", table)
@@ -281,60 +191,6 @@ def test_elapsed_grows_while_running_then_stops(loop):
     assert first >= 0.04
     time.sleep(0.01)
     assert job.elapsed == first
-
-
-def test_a_started_job_is_in_the_table_and_reported_once(loop):
-    control = JobControl(lambda: loop)
-    heard = []
-    control.listeners.append(heard.append)
-    jobs = [control.start(value(n), source=f"v({n})") for n in range(3)]
-    assert [job.id for job in jobs] == [1, 2, 3] and list(control.table) == jobs
-    assert control.table.running() == jobs
-    loop.run_until_complete(asyncio.gather(*jobs))
-    loop.run_until_complete(asyncio.sleep(0))  # the report is one loop callback
-    assert heard == jobs and control.table.running() == []
-    assert control.table.markers() == {3: "+", 2: "-"}
-    control.close()
-
-
-def test_a_burst_of_ends_is_reported_in_slices_with_the_loop_running_between(loop):
-    control = JobControl(lambda: loop)
-    control.ends.slice = 100
-    iterations = 0
-
-    async def count_iterations():
-        nonlocal iterations
-        while True:
-            await asyncio.sleep(0)
-            iterations += 1
-
-    heard = []
-    control.listeners.append(lambda job: heard.append((job, iterations, control.reporting)))
-    counter = loop.create_task(count_iterations())
-    jobs = [control.start(asyncio.sleep(0), source="sleep(0)") for _ in range(1000)]
-    loop.run_until_complete(asyncio.gather(*jobs))
-    while len(heard) < 1000:
-        loop.run_until_complete(asyncio.sleep(0))
-    counter.cancel()
-    assert [job for job, _, _ in heard] == jobs  # each once, in order
-    slices = sorted({seen for _, seen, _ in heard})
-    assert len(slices) == 10  # the loop ran between slices
-    # "Reporting" until the last slice, so that the notices wait for it.
-    assert [reporting for _, seen, reporting in heard if seen == slices[-1]] == [False] * 100
-    assert all(reporting for _, seen, reporting in heard if seen != slices[-1])
-    assert control.table.running() == []
-    control.close()
-
-
-def test_mark_finished_files_a_job_once_and_never_a_forgotten_one(loop):
-    table = JobTable(history=5)
-    first, second = (make(loop, value(n), f"v({n})", table) for n in range(2))
-    loop.run_until_complete(asyncio.gather(first, second))
-    table.mark_finished([first, first, second])
-    table.mark_finished([second])
-    assert [job.id for job in table.forget_finished()] == [1, 2]
-    table.mark_finished([first])  # forgotten: stays forgotten
-    assert len(table) == 0 and table.forget_finished() == []
 
 
 def _freed_without_the_collector(loop, start) -> bool:

@@ -1,11 +1,14 @@
-"""A real InteractiveShell with the extension loaded, and the sweep's
-checker on it."""
+"""A real InteractiveShell with the extension loaded, code defined in it,
+and the sweep's checker on it."""
 
 import atexit
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
+
+from tests.harness.cells import run
+from tests.harness.programs import BLOCKING, CALLABLES, DOUBLE_AND_FAIL
 
 
 @pytest.fixture
@@ -22,6 +25,22 @@ def shell():
     shell.history_manager.end_session()
     # Each shell's atexit hook would run gc.collect() when pytest exits.
     atexit.unregister(shell.atexit_operations)
+
+
+@pytest.fixture
+def defs(shell):
+    """``shell`` with ``double``, ``fail`` and ``blocking`` defined
+    (tests/harness/programs.py)."""
+    run(shell, DOUBLE_AND_FAIL + BLOCKING)
+    return shell
+
+
+@pytest.fixture
+def callables(shell):
+    """``shell`` with programs.CALLABLES defined; its pool shut down after."""
+    run(shell, CALLABLES)
+    yield shell
+    shell.user_ns["pool"].shutdown()
 
 
 @pytest.fixture

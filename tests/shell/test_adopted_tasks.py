@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from tests.harness.cells import run
 from ipython_bg.engine.adopt import cell_prefix
+from tests.harness.cells import run
 
 DEFS = """
 import asyncio

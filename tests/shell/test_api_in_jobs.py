@@ -1,35 +1,17 @@
-"""The documented API from inside jobs: ``run_in_background`` and
-``run_in_foreground`` called by a thread job use the loop the jobs run on,
-through its own thread; called by a coroutine job, ``run_in_foreground``
-refuses before starting anything; a ``%fg`` never waits for the job it runs
-in.  In a plain shell, a real kernel and a real terminal."""
+"""The documented API from inside jobs, in a plain shell (the kernel's and
+the terminal's: test_api_in_jobs.py in tests/kernel/ and tests/terminal/):
+``run_in_background`` and ``run_in_foreground`` called by a thread job use
+the loop the jobs run on, through its own thread; called by a coroutine
+job, ``run_in_foreground`` refuses before starting anything; a ``%fg``
+never waits for the job it runs in."""
 
-import asyncio
 import time
 
-import pexpect
 import pytest
 from IPython.core.error import UsageError
 
 from tests.harness.cells import run
-
-API = """
-import asyncio, threading, time, ipython_bg
-started = []  # the threads five() ran in
-async def five():
-    started.append(threading.current_thread().name)
-    await asyncio.sleep(0.05)
-    return 5
-def starts_one():
-    return ipython_bg.run_in_background(five())
-def waits_for_one(pause=0.0):
-    time.sleep(pause)  # long enough, the terminal's prompt runs the loop by then
-    return ipython_bg.run_in_foreground(five())
-def waits_for_a_call():
-    return ipython_bg.run_in_foreground(lambda: 'from a thread')
-async def waits_inside_a_coroutine():
-    return ipython_bg.run_in_foreground(five())
-"""
+from tests.harness.programs import API_IN_JOBS
 
 
 def _until(condition, timeout=10.0):
@@ -43,7 +25,7 @@ def _until(condition, timeout=10.0):
 
 
 def test_run_in_background_from_a_thread_job_starts_a_job_on_the_shells_loop(shell):
-    run(shell, API)
+    run(shell, API_IN_JOBS)
     outer = run(shell, "%bg starts_one()")
     assert run(shell, "%fg 1") == 5
     table = shell.magics_manager.registry["BackgroundJobs"].session.control.table
@@ -54,7 +36,7 @@ def test_run_in_background_from_a_thread_job_starts_a_job_on_the_shells_loop(she
 
 
 def test_run_in_foreground_from_a_thread_job_waits_through_the_loop(shell):
-    run(shell, API)
+    run(shell, API_IN_JOBS)
     job = run(shell, "%bg waits_for_one()")
     # The shell's loop runs only in the foreground: the thread waits for it.
     assert run(shell, "%fg 1") == 5
@@ -64,7 +46,7 @@ def test_run_in_foreground_from_a_thread_job_waits_through_the_loop(shell):
 
 
 def test_run_in_foreground_in_a_coroutine_job_refuses_and_starts_nothing(shell):
-    run(shell, API)
+    run(shell, API_IN_JOBS)
     job = run(shell, "%bg waits_inside_a_coroutine()")
     with pytest.raises(Exception, match="already running here"):
         run(shell, "%fg 1")
@@ -96,54 +78,4 @@ def test_fg_in_a_thread_bg_cell_waits_for_another_job(shell):
 # -- a real kernel: its loop runs between cells --------------------------------------
 
 
-@pytest.fixture(scope="module")
-def kernel():
-    pytest.importorskip("ipykernel")
-    from tests.harness.kernel import Kernel
-
-    kernel = Kernel()
-    cell = kernel.execute("%load_ext ipython_bg\n" + API)
-    assert cell.ok, cell.reply
-    yield kernel
-    kernel.close()
-
-
-def test_kernel_run_in_background_from_a_thread_job_runs_on_the_kernels_loop(kernel):
-    assert kernel.execute("outer = %bg starts_one()").ok
-    assert kernel.value("%fg --timeout 20 outer") == "5"  # the thread's job, awaited by outer
-    table = "ipython_bg.api.current_control().table"
-    assert kernel.value(f"[job.source for job in {table}][-2:]") == "['starts_one()', 'five()']"
-    assert kernel.value(f"all(job.get_loop() is asyncio.get_running_loop() for job in {table})") == "True"
-
-
-def test_kernel_run_in_foreground_from_a_thread_job_waits_for_its_target(kernel):
-    assert kernel.value("%fg --timeout 20 waits_for_one()") == "5"
-    assert kernel.value("set(started)") == "{'MainThread'}"
-    assert kernel.value("%fg --timeout 20 waits_for_a_call()") == "'from a thread'"
-    assert kernel.value("1 + 1") == "2"
-
-
-@pytest.mark.parametrize("body", ["x = 1\n%fg", "await asyncio.sleep(0)\n%fg"], ids=["thread", "coroutine"])
-def test_kernel_fg_in_a_bg_cell_fails_its_job_in_one_line(kernel, body):
-    cell = kernel.execute(f"%%bg\n{body}")
-    assert cell.ok, cell.reply
-    kernel.wait_for(lambda: "cannot wait for itself" in cell.stdout)
-    assert "Traceback" not in cell.stdout
-    assert kernel.value("1 + 1") == "2"
-
-
 # -- a real terminal: the prompt runs in the loop ----------------------------------------
-
-
-@pytest.mark.skipif(not hasattr(pexpect, "spawn"), reason="needs a pty")
-def test_terminal_api_from_a_thread_job_keeps_the_prompt(terminal):
-    terminal.run("exec(%r)" % API)
-    terminal.send("%bg waits_for_one(0.5)")
-    terminal.expect_exact("[1]+ done  thread  waits_for_one(0.5) -> _bg1")
-    terminal.send("%bg starts_one()")
-    terminal.expect_exact("done  thread  starts_one() -> _bg2")
-    assert terminal.value("_bg1, _bg2, get_ipython().run_line_magic('fg', '3')") == "5 5 5"
-    terminal.send("get_ipython().run_cell_magic('bg', '', 'x = 1\\n%fg')")
-    output = terminal.expect_exact("cannot wait for itself")
-    assert "already running" not in output and "Traceback" not in output
-    assert terminal.value("'still', 'here'") == "still here"

@@ -1,19 +1,24 @@
 """Whatever a job raises, it is that job's failure and nothing else's (issue 19).
 
 The table: every exception of ``programs.RAISERS`` from every kind of job,
-in a plain shell here; tests/test_kernel_exceptions.py and
-tests/test_terminal_exceptions.py run it in a real kernel and terminal.
-"""
+in a plain shell here; tests/kernel/test_exceptions.py and
+tests/terminal/test_exceptions.py run it in a real kernel and terminal."""
 
 import os
 import re
 import time
 
 import pytest
-from tests.harness.cells import run
-from tests.harness.programs import DASK_CLIENT, JOB_STARTS, RAISED_TEXT, RAISERS, raised_text
 
 from ipython_bg.model.job import JobState
+from tests.harness.cells import run
+from tests.harness.programs import (
+    DASK_CLIENT,
+    JOB_STARTS,
+    RAISED_TEXT,
+    RAISERS,
+    raised_text,
+)
 
 NAMES = list(RAISED_TEXT)
 #: What no await can hand on: the job fails with a RuntimeError they cause.

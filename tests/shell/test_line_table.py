@@ -1,13 +1,12 @@
 """A table of bad (and a few good) %bg, %fg and %jobs lines and cells, each
-run in a real InteractiveShell by the sweep's checker (sweep.py: every
-property it states holds) and its outcome compared with the table's.
+run in a real InteractiveShell by the sweep's checker (harness/sweep.py:
+every property it states holds) and its outcome compared with the table's.
 
 An outcome is "job", "table", "list", "said" (``%jobs -k``: a line printed,
 nothing returned), "usage" (a UsageError), "compile" (a
 body that does not compile: a SyntaxError, or a UsageError saying so),
 ``("value", v)`` (``%fg``'s result is ``v``) or ``("own", E)`` (``%fg``
-re-raised the job's own exception, of type ``E``).
-"""
+re-raised the job's own exception, of type ``E``)."""
 
 from __future__ import annotations
 
@@ -16,7 +15,7 @@ import asyncio
 import pytest
 
 from tests.harness.strategies import SweepError
-from tests.harness.sweep import user_mistakes_warn
+from tests.harness.sweep import short_id, user_mistakes_warn
 
 #: Lines on an empty table (those that met a bug are pinned in test_regressions.py).
 LINES = [
@@ -219,7 +218,7 @@ def expect(outcome, result, wanted):
 
 
 @user_mistakes_warn
-@pytest.mark.parametrize("source, wanted", LINES, ids=lambda v: repr(v)[:50] if isinstance(v, str) else None)
+@pytest.mark.parametrize("source, wanted", LINES, ids=short_id)
 def test_table_of_lines(sweep, source, wanted):
     outcome, result, _ = sweep.run(source)
     expect(outcome, result, wanted)
@@ -262,7 +261,7 @@ POPULATED = [
 
 
 @user_mistakes_warn
-@pytest.mark.parametrize("source, wanted", POPULATED, ids=lambda v: repr(v)[:50] if isinstance(v, str) else None)
+@pytest.mark.parametrize("source, wanted", POPULATED, ids=short_id)
 def test_table_with_finished_jobs(sweep, source, wanted):
     for seed in ("%bg ok(1)", "%bg bad(2)", "%bg call(3)", "%bg boom(4)", "%bg nap()"):
         sweep.run(seed)

@@ -1,15 +1,14 @@
-"""Scaling out: process jobs, any concurrent.futures Executor, Dask."""
+"""Scaling out against a real InteractiveShell: process jobs, any
+concurrent.futures Executor, Dask."""
 
 import multiprocessing
-import time
-import concurrent.futures
 import os
+import time
 
 import pytest
 from IPython.core.error import UsageError
 
 from ipython_bg.model.job import JobKind, JobState
-
 from tests.harness.cells import run
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="process jobs fork")

@@ -137,3 +137,21 @@ def test_every_setting_is_in_the_package_docstring_and_the_readme():
     assert settings
     assert [name for name in settings if f"c.BackgroundJobs.{name} = " not in ipython_bg.__doc__] == []
     assert [name for name in settings if f"``{name}``" not in readme] == []
+
+
+def test_result_names_can_be_switched_off(defs):
+    run(defs, "%config BackgroundJobs.result_name = ''")
+    run(defs, "%bg double(1)")
+    run(defs, "%fg")
+    assert "_bg1" not in defs.user_ns
+    defs.run_cell("%config BackgroundJobs.result_name = 'x{nope}'")
+    assert defs.magics_manager.registry["BackgroundJobs"].result_name == ""
+
+
+@pytest.mark.parametrize("line", ["prompt_jobs = '{nope}'", "long_job = -1.0", "desktop_notify = 'loud'"])
+def test_bad_prompt_settings_are_refused(shell, caplog, line):
+    magics = next(c for c in shell.configurables if type(c).__name__ == "BackgroundJobs")
+    before = dict(vars(magics.session.settings))
+    shell.run_cell(f"%config BackgroundJobs.{line}")
+    assert line.split()[0] in caplog.text
+    assert dict(vars(magics.session.settings)) == before

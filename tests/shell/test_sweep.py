@@ -1,7 +1,7 @@
 """Property tests: random %bg, %fg and %jobs lines and %%bg/%%fg cells
-(strategies.py), each run in a real InteractiveShell and checked by the
-sweep's checker (sweep.py, the ``sweep`` fixture) for every property it
-states."""
+(harness/strategies.py), each run in a real InteractiveShell and checked
+by the sweep's checker (harness/sweep.py, the ``sweep`` fixture) for every
+property it states.  Slow: hundreds of examples each."""
 
 from __future__ import annotations
 

@@ -1,31 +1,19 @@
-"""The bugs the sweep (test_properties.py, test_bad_lines.py) found, each
-pinned by a test named after it (all fixed in afd14b5).  Each runs lines
-without the sweep's checks (:func:`run_quiet`) and asserts what the bug
-broke; the comment "Was:" says what happened before the fix."""
+"""What a failed job shows against a real InteractiveShell (%fg, %jobs -t,
+%jobs -l): the user's frames, none of ipython_bg's nor of a worker's.
+Many of these pinned a bug the sweep (test_sweep.py, test_line_table.py)
+found; the comment "Was:" says what happened before the fix."""
 
 from __future__ import annotations
 
 import asyncio
-import time
+import os
 
 import pytest
 from IPython.core.error import UsageError
 
-from ipython_bg.model.job import JobState
-
+from tests.harness.cells import error_of, run, table_of
 from tests.harness.strategies import SweepError
-from tests.harness.sweep import ANSI, frames, internal_lines
-
-def short_id(value):
-    return repr(value)[:50] if isinstance(value, str) else None
-
-
-def run_quiet(sweep, source):
-    """Run without the sweep's checks; return (result, output)."""
-    sweep.capsys.readouterr()
-    result = sweep.shell.run_cell(source)
-    captured = sweep.capsys.readouterr()
-    return result, ANSI.sub("", captured.out + captured.err)
+from tests.harness.sweep import frames, internal_lines, run_quiet, short_id
 
 
 @pytest.mark.parametrize(
@@ -52,24 +40,13 @@ def test_cell_syntax_error_shows_no_ipython_bg_frames(sweep, source):
 
 
 # Deep enough for every Python: 3.13's compiler takes a nesting that 3.12's refuses.
+
+
 @pytest.mark.parametrize("source", ["%%bg\n" + "+" * 100000 + "1", "%%fg\n" + "not " * 20000 + "1"], ids=short_id)
 def test_cell_too_deep_to_compile_is_a_syntax_or_usage_error(sweep, source):
     result, output = run_quiet(sweep, source)
     # Was: MemoryError / RecursionError out of _cell_job's compile().
     assert isinstance(result.error_in_exec, (SyntaxError, UsageError)), repr(result.error_in_exec)
-
-
-@pytest.mark.parametrize(
-    "source",
-    ["%jobs '", '%jobs "a', "%jobs -k '1", '%bg --name "x ok()', "%fg --timeout ' ok()", '%%bg --name "\nr = 1'],
-    ids=short_id,
-)
-def test_unbalanced_quote_is_a_usage_error(sweep, source):
-    result, output = run_quiet(sweep, source)
-    # Was: ValueError("No closing quotation") from shlex.split, in
-    # parse_argstring for %jobs and in split_options for %bg/%fg option values.
-    assert isinstance(result.error_in_exec, UsageError), repr(result.error_in_exec)
-    assert internal_lines(output) == []
 
 
 @pytest.mark.parametrize(
@@ -84,19 +61,6 @@ def test_fg_of_a_failing_builtin_or_class_shows_no_ipython_bg_frame(sweep, setup
     # frame of its own, ipython_bg's are dropped, so the innermost frame left
     # is foreground.results, the re-raise, and IPython always shows the innermost
     # frame, hidden or not.  (In a plain cell one sees the cell's line.)
-    assert internal_lines(output) == []
-
-
-@pytest.mark.parametrize("source", ["%fg a, b = ok(1)", "%fg box.x = call(1)", "%fg [a] = call(None)"], ids=short_id)
-def test_fg_assignment_failure_is_a_one_line_usage_error(sweep, source):
-    result, output = run_quiet(sweep, source)
-    assert isinstance(result.error_in_exec, UsageError)
-    assert "could not be assigned to" in str(result.error_in_exec)
-    # The job ran; assigning its result failed in the assignment function
-    # (shown as "<ipython_bg assignment>": 'Could not get source'), called
-    # from BackgroundJobs._foreground_result, which is not hidden.  (In a
-    # plain cell ``a, b = 1`` shows the cell's line; %bg reports the same
-    # mistake in its notice: "not assigned to a, b: TypeError: ...".)
     assert internal_lines(output) == []
 
 
@@ -137,16 +101,13 @@ def test_jobs_traceback_shows_no_ipython_bg_frames(sweep, setup):
     assert "SweepError" in output and internal_lines(output) == []
 
 
-async def hold():
-    await HELD.wait()
-
-
-HELD = asyncio.Event()
-
-
 @pytest.mark.parametrize("setup", ["%bg hold()", "%%bg\nawait hold()", "%bg gather(hold())", "%bg shield(hold())"])
 def test_jobs_long_shows_no_ipython_bg_frames_of_waiting_jobs(sweep, setup):
-    HELD.clear()
+    held = asyncio.Event()  # the test's own: an Event binds to the loop it is first awaited on
+
+    async def hold():
+        await held.wait()
+
     sweep.shell.user_ns["hold"] = hold
     run_quiet(sweep, setup)
     run_quiet(sweep, "%%fg\nawait nap()")  # the job starts, and waits in hold()
@@ -160,36 +121,37 @@ def test_jobs_long_shows_no_ipython_bg_frames_of_waiting_jobs(sweep, setup):
         # that is not a coroutine) are ipython_bg's own frames.
         assert internal_lines(output) == []
     finally:
-        HELD.set()
+        held.set()
         run_quiet(sweep, "%fg 1")
 
 
-def test_kill_keeps_the_outcome_of_a_finished_thread_job(sweep):
-    run_quiet(sweep, "%bg call(1)")
-    (job,) = list(sweep.table)
-    deadline = time.monotonic() + 5
-    while not job.call.future.done() and time.monotonic() < deadline:
-        time.sleep(0.001)
-    assert job.state is JobState.DONE  # what %jobs shows
-    run_quiet(sweep, "%jobs -k 1")
-    run_quiet(sweep, "%%fg\nawait nap()")  # the loop runs
-    # Was: cancelled, its result dropped (and no _bg1).
-    assert job.state is JobState.DONE, job.state
-    assert sweep.shell.user_ns.get("_bg1") == 1
+def test_wrong_arity_fails_the_job_naming_the_callee(callables):
+    run(callables, "%bg one(1, 2, 3)")
+    error = error_of(callables, "%fg 1")
+    assert isinstance(error, TypeError)
+    assert str(error) == "one() takes 1 positional argument but 3 were given"
 
 
-def test_bg_of_a_forgotten_job_keeps_ids_in_order_and_reports_it_once(sweep):
-    run_quiet(sweep, "j = %bg ok(1)")
-    run_quiet(sweep, "%fg")
-    run_quiet(sweep, "%jobs -c")
-    run_quiet(sweep, "%bg ok(2)")
-    result, _ = run_quiet(sweep, "%bg j")
-    ids = [job.id for job in sweep.table]
-    heard = dict(sweep.heard)
-    run_quiet(sweep, "%fg 2")
-    run_quiet(sweep, "%jobs -c")  # leave a consistent table for the fixture's final check
-    sweep.heard.clear()
-    # Was: JobControl.adopt re-added job 1 under its old id: ids [2, 1] (and
-    # %+ the old job 1), and the listeners heard job 1 end a second time.
-    assert ids == sorted(ids), ids
-    assert heard.get(1, 0) <= 1, heard
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="--process needs fork")
+def test_a_process_jobs_traceback_has_no_frames_of_the_worker(callables):
+    run(callables, "%bg --process divide(0)")
+    run(callables, "%bg --process one(1, 2)")
+    run(callables, "import time; time.sleep(0.01)")
+    assert isinstance(error_of(callables, "%fg 1"), ZeroDivisionError)
+    assert isinstance(error_of(callables, "%fg 2"), TypeError)
+    divided = table_of(callables)[1].format_traceback()
+    assert "return 1 / x" in divided and "ZeroDivisionError: division by zero" in divided
+    for text in (divided, table_of(callables)[2].format_traceback()):
+        assert "ipython_bg" + os.sep not in text and "_child" not in text and "self.func(" not in text
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="--process needs fork")
+def test_fg_of_a_failed_process_job_shows_no_frames_of_the_worker(callables, capsys):
+    run(callables, "%bg --process divide(0)")
+    run(callables, "import time; time.sleep(0.01)")
+    capsys.readouterr()
+    callables.run_cell("%fg 1")  # IPython shows the failure, its remote cause first
+    shown = capsys.readouterr()
+    text = shown.out + shown.err
+    assert "return 1 / x" in text and "ZeroDivisionError" in text
+    assert "ipython_bg" + os.sep not in text and "_child" not in text and "self.func(" not in text

@@ -1,23 +1,19 @@
-"""Everyday lines: objects with an async interface are made on the loop,
-asyncio.run and friends block in a thread, and a refused %fg starts
-nothing.  Against a real InteractiveShell, and the engine without one."""
+"""What runs where, against a real InteractiveShell: objects with an async
+interface are made on the loop, blocking calls (and chains on their
+results) and asyncio.run and friends go to a thread, the loop IPython
+gives is the job loop."""
 
 import asyncio
 import gc
 import threading
-import time
 import warnings
 
 import aiohttp
 import pytest
-import websockets
 from IPython.core.error import UsageError
 
-from ipython_bg import run_in_foreground
-from ipython_bg.engine.foreground import LoopBusy
 from ipython_bg.model.job import JobKind
-
-from tests.harness.cells import run
+from tests.harness.cells import error_of, run
 
 CLASSES = """
 made_in = []
@@ -291,60 +287,19 @@ def test_only_a_thread_job_wanting_the_loop_suggests_no_thread(shell, capsys, bo
 # -- 4. a refused wait starts nothing -------------------------------------------------
 
 
-@pytest.mark.parametrize("line", ["bump()", "bump_async()", "asyncio.sleep(bump())"])
-def test_fg_that_cannot_wait_starts_nothing(shell, line):
-    run(shell, "calls = []\ndef bump():\n    calls.append(1)\nasync def bump_async():\n    bump()\n")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        result = shell.run_cell(f"await asyncio.sleep(0)\n%fg {line}\n")
-        time.sleep(0.05)  # a call handed to a thread would have run by now
-        run(shell, "%%fg\nawait asyncio.sleep(0.01)\n")  # and a scheduled coroutine now
-        assert no_never_awaited(caught)
-    assert isinstance(result.error_in_exec, UsageError)
-    assert "cannot wait here" in str(result.error_in_exec)
-    assert shell.user_ns["calls"] == []
-    assert len(run(shell, "%jobs")) == 0
+def test_a_partial_of_a_coroutine_function_runs_its_coroutine(callables):
+    job = run(callables, "%bg functools.partial(triple, 2)")
+    assert job.kind.value == "coroutine"
+    assert run(callables, "%fg 1") == 6
+    assert run(callables, "%fg functools.partial(triple, 3)") == 9
+    plain = run(callables, "%bg functools.partial(one, 'in a thread')")
+    assert plain.kind.value == "thread" and run(callables, "%fg 2") == "in a thread"
 
 
-def test_run_in_foreground_inside_a_running_loop_starts_nothing():
-    calls = []
-
-    async def work():
-        calls.append("coroutine")
-
-    async def inside():
-        with pytest.raises(LoopBusy):
-            run_in_foreground(lambda: calls.append("callable"))
-        with pytest.raises(LoopBusy):
-            run_in_foreground(work())
-        await asyncio.sleep(0.05)  # a started job would have run by now
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        asyncio.run(inside())
-        time.sleep(0.05)
-        assert no_never_awaited(caught)
-    assert calls == []
-
-
-def test_input_in_a_thread_job_stops_it_until_fg(shell, capsys):
-    # The input it wraps would read the test's stdin: answer here.
-    tty = shell.magics_manager.registry["BackgroundJobs"].session.tty_input
-    tty.real = lambda prompt="": f"answer to {prompt}"
-    run(shell, "%bg input('name? ')")
-    deadline = time.monotonic() + 10
-    while "stopped (tty input)" not in str(run(shell, "%jobs")):
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    run(shell, "import asyncio; await asyncio.sleep(0)")  # the notice is said on the loop
-    assert "[1]+ stopped (tty input)  thread  input('name? ')" in capsys.readouterr().out
-    assert run(shell, "%fg 1") == "answer to name? "
-    assert "done" in str(run(shell, "%jobs"))
-
-
-def test_input_in_a_coroutine_job_fails_at_once(shell):
-    run(shell, "import asyncio\nasync def ask():\n    return input('q? ')")
-    job = run(shell, "%bg ask()")
-    run(shell, "await asyncio.sleep(0.05)")
-    assert job.done()
-    assert "would freeze the prompt: run it with `%fg 1` or start it in a thread" in str(job.exception())
+def test_an_executors_future_is_waited_for(callables):
+    assert run(callables, "%fg pool.submit(one, 'submitted')") == "submitted"
+    job = run(callables, "%bg pool.submit(divide, 0)")
+    assert isinstance(error_of(callables, "%fg 1"), ZeroDivisionError)
+    assert job.state.value == "failed"
+    run(callables, "future = pool.submit(one, 'made before')")
+    assert run(callables, "%fg future") == "made before"

@@ -1,9 +1,15 @@
 """A real terminal ``ipython`` in a pty for each test (tests/harness/terminal.py)."""
 
+import os
+import re
+
 import pexpect
 import pytest
 
 from tests.harness.terminal import start_ipython
+
+#: A frame or warning in a module of the extension's own.
+OWN_FRAME = re.compile(re.escape("ipython_bg" + os.sep) + r"[\w" + re.escape(os.sep) + r"]+\.py")
 
 
 def pytest_collection_modifyitems(items):
@@ -14,11 +20,16 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture
 def terminal(tmp_path):
-    """A real terminal ``ipython`` with the extension loaded, in a pty;
-    closed at the end."""
+    """A real terminal ``ipython`` with the extension loaded, in a pty; at
+    the end it is closed, and its transcript must show no frame of
+    ipython_bg's own and no asyncio warning, whatever the test did (a job's
+    traceback, shown on purpose, is the user's frames only)."""
     term = start_ipython(tmp_path)
     yield term
-    term.close()
+    transcript = term.close()
+    assert not OWN_FRAME.search(transcript), transcript
+    for warning in ("never retrieved", "destroyed but it is pending", "Exception in callback"):
+        assert warning not in transcript, transcript
 
 
 @pytest.fixture

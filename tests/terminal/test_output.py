@@ -2,12 +2,7 @@
 shown, prompt_toolkit's patch_stdout is sys.stdout, and the output is kept
 from it too; a quiet job prints nothing above the prompt."""
 
-import pexpect
 import pytest
-
-
-pytestmark = pytest.mark.skipif(not hasattr(pexpect, "spawn"), reason="needs a pty")
-
 
 # ``eager`` prints before it first awaits.  Regression: its first step ran
 # in the prompt's first loop iteration, after patch_stdout replaced

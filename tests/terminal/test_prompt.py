@@ -1,102 +1,24 @@
 """The terminal knows about its jobs: the count in the prompt, ``%jobs -w``
 redrawn in place, the bell of a long job.  End to end through a real
 ``ipython`` in a pty (``TERM=dumb`` and ``xterm-256color``, whose screen
-pyte rebuilds), with the pieces tested on their own first."""
+pyte rebuilds); the pieces on their own in tests/hosts/."""
 
 import re
 
-import pexpect
 import pytest
-from pygments.token import Token
 
-from ipython_bg.hosts.terminal import screen
-from ipython_bg.hosts.terminal.prompt import count_text, with_count
 from tests.harness.terminal import start_ipython
-
-IPYTHON_PROMPT = [(Token.Prompt, "In ["), (Token.PromptNum, "7"), (Token.Prompt, "]: ")]
-
-
-def text_of(tokens) -> str:
-    return "".join(value for _, value in tokens)
-
 
 # -- the pieces --------------------------------------------------------------------
 
 
-def test_the_count_goes_before_the_prompts_closing():
-    assert text_of(with_count(IPYTHON_PROMPT, " [2 jobs]")) == "In [7] [2 jobs]: "
-    assert text_of(with_count([(Token.Prompt, ">>> ")], " [1 job]")) == "[1 job] >>> "
-    assert text_of(with_count([(Token.Prompt, "(venv) $ ")], " [3]")) == "(venv) [3] $ "
-    # A closing of its own token, after an empty one.
-    tokens = [(Token.Prompt, "In [7]"), (Token.Prompt, ": "), (Token.Prompt, "")]
-    assert text_of(with_count(tokens, " [2 jobs]")) == "In [7] [2 jobs]: "
-
-
-def test_with_no_job_the_tokens_are_ipythons_own():
-    assert with_count(IPYTHON_PROMPT, count_text(" [{jobs}]", 0)) is IPYTHON_PROMPT
-    assert count_text("", 5) == ""
-
-
-def test_the_count_text_says_job_or_jobs():
-    assert count_text(" [{jobs}]", 1) == " [1 job]"
-    assert count_text(" [{jobs}]", 12) == " [12 jobs]"
-    assert count_text(" {count}&", 3) == " 3&"
-
-
-def test_a_block_is_redrawn_over_itself_while_it_fits(monkeypatch):
-    size = [80, 24]
-    monkeypatch.setattr(screen.shutil, "get_terminal_size", lambda: screen.os.terminal_size(size))
-    block = screen.InPlace()
-    assert block.frame("a\nb") == "a\nb\n"  # nothing to go over yet
-    assert block.frame("c\n" + "d" * 100) == "\x1b[2A\r\x1b[Jc\n" + "d" * 100 + "\n"
-    assert block.rows == 3  # the long line wraps onto two rows
-    size[1] = 3  # a screen too short to go back up over it
-    assert not block.fits and block.frame("e") == "e\n"
-    assert block.erase() == "\x1b[1A\r\x1b[J" and block.erase() == ""
-
-
-def test_only_a_terminal_that_moves_its_cursor_redraws(monkeypatch):
-    class Tty:
-        def isatty(self):
-            return True
-
-    monkeypatch.setenv("TERM", "xterm-256color")
-    assert screen.can_redraw(Tty())
-    assert not screen.can_redraw(object())
-    monkeypatch.setenv("TERM", "dumb")
-    assert not screen.can_redraw(Tty())
-
-
-def test_desktop_notifications_in_both_dialects(monkeypatch):
-    monkeypatch.delenv("VTE_VERSION", raising=False)
-    monkeypatch.setenv("TERM", "xterm-kitty")
-    assert screen.attention("off", "[1]+ done") == "\a"
-    assert screen.attention("osc9", "[1]+ done\x1b]x") == "\a\x1b]9;IPython: [1]+ done ]x\a"
-    assert screen.desktop_sequence("osc777", "IPython", "a;b") == "\x1b]777;notify;IPython;a,b\a"
-    assert screen.desktop_sequence("auto", "t", "b").startswith("\x1b]9;")
-    monkeypatch.setenv("VTE_VERSION", "7600")
-    assert screen.desktop_sequence("auto", "t", "b").startswith("\x1b]777;")
-
-
-@pytest.mark.parametrize("line", ["prompt_jobs = '{nope}'", "long_job = -1.0", "desktop_notify = 'loud'"])
-def test_bad_prompt_settings_are_refused(shell, caplog, line):
-    magics = next(c for c in shell.configurables if type(c).__name__ == "BackgroundJobs")
-    before = dict(vars(magics.session.settings))
-    shell.run_cell(f"%config BackgroundJobs.{line}")
-    assert line.split()[0] in caplog.text
-    assert dict(vars(magics.session.settings)) == before
-
-
 # -- a real terminal ---------------------------------------------------------------
-
-needs_pty = pytest.mark.skipif(not hasattr(pexpect, "spawn"), reason="needs a pty")
 
 
 def prompts_in(text: str) -> list[str]:
     return re.findall(r"In \[\d+\][^:\n]*: ", text)
 
 
-@needs_pty
 def test_the_count_appears_and_disappears(terminal):
     terminal.send("%bg asyncio.sleep(3600)")
     terminal.send("%bg asyncio.sleep(3600)")
@@ -108,7 +30,6 @@ def test_the_count_appears_and_disappears(terminal):
     ]
 
 
-@needs_pty
 def test_the_users_prompt_class_is_wrapped_not_replaced(tmp_path):
     with start_ipython(
         tmp_path, args=["--TerminalInteractiveShell.prompts_class=IPython.terminal.prompts.ClassicPrompts"], wait=False
@@ -121,7 +42,6 @@ def test_the_users_prompt_class_is_wrapped_not_replaced(tmp_path):
         assert term.value("type(get_ipython().prompts).__name__") == "ClassicPrompts"
 
 
-@needs_pty
 def test_no_count_under_the_simple_prompt(tmp_path):
     with start_ipython(tmp_path, args=["--simple-prompt"]) as term:
         term.send("%bg asyncio.sleep(3600)")
@@ -129,7 +49,6 @@ def test_no_count_under_the_simple_prompt(tmp_path):
         assert prompts_in(term.sync()) == ["In [3]: "]
 
 
-@needs_pty
 def test_a_long_jobs_notice_rings_the_bell_and_a_short_ones_does_not(terminal):
     terminal.run("%config BackgroundJobs.long_job = 1.0")
     terminal.send("%bg asyncio.sleep(0.4)")
@@ -147,7 +66,6 @@ def test_a_long_jobs_notice_rings_the_bell_and_a_short_ones_does_not(terminal):
     terminal.expect_exact("[3]+ done  coroutine  asyncio.sleep(1.3)")  # then the notice itself
 
 
-@needs_pty
 def test_a_job_waited_for_or_ended_during_a_cell_rings_no_bell(terminal):
     terminal.run("%config BackgroundJobs.long_job = 0.2")
     terminal.send("%bg asyncio.sleep(0.3)")
@@ -156,7 +74,6 @@ def test_a_job_waited_for_or_ended_during_a_cell_rings_no_bell(terminal):
     assert "[1]+ done  coroutine  asyncio.sleep(0.3)" in output and "\a" not in output
 
 
-@needs_pty
 def test_watch_on_a_dumb_terminal_prints_the_table_once_per_end(terminal):
     terminal.send("%bg asyncio.sleep(0.3)")
     terminal.send("%bg asyncio.sleep(0.9)")
@@ -204,7 +121,6 @@ def wait_for_screen(term, test, timeout=15.0):
             pass
 
 
-@needs_pty
 def test_the_count_changes_at_an_idle_prompt_and_a_half_typed_line_stays(xterm):
     xterm.send("%bg asyncio.sleep(3600)")
     xterm.send("%bg asyncio.sleep(1.0)")
@@ -217,7 +133,6 @@ def test_the_count_changes_at_an_idle_prompt_and_a_half_typed_line_stays(xterm):
     assert xterm.value("answer") == "42"
 
 
-@needs_pty
 def test_watch_redraws_one_table_in_place_and_ctrl_c_stops_only_the_watch(xterm):
     xterm.send("%bg asyncio.sleep(0.5)")
     xterm.send("%bg asyncio.sleep(3600)")

@@ -1,4 +1,5 @@
-"""The extension changes nothing where it is not used."""
+"""The extension changes nothing where it is not used: ``ipython -c`` and
+``ipython script.py`` print the same with it loaded, with a tty too."""
 
 import os
 import subprocess
@@ -30,26 +31,6 @@ def test_same_output_with_and_without_the_extension(tmp_path, mode):
     loaded = ipython(tmp_path, "--ext", "ipython_bg", *args)
     assert plain == loaded
     assert plain[0] == 0 and plain[1].split() == ["one", "two"]
-
-
-def test_loading_imports_nothing_heavy():
-    code = (
-        "import sys\n"
-        "from IPython.core.interactiveshell import InteractiveShell\n"
-        "shell = InteractiveShell.instance()\n"
-        "before = set(sys.modules)\n"
-        "shell.run_line_magic('load_ext', 'ipython_bg')\n"
-        "heavy = ('ipykernel', 'jupyter_client', 'zmq', 'tornado', 'numpy', 'matplotlib', 'pandas')\n"
-        "print(sorted(m for m in set(sys.modules) - before if m.split('.')[0] in heavy))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.stdout.strip() == "[]", done.stderr
-
-
-def test_importing_the_package_costs_nothing():
-    code = "import sys, ipython_bg\nprint(sorted(m for m in ('IPython', 'asyncio', 'traitlets') if m in sys.modules))"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.stdout.strip() == "[]", done.stderr
 
 
 def test_same_output_in_a_terminal(tmp_path):
