@@ -1,6 +1,11 @@
 """Running a cell in a real ``InteractiveShell`` as a user would (the
 ``shell`` fixture of tests/shell/conftest.py gives one), and what it
-raised or left in the job table."""
+raised, printed or left in the job table."""
+
+import re
+
+#: A terminal control sequence (colours), to read output as text.
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def run(shell, code):
@@ -31,3 +36,17 @@ def error_of(shell, code) -> BaseException:
 def table_of(shell):
     """The loaded extension's job table."""
     return shell.magics_manager.registry["BackgroundJobs"].session.control.table
+
+
+def run_quiet(sweep, source):
+    """Run ``source`` in the sweep's shell without the sweep's checks;
+    return (result, what it printed, colours stripped)."""
+    sweep.capsys.readouterr()
+    result = sweep.shell.run_cell(source)
+    captured = sweep.capsys.readouterr()
+    return result, ANSI.sub("", captured.out + captured.err)
+
+
+def short_id(value):
+    """A parametrized test's id for a line or cell: its first 50 characters."""
+    return repr(value)[:50] if isinstance(value, str) else None

@@ -63,6 +63,7 @@ import ipython_bg
 from ipython_bg.model.job import Job, JobKind, JobState
 from ipython_bg.render.table import JobsTable, TextBlock
 from tests.harness import strategies
+from tests.harness.cells import ANSI
 from tests.harness.strategies import HELPERS, SENTINEL
 
 HISTORY = 40  # small, so that the history is trimmed during the sweep
@@ -70,7 +71,6 @@ HANG_SECONDS = 20
 
 # -- output and traceback inspection ---------------------------------------------------
 
-ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # A warning printed to stderr (with pytest's warnings plugin off), e.g. for a
 # coroutine that a line created and never awaited: its location is not a frame.
 WARNING_LINE = re.compile(r"\.py:\d+: \w*Warning: ")
@@ -79,13 +79,10 @@ PACKAGE_DIR = os.path.dirname(os.path.abspath(ipython_bg.__file__))
 HELPERS_FILE = os.path.abspath(strategies.__file__)
 # The engine: where a job's outcome is made and handed on (a worker calling
 # the user's callable, the task awaiting the user's awaitable, the
-# foreground runner re-raising), as paths in the package.  Parsing,
-# evaluating and rendering user input (shell/magics.py, shell/statements.py,
-# render/) are not in it.
-ENGINE_FILES = {
-    "engine/control.py", "engine/waits.py", "engine/foreground.py", "engine/calls.py", "engine/pools.py",
-    "model/job.py", "model/tracebacks.py",
-}
+# foreground runner re-raising), as paths in the package.  Parsing, evaluating
+# and rendering user input (shell/magics.py, shell/statements.py, render/) are not.
+ENGINE_FILES = {"engine/control.py", "engine/waits.py", "engine/foreground.py", "engine/calls.py",
+                "engine/pools.py", "model/job.py", "model/tracebacks.py"}
 
 
 def frames(exc: BaseException) -> list[tuple[str, str]]:
@@ -400,16 +397,3 @@ class Sweep:
 
         for value in values:
             close(value)
-
-
-def run_quiet(sweep, source):
-    """Run ``source`` without the sweep's checks; return (result, output)."""
-    sweep.capsys.readouterr()
-    result = sweep.shell.run_cell(source)
-    captured = sweep.capsys.readouterr()
-    return result, ANSI.sub("", captured.out + captured.err)
-
-
-def short_id(value):
-    """A parametrized test's id for a line or cell: its first 50 characters."""
-    return repr(value)[:50] if isinstance(value, str) else None

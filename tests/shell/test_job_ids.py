@@ -1,8 +1,7 @@
 """Job ids against a real InteractiveShell: numbered on after %reload_ext,
 in order, and a forgotten job's id says why it is gone."""
 
-from tests.harness.cells import run, usage_error
-from tests.harness.sweep import run_quiet
+from tests.harness.cells import run, run_quiet, usage_error
 
 
 def test_reload_numbers_jobs_after_the_last_one(callables):

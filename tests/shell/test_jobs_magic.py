@@ -7,8 +7,7 @@ import pytest
 from IPython.core.error import UsageError
 
 from ipython_bg.model.job import JobState
-from tests.harness.cells import run
-from tests.harness.sweep import run_quiet
+from tests.harness.cells import run, run_quiet
 
 
 def test_jobs_table_reports_states_kinds_and_results(defs):

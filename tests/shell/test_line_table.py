@@ -14,8 +14,9 @@ import asyncio
 
 import pytest
 
+from tests.harness.cells import short_id
 from tests.harness.strategies import SweepError
-from tests.harness.sweep import short_id, user_mistakes_warn
+from tests.harness.sweep import user_mistakes_warn
 
 #: Lines on an empty table (those that met a bug are pinned in test_regressions.py).
 LINES = [

@@ -11,9 +11,9 @@ import os
 import pytest
 from IPython.core.error import UsageError
 
-from tests.harness.cells import error_of, run, table_of
+from tests.harness.cells import error_of, run, run_quiet, short_id, table_of
 from tests.harness.strategies import SweepError
-from tests.harness.sweep import frames, internal_lines, run_quiet, short_id
+from tests.harness.sweep import frames, internal_lines
 
 
 @pytest.mark.parametrize(

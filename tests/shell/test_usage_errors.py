@@ -5,8 +5,8 @@ UsageError line saying what to do instead, no traceback, nothing lost."""
 import pytest
 from IPython.core.error import UsageError
 
-from tests.harness.cells import run, table_of, usage_error
-from tests.harness.sweep import internal_lines, run_quiet, short_id
+from tests.harness.cells import run, run_quiet, short_id, table_of, usage_error
+from tests.harness.sweep import internal_lines
 
 
 @pytest.mark.parametrize(
