@@ -3,7 +3,7 @@
 ``py310`` ... ``py313`` run the suite on that Python against the newest
 IPython, ipykernel and prompt_toolkit it can take; ``oldest`` runs it on
 Python 3.10 against the oldest releases setup.cfg declares.  Extra pytest
-arguments go after ``--``: ``nox -s py313 -- -x tests/test_magics.py``.
+arguments go after ``--``: ``nox -s py313 -- -x tests/shell``.
 The browser tier (tests/browser/) is left out: it needs a browser
 the sessions do not install.
 """

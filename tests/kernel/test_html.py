@@ -1,7 +1,10 @@
 """Jobs and the %jobs table as HTML in a real kernel: rendered, updated in
 place when a job ends, watched with %jobs -w."""
 
+import pytest
 
+
+@pytest.mark.smoke
 def test_jobs_table_and_job_render_as_html(kernel):
     cell = kernel.execute("%bg double(7)")
     assert "<span" in cell.data("text/html")[0] and "double(7)" in cell.data("text/html")[0]

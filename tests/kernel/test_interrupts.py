@@ -118,6 +118,7 @@ def test_an_interrupt_still_stops_a_synchronous_cell(ext_kernel):
     assert ext_kernel.value("1 + 1") == "2"
 
 
+@pytest.mark.smoke
 def test_interrupt_cancels_only_the_foreground_job(kernel):
     kernel.execute("b = %bg busy()")
     for attempt in range(3):

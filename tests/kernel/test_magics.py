@@ -6,6 +6,7 @@ import time
 import pytest
 
 
+@pytest.mark.smoke
 def test_a_job_runs_while_the_kernel_is_idle(kernel):
     kernel.execute("progress['ticks'] = 0\n%bg ticker(10)")
     # No cell runs meanwhile; poll with fresh cells only to read the value.
@@ -15,6 +16,7 @@ def test_a_job_runs_while_the_kernel_is_idle(kernel):
         time.sleep(0.2)
 
 
+@pytest.mark.smoke
 def test_fg_forms(kernel):
     assert kernel.value("%fg double(21)") == "42"
     assert kernel.execute("x = %fg double(4, 0.1)").ok

@@ -1,9 +1,12 @@
 """A job's output and notices go to the cell that started it in a real
 kernel, even when they come late, from a thread, or by the thousand."""
 
+import pytest
+
 from tests.harness.programs import KERNEL_SETUP
 
 
+@pytest.mark.smoke
 def test_late_output_lands_in_the_cell_that_started_the_job(kernel):
     coro_cell = kernel.execute("c = %bg speak_later('from a coroutine', 0.5)")
     thread_cell = kernel.execute("t = %bg speak_later_in_thread('from a thread', 0.5)")

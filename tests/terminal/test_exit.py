@@ -4,6 +4,8 @@ Ctrl-D ask once, finally blocks run, thread jobs are not waited for,
 
 import time
 
+import pytest
+
 from tests.harness.terminal import start_ipython
 
 
@@ -28,6 +30,7 @@ def test_exit_runs_finally_blocks_and_does_not_wait_for_threads(tmp_path):
         assert warning not in output
 
 
+@pytest.mark.smoke
 def test_first_exit_lists_running_jobs_and_the_second_leaves(tmp_path):
     term = start_ipython(tmp_path)
     term.send("%bg guarded('job')")

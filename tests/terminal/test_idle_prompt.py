@@ -34,6 +34,7 @@ def test_seed_demo_verbatim(tmp_path):
     assert "Error" not in transcript, transcript
 
 
+@pytest.mark.smoke
 def test_a_job_advances_while_the_prompt_is_idle(terminal):
     terminal.send("%bg ticker(5)")
     # Nothing more is typed: the loop runs inside the prompt.
@@ -43,6 +44,7 @@ def test_a_job_advances_while_the_prompt_is_idle(terminal):
     assert terminal.value("_bg1") == "5"
 
 
+@pytest.mark.smoke
 def test_notices_appear_above_an_idle_prompt(terminal):
     terminal.send("%bg asyncio.sleep(0.3, result='slept')")
     terminal.expect(re.escape("[1]+ done  coroutine  asyncio.sleep(0.3, result='slept') -> _bg1"))

@@ -6,6 +6,8 @@ are kept."""
 import re
 import time
 
+import pytest
+
 from tests.harness.terminal import wait_for_file
 
 # ``hog`` (tests/harness/terminal.py) that says on disk when the freeze begins.
@@ -85,6 +87,7 @@ def test_ctrl_c_in_fg_cancels_only_the_foreground(terminal):
     assert terminal.value("b.done(), len(asyncio.all_tasks(get_ipython().magics_manager.registry['BackgroundJobs'].session.control.home_loop()))") == "False 1"
 
 
+@pytest.mark.smoke
 def test_ctrl_c_in_fg_of_a_thread_call_leaves_it_in_the_table(terminal, tmp_path):
     # Python cannot stop the thread: the job stays, running, and says when it ends.
     terminal.send("%fg until_exists('gate', started='running')")

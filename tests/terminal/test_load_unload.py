@@ -5,6 +5,7 @@ what other code changes under the extension (%gui, %autoawait,
 import pytest
 
 
+@pytest.mark.smoke
 def test_settings_changed_by_others_are_restored(terminal):
     terminal.run("%autoawait asyncio")
     assert terminal.value("type(get_ipython().loop_runner).__name__") == "ForegroundRunner"

@@ -19,6 +19,7 @@ def prompts_in(text: str) -> list[str]:
     return re.findall(r"In \[\d+\][^:\n]*: ", text)
 
 
+@pytest.mark.smoke
 def test_the_count_appears_and_disappears(terminal):
     terminal.send("%bg asyncio.sleep(3600)")
     terminal.send("%bg asyncio.sleep(3600)")
