@@ -16,7 +16,11 @@ only when a benchmark crashes (or overruns its time budget).
     tasks     10,000 library tasks with the extension loaded (its task factory) vs not
     capture   a job printing 100,000 lines, its output kept, vs without the extension
     keys      key-to-echo latency with 100 busy jobs vs plain ipython %gui asyncio
+    interrupt a kernel interrupt of %fg to its reply vs a plain kernel's synchronous cell
+    exit      exit with a job stuck in its finally block vs a plain ipython's exit
 """
 
 #: In the order ``python -m benchmarks`` runs them; each a module of this package.
-BENCHMARKS = ("idle", "server", "overhead", "table", "notice", "ends", "load", "tasks", "capture", "keys")
+BENCHMARKS = (
+    "idle", "server", "overhead", "table", "notice", "ends", "load", "tasks", "capture", "keys", "interrupt", "exit",
+)

@@ -13,11 +13,11 @@ from benchmarks._common import figure
 from tests.harness.checkout import ROOT, child_env
 
 
-def _quick_run(name: str, timeout: float) -> list[str]:
-    """The lines ``python -m benchmarks --quick NAME`` prints, once it
+def _quick_run(names: str, timeout: float) -> list[str]:
+    """The lines ``python -m benchmarks --quick NAME...`` prints, once it
     exited without a crash."""
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", name],
+        [sys.executable, "-m", "benchmarks", "--quick", *names.split()],
         cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=timeout,
     )
     assert done.returncode == 0, done.stdout + done.stderr
@@ -66,3 +66,12 @@ def test_the_key_latency_benchmark_runs_and_prints_both_percentiles():
     for label in ("key to echo p50: ", "key to echo p99: "):
         line = next(line for line in lines if line.startswith(label))
         assert " ms with ipython_bg, " in line and "plain ipython %gui asyncio" in line and "(goal <= 1.1x)" in line
+
+
+def test_the_interrupt_and_exit_benchmarks_run_and_print_their_figures():
+    # What tests once bounded with a clock: measured here, never asserted.
+    lines = _quick_run("interrupt exit", timeout=240)
+    interrupt = next(line for line in lines if line.startswith("kernel interrupt of %fg to its reply: "))
+    assert " ms, against " in interrupt and "(goal <= 500 ms)" in interrupt
+    leaving = next(line for line in lines if line.startswith("exit with a job stuck cleaning up, exit_timeout = 1 s: "))
+    assert "beyond exit_timeout and a plain exit" in leaving and "(goal <= +1 s)" in leaving
