@@ -35,7 +35,7 @@ BUDGET = {
     "capture": (180, 60),  # 100,000 lines through a pty and a kernel, 7 rounds each
     "keys": (90, 45),
     "interrupt": (90, 45),  # two kernels, 9 interrupts each (3 with --quick)
-    "exit": (120, 60),  # 10 terminal ipythons started and left (4 with --quick)
+    "exit": (120, 60),  # 10 terminal ipythons started and left (2 with --quick)
 }
 
 

@@ -56,7 +56,7 @@ def _leave(extension: bool) -> float:
 
 
 def main(quick: bool = False) -> None:
-    rounds = 2 if quick else 5
+    rounds = 1 if quick else 5
     ours, plain = [], []
     for turn in range(rounds):
         for extension in ((True, False) if turn % 2 else (False, True)):

@@ -1,15 +1,21 @@
 """Property tests: random %bg, %fg and %jobs lines and %%bg/%%fg cells
 (harness/strategies.py), each run in a real InteractiveShell and checked
 by the sweep's checker (harness/sweep.py, the ``sweep`` fixture) for every
-property it states.  Slow: hundreds of examples each."""
+property it states."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.harness.strategies import bodies, cell_options, jobs_text, line_text, seeds
 from tests.harness.sweep import user_mistakes_warn
+
+# Hundreds of random examples each: it explores for new bugs, while the
+# behaviour it found broken is pinned in the fast lane (test_line_table.py,
+# test_tracebacks.py and the others).
+pytestmark = pytest.mark.slow
 
 SWEEP = settings(
     max_examples=250,
