@@ -15,12 +15,13 @@ TIERS = {
     "engine": ("unit",),
     "hosts": ("unit",),
     "render": ("unit",),
-    "shell": ("shell",),
+    "shell": ("unit", "shell"),
     "terminal": ("terminal",),
     "kernel": ("kernel",),
     "notebooks": ("kernel", "slow"),
     "browser": ("browser", "slow"),
     "benchmarks": ("slow",),
+    "docs": ("docs", "slow"),
 }
 
 #: Tiers that start an ipython or a kernel for each test: out of the fast
