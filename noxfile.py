@@ -3,11 +3,11 @@
 ``py310`` ... ``py313`` run the suite on that Python against the newest
 IPython, ipykernel and prompt_toolkit it can take; ``oldest`` runs it on
 Python 3.10 against the oldest releases setup.cfg declares.  Extra pytest
-arguments go after ``--``: ``nox -s py313 -- -x tests/test_magics.py``.
-The browser tier (tests/test_browser.py and the tests marked ``browser``)
-is left out: it needs a browser the sessions do not install.  The Jobs
-panel's frontend is built once per checkout (setup.py), so the sessions'
-installs reuse that build.
+arguments go after ``--``: ``nox -s py313 -- -x tests/shell``.
+The browser tier (tests/browser/, and tests marked ``browser``) is left
+out: it needs a browser the sessions do not install.  The Jobs panel's
+frontend is built once per checkout (setup.py), so the sessions' installs
+reuse that build.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 OLDEST_PYTHON = "3.10"
 # The packages whose lower bounds in setup.cfg the oldest session pins.
 PINNED = ("ipython", "ipykernel", "prompt_toolkit", "traitlets")
-PYTEST = ["-m", "pytest", "--ignore=tests/test_browser.py", "-m", "not browser"]
+PYTEST = ["-m", "pytest", "--ignore=tests/browser", "-m", "not browser"]
 
 
 def interpreter(version: str) -> str:

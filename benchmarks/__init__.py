@@ -18,7 +18,12 @@ only when a benchmark crashes (or overruns its time budget).
     keys      key-to-echo latency with 100 busy jobs vs plain ipython %gui asyncio
     watch     the selector watch's instructions per echo round trip (valgrind) vs none
     panel     the Jobs panel in Chromium: a job's start to its row; its longest task over 2,000 ends
+    interrupt a kernel interrupt of %fg to its reply vs a plain kernel's synchronous cell
+    exit      exit with a job stuck in its finally block vs a plain ipython's exit
 """
 
 #: In the order ``python -m benchmarks`` runs them; each a module of this package.
-BENCHMARKS = ("idle", "server", "overhead", "table", "notice", "ends", "load", "tasks", "capture", "keys", "watch", "panel")
+BENCHMARKS = (
+    "idle", "server", "overhead", "table", "notice", "ends", "load", "tasks", "capture", "keys", "watch", "panel",
+    "interrupt", "exit",
+)

@@ -18,8 +18,9 @@ import sys
 import time
 import traceback
 
+from tests.harness.checkout import ROOT, child_env
+
 from . import BENCHMARKS
-from ._common import ROOT, child_env
 
 #: Seconds each benchmark may take before it counts as crashed (full, quick).
 BUDGET = {
@@ -35,6 +36,8 @@ BUDGET = {
     "keys": (90, 45),
     "watch": (420, 180),  # a server under valgrind, six times
     "panel": (150, 90),  # a JupyterLab server, Chromium, 2,000-job bursts
+    "interrupt": (90, 45),  # two kernels, 9 interrupts each (3 with --quick)
+    "exit": (120, 60),  # 10 terminal ipythons started and left (2 with --quick)
 }
 
 

@@ -17,7 +17,9 @@ from __future__ import annotations
 import queue
 import re
 
-from ._common import Terminal, figure, median
+from tests.harness.terminal import Terminal
+
+from ._common import figure, median
 
 GOAL = 0.9
 LINES = 100_000

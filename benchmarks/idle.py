@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import time
 
-from ._common import CpuMeter, Terminal, figure, fmt_ratio, median
+from tests.harness.terminal import Terminal
+
+from ._common import CpuMeter, figure, fmt_ratio, median
 
 JOBS = 100
 GOAL_PERCENT = 0.1

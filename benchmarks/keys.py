@@ -19,7 +19,9 @@ from __future__ import annotations
 import statistics
 import time
 
-from ._common import Terminal, figure
+from tests.harness.terminal import Terminal
+
+from ._common import figure
 
 JOBS = 100
 GOAL = 1.1

@@ -29,7 +29,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ._common import ROOT, Terminal, child_env, figure, median
+from tests.harness.checkout import ROOT, child_env
+from tests.harness.terminal import Terminal
+
+from ._common import figure, median
 
 GOAL_MS = 10.0
 TRIVIAL = "bench_trivial_extension"

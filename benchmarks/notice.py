@@ -19,7 +19,9 @@ from __future__ import annotations
 import json
 import re
 
-from ._common import Terminal, figure, median
+from tests.harness.terminal import Terminal
+
+from ._common import figure, median
 
 GOAL_MS = 50.0
 DELAY = 0.3

@@ -58,7 +58,9 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from ._common import ROOT, child_env, figure, median, plain_shell, returns_one
+from tests.harness.checkout import ROOT, child_env
+
+from ._common import figure, median, plain_shell, returns_one
 from .floor import LeastTable
 
 N = 10_000

@@ -47,7 +47,10 @@ import statistics
 import subprocess
 import sys
 
-from ._common import ROOT, CpuMeter, Terminal, child_env, figure, median, read_line, stop_process
+from tests.harness.checkout import ROOT, child_env
+from tests.harness.terminal import Terminal
+
+from ._common import CpuMeter, figure, median, read_line, stop_process
 
 CONNECTIONS = 4
 GOAL = 0.97  # against plain IPython's %gui asyncio prompt

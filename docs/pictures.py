@@ -1,10 +1,10 @@
 """Make the documentation's pictures from real runs: ``python docs/pictures.py``.
 
 The terminal pictures are a terminal ``ipython --ext ipython_bg`` on a pty
-(tests/screen.py), driven through a short session each; its screen, as
+(tests/harness/screen.py), driven through a short session each; its screen, as
 pyte (a VT100 emulator) holds it with colours, is drawn into a PNG with
 DejaVu Sans Mono (Debian's fonts-dejavu-core).  The JupyterLab pictures
-are the browser tier's screenshots (tests/test_browser.py, real Chromium),
+are the browser tier's screenshots (tests/browser/, real Chromium),
 run here and copied.  ``--terminal`` makes the terminal ones only.
 """
 
@@ -23,9 +23,9 @@ from PIL import Image, ImageDraw, ImageFont
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 PICTURES = DOCS / "_static" / "pictures"
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT)]
 
-from docexamples import PROMPT  # noqa: E402
+from tests.harness.docexamples import PROMPT  # noqa: E402
 
 FONTS = Path("/usr/share/fonts/truetype/dejavu")
 FONT_SIZE = 15
@@ -172,7 +172,7 @@ SCENES = {"terminal-tour": (tour, 34, 100), "terminal-watch": (watch, 18, 100), 
 
 def make_terminal(name: str, directory: Path) -> Path:
     """Run the scene ``name`` in a fresh terminal; its picture goes to ``directory``."""
-    from screen import ScreenTerminal
+    from tests.harness.screen import ScreenTerminal
 
     scene, rows, cols = SCENES[name]
     term = ScreenTerminal(rows=rows, cols=cols, startup=STARTUP)
@@ -201,7 +201,7 @@ def make_lab() -> None:
         print("no /usr/bin/chromium: the JupyterLab pictures stay as they are")
         return
     tests = " or ".join(LAB.values())
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "tests/test_browser.py", "-k", tests], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "tests/browser/test_jupyterlab.py", "-p", "no:randomly", "-k", tests], cwd=ROOT, check=True)
     for name, test in LAB.items():
         shutil.copyfile(ROOT / "tests" / "artifacts" / f"{test}-0.png", PICTURES / f"{name}.png")
         print(f"wrote docs/_static/pictures/{name}.png")
@@ -226,7 +226,7 @@ def make_lab_progress(path: Path) -> None:
     """A watched table with progress bars, halfway, in JupyterLab."""
     import tempfile
 
-    import browser
+    from tests.harness import browser
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as root:

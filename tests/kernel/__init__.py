@@ -1,0 +1,1 @@
+"""End to end in a real Jupyter kernel (ipykernel) through jupyter_client."""

@@ -1,0 +1,1 @@
+"""The job model (ipython_bg/model/): no shell, no IPython."""

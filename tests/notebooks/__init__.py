@@ -1,0 +1,1 @@
+"""Notebooks executed by nbclient in a real kernel."""
