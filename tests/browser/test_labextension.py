@@ -17,7 +17,7 @@ import pytest
 
 import ipython_bg
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent  # the checkout
 SOURCES = ROOT / "labextension"
 NAME = "ipython-bgjobs"
 

@@ -18,6 +18,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.harness.checkout import child_env
+
 CHROMIUM = "/usr/bin/chromium"
 # No network but the local server: no updates, no sync, no first-run pages.
 CHROMIUM_ARGS = [
@@ -60,7 +62,7 @@ class Server:
         self.root.mkdir()
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ)
+        env = child_env()  # its kernels import ipython_bg from this checkout
         for name in ("JUPYTER_CONFIG_DIR", "JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
             env[name] = str(root / name.lower())
         # No "get notified about Jupyter news?" toast over the cells.

@@ -34,7 +34,7 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent  # the checkout
 
 _MARKER = re.compile(r"^\s*\.\. example: (.+?)\s*$")
 _DIRECTIVE = re.compile(r"^(\s*)\.\. (?:code-block|code|sourcecode)::\s*(\S*)\s*$")

@@ -39,7 +39,7 @@ class TerminalRun:
     """The page's terminal ``ipython``."""
 
     def __init__(self, directory: Path):
-        from screen import ScreenTerminal
+        from tests.harness.screen import ScreenTerminal
 
         directory.mkdir(parents=True, exist_ok=True)
         self.term = ScreenTerminal(directory=directory, timeout=CELL_TIMEOUT)

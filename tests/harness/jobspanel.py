@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tests.harness import browser
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent  # the checkout
 SOURCES = ROOT / "labextension"
 BUILD = ROOT / "ipython_bg" / "labextension"
 NAME = "ipython-bgjobs"

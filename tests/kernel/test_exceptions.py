@@ -45,7 +45,7 @@ def test_every_exception_from_every_kind_of_job_leaves_the_kernel_answering(kern
             source = f"boom({name!r})" if kind != "coroutine" else f"aboom({name!r})"
             notice = f"failed  {kind}  {source}  {raised_text(name, kind, crosses)}"
             assert cell.stdout.count(notice) == 1, (notice, cell.stdout)
-    table = kernel.execute("%jobs")
+    table = kernel.execute("%jobs -a")
     assert table.ok, table.reply
     assert table.result.count(" failed ") == len(NAMES) * len(STARTS), table.result
     for kind in STARTS:

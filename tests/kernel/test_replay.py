@@ -65,6 +65,6 @@ def test_the_notebook_table_shows_a_progress_bar(kernel):
 def test_a_process_job_prints_in_its_cell_and_keeps_it(kernel):
     kernel.execute("def child_speaks():\n    time.sleep(0.3)\n    print('from the child')\n    ipython_bg.progress(1, 2)")
     start = kernel.execute("child = %bg --process child_speaks()")
-    kernel.execute("%fg child")
     kernel.wait_for(lambda: "from the child" in start.stdout)
+    kernel.execute("%fg child")
     assert kernel.value("child.output.text(), child.output.progress") == "('from the child\\n', (1, 2, ''))"

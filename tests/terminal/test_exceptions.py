@@ -79,7 +79,7 @@ def test_every_exception_from_every_kind_of_job_leaves_the_prompt_working(termin
         assert output.count(notice) == 1, (notice, output[-3000:])
     for never in NEVER:
         assert never not in output, (never, output[-3000:])
-    table = terminal.run("%jobs")
+    table = terminal.run("%jobs -a")
     assert len(re.findall(r"\sfailed\s", table)) == len(NAMES) * len(STARTS), table
     assert terminal.value("bystander.done()") == "False"
     assert terminal.value("6 * 7") == "42"
