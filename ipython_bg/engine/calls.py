@@ -146,6 +146,7 @@ async def finish_call(call: ThreadCall, loop: asyncio.AbstractEventLoop):
     """Wait on the loop for a submitted call's outcome.  A failure that
     asyncio cannot take (see :class:`~ipython_bg.model.failures.Carried`) comes out
     carried."""
+    __tracebackhide__ = True
     try:
         await _settled(call.future, loop)
     except asyncio.CancelledError:

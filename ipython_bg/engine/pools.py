@@ -67,6 +67,7 @@ class DaemonThreadPool(Executor):
         return future
 
     def _worker(self) -> None:
+        __tracebackhide__ = True
         while True:
             item = self._work.get()
             if item is None:

@@ -60,8 +60,11 @@ def awaitable_failure(exc):
         return exc
     error = RuntimeError(f"the job raised {type(exc).__name__}")
     # The cause is shown by whoever awaits the job: in the user's frames.
-    error.__cause__ = exc.with_traceback(without_our_frames(exc.__traceback__))
-    return error
+    # So is the stand-in itself: raised by our code, it would otherwise
+    # show where it was raised, and a traceback's last frame is never hidden.
+    user_frames = without_our_frames(exc.__traceback__)
+    error.__cause__ = exc.with_traceback(user_frames)
+    return error.with_traceback(user_frames)
 
 
 def original(exc):

@@ -89,6 +89,7 @@ class ThreadCall:
         self.echo = None
 
     def _in_context(self):
+        __tracebackhide__ = True
         token = CURRENT.set(self)
         try:
             return self.func(*self.args, **self.kwargs)
@@ -96,6 +97,7 @@ class ThreadCall:
             CURRENT.reset(token)  # the context would hold the call that holds it
 
     def __call__(self):
+        __tracebackhide__ = True
         self.started = time.monotonic()
         try:
             if self.context is None:
@@ -361,6 +363,7 @@ async def _tracked(job: Job, coro):
     # The job's end is noted within its own last step rather than by a
     # done-callback: jobs that end in one loop iteration are then reported
     # together, and a failure's traceback is kept as it was.
+    __tracebackhide__ = True  # a cell awaiting the job is shown the job's frames, not ours
     token = CURRENT.set(job)
     try:
         return await coro

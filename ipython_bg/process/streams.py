@@ -37,7 +37,6 @@ class StreamProxy:
 
     def __init__(self, stream):
         self._stream = stream
-        self._write = stream.write
         #: Where writes go while the terminal prompt is up
         #: (:class:`~ipython_bg.process.prompt_lines.AbovePrompt`), else None.
         self.above = None
@@ -50,10 +49,12 @@ class StreamProxy:
             if output.quiet:
                 return len(text)
             if output.shown_in is not None:  # in the foreground: in the waiting cell
-                return output.shown_in.copy().run(self._write, text)
+                return output.shown_in.copy().run(self._stream.write, text)
         above = self.above
         if above is None:
-            return self._write(text)
+            # The stream's write as it is now: IPython's history patches it
+            # on the stream for the length of a cell (InteractiveShell._tee).
+            return self._stream.write(text)
         return above.write(running, text, self._stream)
 
     def writelines(self, lines):
