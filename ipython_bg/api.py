@@ -93,7 +93,8 @@ def run_in_foreground(target: Any, *, timeout: float | None = None):
         raise LoopBusy("the event loop is already running here: use `await` instead")
     if isinstance(target, Job):
         return control.wait([target], timeout=timeout)[0]
-    return control.foreground(_start(control, target), timeout=timeout)
+    with control.runner.ctrl_c_held():  # a Ctrl-C while the job starts is the wait's
+        return control.foreground(_start(control, target), timeout=timeout)
 
 
 def _start(control: JobControl, target: Any) -> Job:

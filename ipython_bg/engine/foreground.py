@@ -12,6 +12,7 @@ The wait claims SIGINT (and SIGTSTP) from the process's one owner of them
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import signal
 from typing import Callable
@@ -117,9 +118,24 @@ class ForegroundRunner:
     def __init__(self, home_loop: Callable[[], asyncio.AbstractEventLoop]):
         self.home_loop = home_loop
         self.interrupted = False
+        self._held = None  # a Ctrl-C claim held while a wait is set up, and what it heard
 
     def __call__(self, coro):
         return self.run(coro)
+
+    @contextlib.contextmanager
+    def ctrl_c_held(self):
+        """While a wait is set up (its job made, a worker thread started), a
+        Ctrl-C is kept for the wait, which acts on it as it starts, rather
+        than raised in the middle of the set-up (a job started, and lost)."""
+        pressed: list[bool] = []
+        claim = SIGNALS.claim(signal.SIGINT, lambda frame: pressed.append(True) or True)
+        self._held = (claim, pressed)
+        try:
+            yield
+        finally:
+            self._held = None
+            claim.release()
 
     def __str__(self) -> str:
         return "asyncio (ipython_bg)"
@@ -156,6 +172,7 @@ class ForegroundRunner:
         future.add_done_callback(on_done)
         timer = loop.call_later(timeout, release, _Wait.TIMEOUT) if timeout is not None else None
         claims = self._claim_signals(loop, stop, release, suspendable)
+        self._take_held_ctrl_c(loop, stop)
         try:
             return _outcome(loop.run_until_complete(waiter), future, timeout)
         except asyncio.CancelledError:
@@ -172,6 +189,18 @@ class ForegroundRunner:
             if timer is not None:
                 timer.cancel()
             future.remove_done_callback(on_done)
+
+    def _take_held_ctrl_c(self, loop, stop) -> None:
+        """The wait's own claim hears Ctrl-C from now on; one pressed while
+        the wait was set up is its first."""
+        held, self._held = self._held, None
+        if held is None:
+            return
+        claim, pressed = held
+        claim.release()
+        if pressed:
+            self.interrupted = True
+            loop.call_soon(stop)
 
     def _claim_signals(self, loop, cancel, release, suspendable: bool) -> list[Claim]:
         """Claim SIGINT (and SIGTSTP) for one wait, from the one owner."""

@@ -142,7 +142,9 @@ class BackgroundJobs(Magics, Settings):
         from ipython_bg.shell import waiting  # imported on first use: loading stays quick
 
         try:
-            return waiting.run(self.session, self._plan(line, cell, local_ns, blocking=True))
+            # A Ctrl-C while the line starts its job is kept for the wait.
+            with self.session.control.runner.ctrl_c_held():
+                return waiting.run(self.session, self._plan(line, cell, local_ns, blocking=True))
         except DOMAIN_ERRORS as exc:
             raise UsageError(f"%fg: {exc}") from None
 
