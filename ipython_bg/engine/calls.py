@@ -15,8 +15,9 @@ import functools
 import pickle
 
 from ipython_bg.engine.pools import DaemonThreadPool, ForkPool
+from ipython_bg.model.call import ThreadCall
 from ipython_bg.model.failures import RemoteFailure, call_portably, carry
-from ipython_bg.model.job import JobKind, ThreadCall, is_awaitable
+from ipython_bg.model.job import JobKind, is_awaitable
 from ipython_bg.model.output import CURRENT, Writer
 from ipython_bg.model.tracebacks import describe_exception
 

@@ -25,7 +25,8 @@ from ipython_bg.engine.foreground import (
 from ipython_bg.engine.other_threads import in_loop_thread
 from ipython_bg.engine.pools import DaemonThreadPool, ForkPool
 from ipython_bg.engine.waits import Waits, running_loop
-from ipython_bg.model.job import Job, ThreadCall, is_awaitable
+from ipython_bg.model.call import ThreadCall
+from ipython_bg.model.job import Job, is_awaitable
 from ipython_bg.model.output import CURRENT, JobOutput
 from ipython_bg.model.table import JobTable
 

@@ -19,7 +19,8 @@ from concurrent.futures import Future
 from typing import Callable, Iterable, TypeVar
 
 from ipython_bg.engine.foreground import ForegroundTimeout, results
-from ipython_bg.model.job import Job, running_job
+from ipython_bg.model.call import running_job
+from ipython_bg.model.job import Job
 
 __all__ = ["in_loop_thread", "refuse_own", "wait_for_end", "wait_in_thread"]
 

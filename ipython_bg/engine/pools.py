@@ -14,8 +14,8 @@ import threading
 import time
 from concurrent.futures import Executor, Future
 
+from ipython_bg.model.call import ThreadCall
 from ipython_bg.model.failures import RemoteError, RemoteFailure, RemoteTraceback, call_portably
-from ipython_bg.model.job import ThreadCall
 from ipython_bg.model.tracebacks import exception_message
 
 __all__ = ["DaemonThreadPool", "ForkPool", "ProcessDied"]

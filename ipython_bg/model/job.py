@@ -15,15 +15,17 @@ import inspect
 import sys
 import threading
 import time
-from concurrent.futures import Future as ConcurrentFuture
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ipython_bg.model.failures import Carried, awaitable_failure, carry, is_failure, original
 from ipython_bg.model.labels import job_label
 from ipython_bg.model.output import CURRENT, JobOutput
 from ipython_bg.model.tracebacks import format_without_our_frames, without_our_frames
 
-__all__ = ["Job", "JobKind", "JobState", "NoSuchJob", "ThreadCall", "is_awaitable", "running_job"]
+if TYPE_CHECKING:  # the call module imports this one
+    from ipython_bg.model.call import ThreadCall
+
+__all__ = ["Job", "JobKind", "JobState", "NoSuchJob", "is_awaitable"]
 
 # Task(context=...) is new in Python 3.11.
 _TASK_TAKES_CONTEXT = sys.version_info >= (3, 11)
@@ -56,55 +58,6 @@ class NoSuchJob(LookupError):
 
 def is_awaitable(value) -> bool:
     return hasattr(type(value), "__await__") or asyncio.iscoroutine(value)
-
-
-class ThreadCall:
-    """A call handed to a worker: stamps when the worker really starts and ends.
-
-    The job's own task learns the outcome only when the event loop next runs
-    (the executor's future is chained to the loop by ``call_soon_threadsafe``);
-    during a synchronous cell that can be long after the call ended, so the
-    job reads its true state from here.
-    """
-
-    def __init__(self, func: Callable, args: tuple = (), kwargs: dict | None = None, context=None, output=None):
-        self.func = func
-        self.args = args
-        self.kwargs = kwargs or {}
-        self.context = context
-        self.output: JobOutput | None = output
-        self.started: float | None = None
-        self.ended: float | None = None
-        self.future: ConcurrentFuture | None = None
-        # The call returned an awaitable, which the job then awaits.
-        self.continued = False
-        # Ends the work itself when the job is cancelled, where that can be
-        # done (a process, a cluster task); a thread cannot be stopped.
-        self.stop: Callable[[], object] | None = None
-        # Where it runs, when the executor says (a Dask key, a worker).
-        self.where: str | None = None
-        self.job: Job | None = None
-        # The context in which what a process sends back (output, progress)
-        # is written here: one naming this call, so the job's output.
-        self.echo = None
-
-    def _in_context(self):
-        __tracebackhide__ = True
-        token = CURRENT.set(self)
-        try:
-            return self.func(*self.args, **self.kwargs)
-        finally:
-            CURRENT.reset(token)  # the context would hold the call that holds it
-
-    def __call__(self):
-        __tracebackhide__ = True
-        self.started = time.monotonic()
-        try:
-            if self.context is None:
-                return self.func(*self.args, **self.kwargs)
-            return self.context.run(self._in_context)
-        finally:
-            self.ended = time.monotonic()
 
 
 class Job(asyncio.Task):
@@ -140,17 +93,7 @@ class Job(asyncio.Task):
         # What the job prints is kept as its own (see output.py): _tracked
         # names the job in the task's context.
         self.output = output if output is not None else JobOutput()
-        # The context its code runs in, kept so that its end is told in it
-        # (control.py).  On 3.10 (no Task(context=)) it is set at the end.
-        if context is None and _TASK_TAKES_CONTEXT:
-            context = contextvars.copy_context()
-        self.context = context
-        # Named by its source, for whoever lists tasks by name (asyncio's
-        # debug output, aiomonitor).
-        if context is None:
-            super().__init__(_tracked(self, coro), loop=loop, name=source)
-        else:
-            super().__init__(_tracked(self, coro), loop=loop, name=source, context=context)
+        self._start_task(coro, loop, source, context)
         if call is not None:
             call.job = self
         self.id: int | None = None
@@ -164,7 +107,7 @@ class Job(asyncio.Task):
         self.on_end: Callable[[Job], object] | None = None
         # The table's + or - for the job as it ended (bash's notice keeps it).
         self.end_marker = ""
-        # Its code called input() while nobody waited for it (ttyinput.py).
+        # Its code called input() while nobody waited for it (process/input.py).
         self.tty_stopped = False
         self.cancel_requested = False
         # Its verbs (--timeout, --retries, --every, --after), if any: an
@@ -177,6 +120,19 @@ class Job(asyncio.Task):
         # the verbs' and their first run's), or it would warn "never awaited".
         self._inner = coro if closes is None else closes
         self._failure_tb = None
+
+    def _start_task(self, coro, loop, source: str, context) -> None:
+        # The context its code runs in, kept so that its end is told in it
+        # (engine/ends.py).  On 3.10 (no Task(context=)) it is set at the end.
+        if context is None and _TASK_TAKES_CONTEXT:
+            context = contextvars.copy_context()
+        self.context = context
+        # Named by its source, for whoever lists tasks by name (asyncio's
+        # debug output, aiomonitor).
+        if context is None:
+            super().__init__(_tracked(self, coro), loop=loop, name=source)
+        else:
+            super().__init__(_tracked(self, coro), loop=loop, name=source, context=context)
 
     def tell_end_to(self, on_end: Callable[[Job], object]) -> None:
         """Call ``on_end(job)`` once when the job ends (it is filed)."""
@@ -294,23 +250,10 @@ class Job(asyncio.Task):
             return JobState.CANCELLED
         if self.tty_stopped:
             return JobState.STOPPED
-        future = self.call.future if self.call is not None else None
-        if future is None:
-            waiting = self.schedule is not None and self.schedule.waiting
-            return JobState.PENDING if waiting else JobState.RUNNING
-        if not future.running() and not future.done():
-            # Our own pools say whether their limit holds the call, or a
-            # worker just has not taken it yet; another executor cannot.
-            return JobState.PENDING if getattr(future, "held", True) else JobState.RUNNING
-        # The worker may have finished while the loop was not running.
-        if future.done():
-            if future.cancelled():
-                return JobState.CANCELLED
-            if future.exception() is not None:
-                return JobState.FAILED
-            if not is_awaitable(future.result()):
-                return JobState.DONE
-        return JobState.RUNNING
+        if self.call is not None and self.call.future is not None:
+            return self.call.state()
+        waiting = self.schedule is not None and self.schedule.waiting
+        return JobState.PENDING if waiting else JobState.RUNNING
 
     @property
     def outcome(self) -> tuple[JobState, Any, BaseException | None]:
@@ -386,11 +329,3 @@ async def _tracked(job: Job, coro):
             pass
         job.note_end()
     raise failure
-
-
-def running_job() -> Job | None:
-    """The job whose code runs here (a thread job's too), or None."""
-    running = CURRENT.get()
-    if isinstance(running, ThreadCall):
-        return running.job
-    return running if isinstance(running, Job) else None  # a process job's writer is no job

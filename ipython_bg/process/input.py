@@ -28,7 +28,8 @@ import builtins
 import time
 from typing import Callable
 
-from ipython_bg.model.job import Job, JobKind, ThreadCall, running_job
+from ipython_bg.model.call import ThreadCall, running_job
+from ipython_bg.model.job import Job, JobKind
 from ipython_bg.model.output import CURRENT
 from ipython_bg.process.changes import Change, SetAttribute
 

@@ -22,7 +22,8 @@ from ipython_bg.engine.foreground import (
     failed_with,
 )
 from ipython_bg.engine.other_threads import in_loop_thread, refuse_own
-from ipython_bg.model.job import Job, running_job
+from ipython_bg.model.call import running_job
+from ipython_bg.model.job import Job
 from ipython_bg.model.labels import job_label, name_jobs
 from ipython_bg.model.table import is_job_spec
 from ipython_bg.shell.errors import SessionError

@@ -10,7 +10,8 @@ from concurrent.futures import Future as ConcurrentFuture
 import pytest
 
 from ipython_bg.engine.control import JobControl
-from ipython_bg.model.job import Job, JobKind, JobState, ThreadCall
+from ipython_bg.model.call import ThreadCall
+from ipython_bg.model.job import Job, JobKind, JobState
 from ipython_bg.model.table import JobTable
 
 

@@ -6,7 +6,6 @@ traceback of ours, and the prompt runs and echoes the next line once
 import re
 import time
 
-import pytest
 
 from tests.harness.programs import (
     DASK_CLIENT,
@@ -16,7 +15,6 @@ from tests.harness.programs import (
     RAISERS,
     raised_text,
 )
-from tests.harness.terminal import start_ipython
 
 NAMES = list(RAISED_TEXT)
 STARTS = JOB_STARTS
