@@ -28,7 +28,6 @@ _why = jobspanel.missing()
 if _why:
     pytest.skip(_why, allow_module_level=True)
 
-from playwright.sync_api import sync_playwright  # noqa: E402
 
 SETUP = "%load_ext ipython_bg\nimport asyncio, time\nimport ipython_bg"
 PICTURES = jobspanel.ROOT / "docs" / "_static" / "pictures"
@@ -43,12 +42,6 @@ def server(tmp_path_factory):
     server.close()
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=browser.CHROMIUM, args=browser.CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Pages:

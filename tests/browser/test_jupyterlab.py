@@ -14,7 +14,6 @@ _why = browser.missing()
 if _why:
     pytest.skip(_why, allow_module_level=True)
 
-from playwright.sync_api import sync_playwright  # noqa: E402
 
 SETUP = "%load_ext ipython_bg\n" + DOUBLE_AND_FAIL + SPEAK_LATER + """
 import time
@@ -58,12 +57,6 @@ def server(tmp_path_factory):
     server.close()
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=browser.CHROMIUM, args=browser.CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

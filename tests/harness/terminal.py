@@ -316,3 +316,34 @@ def wait_for_file(path, timeout: float = 30) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError(f"{path} never appeared")
         time.sleep(0.02)
+
+
+def define(term: Terminal, source: str) -> None:
+    """Define the functions in ``source`` in the terminal's namespace (one
+    line typed, however many lines the source has)."""
+    term.run(f"exec({source!r})")
+
+
+def screen_of(term: Terminal) -> list[str]:
+    """The terminal's screen now: what ipython wrote so far, played through
+    a terminal emulator of the pty's size; blank lines left out."""
+    import pyte
+
+    display = pyte.Screen(200, 50)
+    pyte.Stream(display).feed(term.transcript)
+    return [line.rstrip() for line in display.display if line.strip()]
+
+
+def wait_for_screen(term: Terminal, test, timeout: float = 20.0) -> list[str]:
+    """Read until ``test(screen lines)`` holds; returns the lines."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = screen_of(term)
+        if test(lines):
+            return lines
+        if time.monotonic() > deadline:
+            raise AssertionError("the screen never showed it:\n" + "\n".join(lines))
+        try:
+            term.expect(r"[\s\S]", timeout=0.5)  # whatever comes next
+        except TimeoutError:
+            pass

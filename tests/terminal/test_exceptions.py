@@ -6,7 +6,6 @@ traceback of ours, and the prompt runs and echoes the next line once
 import re
 import time
 
-
 from tests.harness.programs import (
     DASK_CLIENT,
     HAS_DASK,

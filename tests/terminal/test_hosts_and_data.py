@@ -11,18 +11,9 @@ import pexpect
 import pytest
 
 from tests.harness.checkout import child_env
-from tests.harness.terminal import Terminal
+from tests.harness.terminal import Terminal, define
 
-pytestmark = [
-    pytest.mark.terminal,
-    pytest.mark.skipif(not hasattr(pexpect, "spawn"), reason="needs a pty"),
-]
-
-
-def define(term, source: str) -> None:
-    """Define the functions in ``source`` in the terminal's namespace (one
-    line typed, however many lines the source has)."""
-    term.run(f"exec({source!r})")
+pytestmark = pytest.mark.skipif(not hasattr(pexpect, "spawn"), reason="needs a pty")
 
 
 # -- 9: a job's data does not drive the terminal ----------------------------------

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.harness.terminal import start_ipython
+from tests.harness.terminal import start_ipython, wait_for_screen
 
 # -- the pieces --------------------------------------------------------------------
 
@@ -93,33 +93,6 @@ def xterm(tmp_path):
     term = start_ipython(tmp_path, term="xterm-256color")
     yield term
     term.close()
-
-
-def screen_of(term) -> list[str]:
-    """The terminal's screen as it shows now: what ipython wrote so far,
-    played through a terminal emulator of the pty's size."""
-    import pyte
-
-    display = pyte.Screen(200, 50)
-    pyte.Stream(display).feed(term.transcript)
-    return [line.rstrip() for line in display.display if line.strip()]
-
-
-def wait_for_screen(term, test, timeout=15.0):
-    """Read until ``test(screen lines)`` holds; returns the lines."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while True:
-        lines = screen_of(term)
-        if test(lines):
-            return lines
-        if time.monotonic() > deadline:
-            raise AssertionError("the screen never showed it:\n" + "\n".join(lines))
-        try:
-            term.expect(r"[\s\S]", timeout=0.5)  # whatever comes next
-        except TimeoutError:
-            pass
 
 
 def test_the_count_changes_at_an_idle_prompt_and_a_half_typed_line_stays(xterm):

@@ -10,43 +10,9 @@ import time
 import pexpect
 import pytest
 
-from tests.harness.terminal import start_ipython
+from tests.harness.terminal import define, screen_of, start_ipython, wait_for_screen
 
-pytestmark = [
-    pytest.mark.terminal,
-    pytest.mark.skipif(not hasattr(pexpect, "spawn"), reason="needs a pty"),
-]
-
-
-def define(term, source: str) -> None:
-    """Define the functions in ``source`` in the terminal's namespace (one
-    line typed, however many lines the source has)."""
-    term.run(f"exec({source!r})")
-
-
-def screen_of(term) -> list[str]:
-    """The terminal's screen now: what ipython wrote so far, played through
-    a terminal emulator of the pty's size; blank lines left out."""
-    import pyte
-
-    display = pyte.Screen(200, 50)
-    pyte.Stream(display).feed(term.transcript)
-    return [line.rstrip() for line in display.display if line.strip()]
-
-
-def wait_for_screen(term, test, timeout=20.0) -> list[str]:
-    """Read until ``test(screen lines)`` holds; returns the lines."""
-    deadline = time.monotonic() + timeout
-    while True:
-        lines = screen_of(term)
-        if test(lines):
-            return lines
-        if time.monotonic() > deadline:
-            raise AssertionError("the screen never showed it:\n" + "\n".join(lines))
-        try:
-            term.expect(r"[\s\S]", timeout=0.5)  # whatever comes next
-        except TimeoutError:
-            pass
+pytestmark = pytest.mark.skipif(not hasattr(pexpect, "spawn"), reason="needs a pty")
 
 
 def read_until_quiet(term, quiet=1.0, timeout=20.0) -> None:
