@@ -162,8 +162,9 @@ class Job(asyncio.Task):
 
     def end_reported(self, marker: str) -> None:
         """Its end is being told: ``marker`` is the table's ``+``/``-`` it
-        had as it ended (bash's notice keeps it).  On Python 3.10 (no
-        ``Task(context=)``) its context is the one it ended in."""
+        had as it ended (bash's notice keeps it).  A job cancelled before
+        its first step, on Python 3.10, has no context of its own: it is
+        told in the reporter's."""
         self.end_marker = marker
         if self.context is None:
             self.context = contextvars.copy_context()
@@ -327,5 +328,10 @@ async def _tracked(job: Job, coro):
             CURRENT.reset(token)
         except ValueError:  # closed from outside its context, at exit
             pass
+        if job.context is None:
+            # Python 3.10 (no Task(context=)): its end is told in a copy of
+            # the context it ran in, not in that of whichever job's end
+            # scheduled the report.
+            job.context = contextvars.copy_context()
         job.note_end()
     raise failure

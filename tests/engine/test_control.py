@@ -2,6 +2,7 @@
 of each kind, their table, and the listeners that hear them end."""
 
 import asyncio
+import contextvars
 import gc
 import threading
 
@@ -50,6 +51,26 @@ def test_listeners_hear_every_end_once_and_a_broken_one_does_not_stop_the_rest(c
     control.home_loop().run_until_complete(asyncio.sleep(0))
     assert heard == jobs
     assert capsys.readouterr().err.count("listener bug") == 3
+
+
+CELL = contextvars.ContextVar("cell")
+
+
+def test_jobs_ending_together_are_each_told_in_the_context_they_started_in(control):
+    # A kernel's notices go to the cell whose context a job started in
+    # (ipykernel's parent header is a context variable): one report for
+    # jobs of several cells must not tell them all in the first one's.
+    heard = []
+    control.listeners.append(lambda job: heard.append((job.source, CELL.get(None))))
+    jobs = []
+    for cell in ("cell 1", "cell 2", "cell 3"):
+        def start(cell=cell):
+            CELL.set(cell)
+            jobs.append(control.start(asyncio.sleep(0), source=cell))
+        contextvars.Context().run(start)
+    control.wait(jobs)
+    control.home_loop().run_until_complete(asyncio.sleep(0))
+    assert heard == [("cell 1", "cell 1"), ("cell 2", "cell 2"), ("cell 3", "cell 3")]
 
 
 def test_failure_is_retrieved_so_asyncio_never_logs_it(control, caplog):
