@@ -152,7 +152,7 @@ class ForkPool(Executor):
                 if not future.set_running_or_notify_cancel():
                     continue
                 if isinstance(fn, ThreadCall):
-                    fn.started = time.monotonic()  # in this process: the child's copy is lost
+                    fn.mark_started()  # in this process: the child's copy is lost
                 receiver, sender = self._context.Pipe(duplex=False)
                 process = self._context.Process(
                     target=_child, args=(sender, fn, args, kwargs), name="ipython_bg-process", daemon=True

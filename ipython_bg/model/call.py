@@ -42,6 +42,16 @@ class ThreadCall:
         # The context in which what a process sends back (output, progress)
         # is written here: one naming this call, so the job's output.
         self.echo = None
+        # Told, in the worker's thread, when a worker takes the call (a
+        # call the pool held for a free worker changes from pending).
+        self.on_start: Callable[[], object] | None = None
+
+    def mark_started(self) -> None:
+        """A worker takes the call now; from the thread that runs it."""
+        self.started = time.monotonic()
+        on_start = self.on_start
+        if on_start is not None:
+            on_start()
 
     def _in_context(self):
         __tracebackhide__ = True
@@ -70,7 +80,7 @@ class ThreadCall:
 
     def __call__(self):
         __tracebackhide__ = True
-        self.started = time.monotonic()
+        self.mark_started()
         try:
             if self.context is None:
                 return self.func(*self.args, **self.kwargs)

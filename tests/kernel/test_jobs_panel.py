@@ -219,6 +219,18 @@ def test_progress_is_pushed(loaded):
     assert record["progress"] == {"fraction": 0.75, "text": "3/4 files"} and record["kind"] == "thread"
 
 
+def test_a_thread_job_waiting_for_a_worker_is_pushed_when_one_takes_it(loaded):
+    page = Page(loaded)
+    page.open()
+    page.wait_for("snapshot")
+    code = "%config BackgroundJobs.worker_threads = 1\nfirst = %bg time.sleep(1)\nsecond = %bg time.sleep(600)"
+    assert loaded.execute(code).ok
+    assert page.record(2, "pending")["kind"] == "thread"
+    page.record(1, "done")
+    # Nothing else happens to the second job: only its start can tell the page.
+    assert page.record(2, "running")["elapsed"] < 600
+
+
 @pytest.mark.parametrize(
     "data, said",
     [

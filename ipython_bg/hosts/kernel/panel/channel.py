@@ -78,7 +78,10 @@ class PanelChannel(Change):
         cell_id = self._cell_id()
         if cell_id is not None:
             self.cell_ids[job.id] = cell_id
-        job.output.on_progress = self._progress_hook(job.id)
+        changed = self._marker(job.id)
+        job.output.on_progress = changed
+        if job.call is not None:
+            job.call.on_start = changed
         if self.comms:
             self.batcher.mark((job.id,))
 
@@ -92,13 +95,16 @@ class PanelChannel(Change):
         cell_id = metadata.get("cellId") if isinstance(metadata, dict) else None
         return cell_id if isinstance(cell_id, str) else None
 
-    def _progress_hook(self, job_id: int):
-        # The job's id, not the job: its output would hold the job that holds it.
-        def progress_moved(output) -> None:
+    def _marker(self, job_id: int):
+        """What marks the job changed when its progress moves, or when a
+        worker takes a call the pool held (pending until then); from the
+        job's thread.  It holds the job's id, not the job: the output or
+        call that keeps it would hold the job that holds them."""
+        def changed(*_) -> None:
             if self.comms:
                 self.batcher.mark((job_id,))
 
-        return progress_moved
+        return changed
 
     def _ended(self, job: Job) -> None:
         if self.comms:
