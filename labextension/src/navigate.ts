@@ -54,6 +54,7 @@ export async function goToCell(
     }
   }
   // Not shown in this page: open the kernel's notebooks and look there.
+  const elsewhere: string[] = [];
   for (const path of actions.paths(kernelId).filter(path => path.endsWith('.ipynb'))) {
     const widget = await app.commands.execute('docmanager:open', { path });
     if (widget instanceof NotebookPanel) {
@@ -61,7 +62,18 @@ export async function goToCell(
       if (await selectCell(app, widget, cellId)) {
         return;
       }
+    } else {
+      // Notebook 7 opens each notebook in a page of its own, out of reach
+      // of this one: say where the cell is instead.
+      elsewhere.push(path);
     }
+  }
+  if (elsewhere.length > 0) {
+    const cell = job.origin ? ` at ${job.origin}` : '';
+    Notification.info(`Job [${job.id}] started${cell} in ${elsewhere.join(', ')}, opened in its own tab.`, {
+      autoClose: 8000
+    });
+    return;
   }
   Notification.warning(`The cell that started job [${job.id}] is not in an open notebook any more.`, {
     autoClose: 5000
