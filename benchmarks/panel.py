@@ -28,7 +28,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ._common import ROOT, figure
+from tests.harness.checkout import ROOT
+
+from ._common import figure
 
 GOAL_LATENCY_MS = 1000.0
 GOAL_TASK_MS = 100.0

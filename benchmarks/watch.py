@@ -34,7 +34,9 @@ import shutil
 import subprocess
 import sys
 
-from ._common import ROOT, child_env, figure, read_line, stop_process
+from tests.harness.checkout import ROOT, child_env
+
+from ._common import figure, read_line, stop_process
 
 GOAL_PERCENT = 5.0
 SIDES = ("none", "bare", "watch")

@@ -2,6 +2,7 @@
 prints each figure with its goal, and fails only on a crash.  (Figures are
 never asserted: a test that times things fails on a busy machine.)"""
 
+import importlib
 import subprocess
 import sys
 import types
@@ -75,3 +76,10 @@ def test_the_interrupt_and_exit_benchmarks_run_and_print_their_figures():
     assert " ms, against " in interrupt and "(goal <= 500 ms)" in interrupt
     leaving = next(line for line in lines if line.startswith("exit with a job stuck cleaning up, exit_timeout = 1 s: "))
     assert "beyond exit_timeout and a plain exit" in leaving and "(goal <= +1 s)" in leaving
+
+
+@pytest.mark.parametrize("name", runner.BENCHMARKS)
+def test_every_benchmark_imports(name):
+    # The long ones (valgrind, a browser) do not run in the suite: this at
+    # least catches a benchmark broken by a moved helper.
+    assert callable(importlib.import_module(f"benchmarks.{name}").main)
