@@ -82,9 +82,11 @@ def parse_statement(text: str, namespace: dict | None = None) -> Statement:
     return Statement(source, target, value_code, call_code, assign, chain_code)
 
 
+@functools.lru_cache(maxsize=512)
 def _compile(text: str):
     """Parse and compile a line: its expression, its call's parts, and
-    the code of an assignment to its target."""
+    the code of an assignment to its target.  Kept for the lines typed
+    again and again (``%bg`` in a loop): code objects never change."""
     if not text:
         raise StatementError("nothing to run")
     try:
