@@ -78,6 +78,9 @@ class JobControl(Waits):
         self.settings = settings if settings is not None else Defaults()
         self.table = JobTable(self.settings.history)
         self.ends = EndReports(self.table)
+        # One bound method for every job to keep, not one each: a job is
+        # then one object fewer for the garbage collector to look at.
+        self._tell_end = self.ends.ended
         self.listeners = self.ends.listeners
         self.runner = ForegroundRunner(self.home_loop)
         self.threads = DaemonThreadPool(self.settings.worker_threads)
@@ -126,18 +129,22 @@ class JobControl(Waits):
         """A job for a coroutine, future or other awaitable, scheduled on the
         loop; in the table unless ``keep`` is false (a foreground job, kept
         only if it outlives its wait).  A Job is taken as it is."""
-        make = functools.partial(self._start, awaitable, source, origin, keep, quiet)
-        return self._on_its_loop(make)
+        loop = self._loop_here()
+        if loop is None:
+            loop = self.home_loop()
+            return in_loop_thread(loop, functools.partial(self._start, awaitable, source, origin, keep, quiet, loop))
+        return self._start(awaitable, source, origin, keep, quiet, loop)
 
-    def _on_its_loop(self, make: Callable[[asyncio.AbstractEventLoop], Job]) -> Job:
-        """``make(loop)``, called where a job may be made on its loop: here,
-        or in the home loop's own thread when this one must leave it alone."""
+    def _loop_here(self) -> asyncio.AbstractEventLoop | None:
+        """The loop a job may be made on in this thread: the one running
+        here, else the home loop; None where this thread must leave the
+        home loop to its own thread (which then makes the job)."""
         loop = running_loop()
         if loop is None:
             loop = self.home_loop()
             if self._not_home(loop):
-                return in_loop_thread(loop, functools.partial(make, loop))
-        return make(loop)
+                return None
+        return loop
 
     def _start(self, awaitable, source, origin, keep, quiet, loop) -> Job:
         if isinstance(awaitable, Job):
@@ -169,8 +176,12 @@ class JobControl(Waits):
         """A job for ``func(*args, **kwargs)`` on ``executor`` (default: the
         worker threads), which starts on a worker now.  TypeError if a
         process pool cannot take the call."""
-        make = functools.partial(self._start_call, func, args, kwargs, executor, source, origin, keep, quiet)
-        return self._on_its_loop(make)
+        loop = self._loop_here()
+        if loop is None:
+            loop = self.home_loop()
+            make = functools.partial(self._start_call, func, args, kwargs, executor, source, origin, keep, quiet, loop)
+            return in_loop_thread(loop, make)
+        return self._start_call(func, args, kwargs, executor, source, origin, keep, quiet, loop)
 
     def _start_call(self, func, args, kwargs, executor, source, origin, keep, quiet, loop) -> Job:
         output = self.new_output(quiet)
@@ -186,7 +197,7 @@ class JobControl(Waits):
         filed once (and maybe forgotten since) is left as it is."""
         if job.id is not None:
             return job
-        job.tell_end_to(self.ends.ended)
+        job.tell_end_to(self._tell_end)
         self.table.add(job)
         if job.done():
             job.note_end()
