@@ -25,6 +25,7 @@ __all__ = [
     "ipython_asyncio_runner",
     "ipython_loop",
     "register_source",
+    "running_loop",
     "set_idle_sigint",
     "set_ipython_loop",
     "set_selector",
@@ -32,6 +33,15 @@ __all__ = [
     "unwrap_prompt_stdout",
     "wrap_prompt_stdout",
 ]
+
+
+#: The event loop running in this thread, or ``None``: asked at every job's
+#: start.  ``asyncio.get_running_loop()`` raises instead, so every job a
+#: synchronous cell starts (no loop runs there) would raise and catch an
+#: exception, which ``python -m benchmarks overhead`` shows.  No public way
+#: without it; ``_get_running_loop`` is in ``asyncio.events.__all__``, the
+#: same lookup without the exception (Python 3.7-3.13).
+running_loop = asyncio._get_running_loop
 
 
 #: The frame ``depth`` calls up from the caller: ``sys._getframe``, CPython's

@@ -11,6 +11,7 @@ import asyncio
 import contextvars
 from typing import Iterable
 
+from ipython_bg._internals import running_loop
 from ipython_bg.engine.foreground import (
     LEAVE,
     ForegroundInterrupt,
@@ -25,14 +26,6 @@ from ipython_bg.engine.other_threads import wait_in_thread
 from ipython_bg.model.job import Job
 
 __all__ = ["Waits", "running_loop"]
-
-
-def running_loop() -> asyncio.AbstractEventLoop | None:
-    """The loop running in this thread, or None."""
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
 
 
 class Waits:
