@@ -63,6 +63,7 @@ class Session:
         self.displays = None  # a DisplayCapture, in a kernel
         self.tty_input: TtyInput | None = None  # the process's, where this shell is no kernel's
         self._streams: StandardStreams | None = None
+        self._adopter: TaskAdopter | None = None  # while adopt_tasks is on
         # The cell that jobs start in, "Cell In[N]" as IPython names it, noted
         # when each cell starts.  Before any cell has run the count is 1 (a
         # load at start-up).
@@ -90,6 +91,7 @@ class Session:
         self._streams = held.take(("streams",), StandardStreams)
         held.take(("tqdm",), TqdmProgress)
         held.take(("pre_run_cell", shell), lambda: EventCallback(shell, "pre_run_cell", self._cell_starts))
+        held.take(("post_run_cell", shell), lambda: EventCallback(shell, "post_run_cell", self._cell_ends))
         if self.host.in_kernel and hasattr(shell, "display_pub"):
             self._take_displays()
         if self.host.shows_html:
@@ -143,9 +145,10 @@ class Session:
         key = ("task factory", loop)
         if on and key not in self.host.held:
             code_name = self.shell.compile.get_code_name
-            self.host.held.take(key, lambda: TaskAdopter(loop, code_name, self._adopt))
+            self._adopter = self.host.held.take(key, lambda: TaskAdopter(loop, code_name, self._adopt))
         elif not on:
             self.host.held.give_back(key)
+            self._adopter = None
 
     def _adopt(self, loop, coro, source: str, context) -> Job:
         """A task the user's cell code made: a job, in the table, noticed at its end."""
@@ -158,6 +161,12 @@ class Session:
             count -= 1
         self.cell_number = count
         self.origin = f"Cell In[{count}]"
+        if self._adopter is not None:
+            self._adopter.cell_starts()
+
+    def _cell_ends(self, result) -> None:
+        if self._adopter is not None:
+            self._adopter.cell_ends()
 
     def _setting_changed(self, change) -> None:
         """A setting changed (``%config``): applied at once."""

@@ -101,10 +101,33 @@ def test_adopt_tasks_off_leaves_tasks_alone_and_unload_restores_the_factory(shel
     run(shell, "t = asyncio.create_task(work(1))\nawait t")
     assert jobs_of(shell) == [] and type(shell.user_ns["t"]) is asyncio.Task
     run(shell, "%config BackgroundJobs.adopt_tasks = True")
-    assert loop.get_task_factory() is not None
-    shell.run_line_magic("unload_ext", "ipython_bg")
-    assert loop.get_task_factory() is None
+    run(shell, "t = asyncio.create_task(work(2))\nawait t")
+    assert [job.source for job in jobs_of(shell)] == ["t = asyncio.create_task(work(2))"]
+    run(shell, "await asyncio.sleep(0)\n%unload_ext ipython_bg\nfactory_after = asyncio.get_running_loop().get_task_factory()")
+    assert shell.user_ns["factory_after"] is None and loop.get_task_factory() is None
     shell.run_line_magic("load_ext", "ipython_bg")
+
+
+def test_the_factory_is_the_loops_only_while_a_cell_runs(shell):
+    # Between cells (the prompt idle, a kernel waiting) no task is the
+    # user's: a server's or client's tasks then pay nothing for adoption.
+    from IPython.core.async_helpers import get_asyncio_loop
+
+    loop = get_asyncio_loop()
+    run(shell, "await asyncio.sleep(0)\nfactory_in_cell = asyncio.get_running_loop().get_task_factory()")
+    assert shell.user_ns["factory_in_cell"] is not None
+    assert loop.get_task_factory() is None
+
+
+def test_tasks_a_jobs_code_makes_are_part_of_that_job(shell):
+    # As a shell job's child processes are part of it: a job's own tasks
+    # are not jobs of their own, during a cell or between cells.
+    run(shell, DEFS)
+    run(shell, "async def parent():\n    return await asyncio.create_task(work('child'))")
+    run(shell, "p = %bg parent()")
+    run(shell, "await p")
+    assert [job.source for job in jobs_of(shell)] == ["parent()"]
+    assert shell.user_ns["p"].result() == "child"
 
 
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="create_task(context=...) is Python 3.11+")
