@@ -24,11 +24,8 @@ with it hidden (what drawing it costs).  Goal: under 100 ms.
 from __future__ import annotations
 
 import statistics
-import sys
 import tempfile
 from pathlib import Path
-
-from tests.harness.checkout import ROOT
 
 from ._common import figure
 
@@ -125,9 +122,7 @@ def _burst_gap(notebook, panel, shown: bool) -> float:
 
 
 def main(quick: bool = False) -> None:
-    sys.path.insert(0, str(ROOT / "tests"))
-    import browser
-    import jobspanel
+    from tests.harness import browser, jobspanel
 
     why = jobspanel.missing()
     if why:
