@@ -91,6 +91,8 @@ class AbovePrompt:
         self._proxy = StdoutProxy(raw=raw)
         self._lines: dict = {}  # what runs (CURRENT's value) -> its PartialLine
         self._lock = threading.Lock()  # thread jobs write too
+        self._closing = False  # the proxy writes what it holds: later writes wait in _after
+        self._after: list[tuple[str, object]] = []
         self._closed = False
 
     def write(self, running, text: str, fallback) -> int:
@@ -99,6 +101,9 @@ class AbovePrompt:
         with self._lock:
             if self._closed:
                 return fallback.write(text)
+            if self._closing:
+                self._after.append((text, fallback))
+                return len(text)
             if running is None:
                 return self._proxy.write(text)
             line = self._lines.get(running)
@@ -113,7 +118,7 @@ class AbovePrompt:
         with self._lock:
             if self._closed:
                 fallback.flush()
-            elif running is None:  # a job's partial line waits for its end
+            elif running is None and not self._closing:  # a job's partial line waits for its end
                 self._proxy.flush()
 
     def release(self, *running) -> None:
@@ -134,9 +139,17 @@ class AbovePrompt:
         that goes to the streams themselves."""
         with self._lock:
             self._release(list(self._lines))
-            self._closed = True
             self._proxy.flush()
+            self._closing = True
+        # Its thread may hold text for a moment yet: what is written
+        # meanwhile goes after it, not around it (nor under this lock, which
+        # a write of that thread could need).
         self._proxy.close()
+        with self._lock:
+            self._closed = True
+            for text, stream in self._after:
+                stream.write(text)
+            self._after.clear()
 
 
 class PromptStreams(Change):

@@ -74,6 +74,37 @@ def test_enter_at_the_prompt_while_a_thread_job_prints_does_not_crash_ipython(tm
         assert "line 99999" in term.transcript
 
 
+PACED = """\
+import time
+def paced(n):
+    for i in range(n):
+        print('line', i)
+        time.sleep(0.001)
+"""
+
+
+def test_lines_printed_while_enter_is_pressed_come_out_in_order(tmp_path):
+    # As each prompt returns, its StdoutProxy's thread may hold lines for a
+    # moment: what the job wrote meanwhile went straight to the terminal,
+    # ahead of them (on main, blocks of a hundred lines out of order).
+    with start_ipython(tmp_path, term="xterm-256color") as term:
+        define(term, PACED)
+        term.send("%bg paced(3000)")
+        term.expect_exact("line 100")
+        for _ in range(12):
+            term.child.send("\r")
+            try:
+                term.expect(r"[\s\S]+", timeout=0.25)
+            except TimeoutError:
+                pass
+        term.send("%fg 1")
+        term.sync(timeout=60)
+        numbers = [int(n) for n in re.findall(r"line (\d+)\r?\n", term.transcript)]
+        # A line whose start the prompt drew over may be missing; none is out of place.
+        late = [(a, b) for a, b in zip(numbers, numbers[1:]) if b < a]
+        assert not late and numbers[-1] == 2999, late[:5]
+
+
 SAME = """\
 import sys
 from prompt_toolkit.application import get_app_or_none
