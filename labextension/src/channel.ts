@@ -122,6 +122,16 @@ export class KernelChannel {
   }
 
   private _onIOPub(_: Kernel.IKernelConnection, message: KernelMessage.IIOPubMessage): void {
+    // A restart that another connection asked for, whose "starting" this
+    // one missed (a new kernel may publish it before the server listens):
+    // the new kernel's messages carry a session of its own.
+    const session = message.header.session;
+    if (session) {
+      if (this._kernelSession !== null && session !== this._kernelSession) {
+        this._onStatus(this.kernel, 'starting');
+      }
+      this._kernelSession = session;
+    }
     const content = message.content as Record<string, any>;
     switch (message.header.msg_type) {
       case 'comm_msg':
@@ -190,6 +200,7 @@ export class KernelChannel {
   private _commId: string | null = null;
   private _loadingCell: string | null = null;
   private _restarted = false;
+  private _kernelSession: string | null = null;
   private _wasDisconnected = false;
   private _disposed = false;
 }

@@ -31,8 +31,11 @@ class FakeKernel {
     return (this.sent[this.sent.length - 1].content as any).comm_id;
   }
 
+  /** The kernel process's session, which every message it sends carries. */
+  session = 'kernel-1';
+
   iopub(type: string, content: Record<string, unknown>, parent = 'cell') {
-    const header = { msg_type: type, msg_id: `${type}-${Math.random()}` };
+    const header = { msg_type: type, msg_id: `${type}-${Math.random()}`, session: this.session };
     this.iopubMessage.emit({ header, parent_header: { msg_id: parent }, content, channel: 'iopub' } as any);
   }
 }
@@ -107,6 +110,19 @@ describe('KernelChannel', () => {
     kernel.statusChanged.emit('idle');
     expect(events).toEqual(['closed unloaded', 'closed autorestarting', 'closed starting']);
     expect(kernel.sent).toHaveLength(4);
+  });
+
+  it('hears a restart it saw no "starting" of, by the new kernel session', async () => {
+    const kernel = new FakeKernel();
+    const { events } = await channelOn(kernel);
+    kernel.iopub('status', { execution_state: 'idle' });
+    kernel.session = 'kernel-2'; // restarted through another connection
+    kernel.iopub('status', { execution_state: 'busy' });
+    expect(events).toEqual(['closed starting']);
+    kernel.statusChanged.emit('idle');
+    expect(kernel.said().map(([type]) => type)).toEqual(['comm_open', 'comm_open']);
+    kernel.iopub('status', { execution_state: 'busy' }); // the same kernel: nothing happens
+    expect(events).toEqual(['closed starting']);
   });
 
   it('opens one comm when it meets a kernel that is still starting', async () => {
