@@ -92,6 +92,21 @@ class JobsPanel:
             self.node.wait_for()
         return self
 
+    def click(self, locator, tries: int = 3) -> None:
+        """Click ``locator`` in the panel, showing the panel again where
+        something took the side area meanwhile (JupyterLab's file browser
+        reveals a notebook opened by path, a moment after it opens)."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        for attempt in range(tries):
+            self.open()
+            try:
+                locator.click(timeout=5_000)
+                return
+            except PlaywrightTimeout:
+                if attempt == tries - 1:
+                    raise
+
     def section(self, label: str):
         return self.node.locator(".jp-BgJobs-kernel").filter(
             has=self.page.locator(".jp-BgJobs-kernelName", has_text=label)
